@@ -1,0 +1,79 @@
+"""Alvéole: the application factory."""
+import logging
+import uuid
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import database
+from app.auth.passwords import Passwords
+from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from app.extensions import (
+    babel,
+    compile_translations,
+    csrf,
+    login_manager,
+    select_locale,
+    translation_directories,
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config())
+    app.config.update(config or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    app.session_interface = SessionInterface()
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    database.init_app(app)
+    app.extensions["passwords"] = Passwords(
+        app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_COST"]
+    )
+    compile_translations()
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_timezone=app.config["TIMEZONE"],
+        default_translation_directories=";".join(str(d) for d in translation_directories()),
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    @app.before_request
+    def assign_request_id():
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    from app.api.view import create_blueprint as api_blueprint
+    from app.web import register_web
+    from app.cli import register_cli
+
+    graphql = api_blueprint()
+    csrf.exempt(graphql)
+    app.register_blueprint(graphql)
+    register_web(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,113 @@
+"""How every GraphQL operation runs, from /graphql or from a web page: request limits,
+one commit per request, and unexpected errors masked with a request id in the log."""
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types.graphql import OperationType
+
+log = logging.getLogger("alveole.api")
+
+OPERATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "graphql" / "operations"
+
+
+class UnitOfWork(SchemaExtension):
+    """Commit a mutation's writes once, after every field ran; roll back anything else."""
+
+    def on_execute(self):
+        yield
+        context = self.execution_context.context
+        result = self.execution_context.result
+        is_mutation = self.execution_context.operation_type == OperationType.MUTATION
+        if is_mutation and result is not None and not result.errors:
+            context.session.commit()
+        else:
+            context.session.rollback()
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Keep errors about the request itself; replace any other with a request id."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        result.errors = [self._mask(error, request_id) for error in result.errors]
+
+    @staticmethod
+    def _mask(error: GraphQLError, request_id: str) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return error
+        log.error(
+            "unexpected error in request %s at %s", request_id, error.path, exc_info=original
+        )
+        return GraphQLError(
+            f"Internal error (request id {request_id}).",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+def extensions() -> list:
+    """Factories: strawberry builds fresh extensions per request; the caches are shared."""
+    return [
+        MaskUnexpectedErrors,
+        UnitOfWork,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+
+
+_operations: dict[str, str] = {}
+
+
+def operation_source(name: str) -> str:
+    """The text of graphql/operations/<name>.graphql (read once)."""
+    if name not in _operations:
+        _operations[name] = (OPERATIONS_DIR / f"{name}.graphql").read_text()
+    return _operations[name]
+
+
+def run_operation(name: str, variables: Optional[dict[str, Any]] = None) -> dict:
+    """Run a named operation in-process for a web page, with the same schema, permissions,
+    validation and errors as /graphql. Returns `data`; raises on a top-level error, which for a
+    committed operation is a bug, not a member's mistake."""
+    from app.api.schema import schema
+    from app.api.view import build_context
+
+    result = schema.execute_sync(
+        operation_source(name),
+        variable_values=variables,
+        context_value=build_context(),
+        operation_name=name,
+    )
+    if result.errors:
+        raise OperationFailed(name, result.errors)
+    return result.data
+
+
+class OperationFailed(Exception):
+    def __init__(self, name: str, errors: list):
+        super().__init__(f"operation {name} failed: {[e.message for e in errors]}")
+        self.errors = errors

@@ -1,0 +1,129 @@
+"""Relay conventions: global ids, the Node interface and cursor connections."""
+import base64
+import binascii
+from typing import Callable, Generic, Optional, TypeVar
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+import strawberry
+from graphql import GraphQLError
+
+MAX_PAGE_SIZE = 100
+T = TypeVar("T")
+
+
+class QueryError(GraphQLError):
+    """A malformed argument of a query (bad id, page too large): a top-level GraphQL error
+    with a code, never masked."""
+
+    def __init__(self, message: str, code: str = "INVALID"):
+        super().__init__(message, extensions={"code": code})
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def parse_global_id(global_id: str) -> tuple[str, int]:
+    """(type name, primary key); ValueError when the id is not one of ours."""
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        return type_name, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"not a valid id: {global_id!r}") from exc
+
+
+def decode_id(global_id: str, type_name: str) -> Optional[int]:
+    """The primary key behind an id of the given type, or None if it names something else."""
+    try:
+        found_type, pk = parse_global_id(global_id)
+    except ValueError:
+        return None
+    return pk if found_type == type_name else None
+
+
+@strawberry.interface(description="An object with a global id.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: Optional[str]
+    end_cursor: Optional[str]
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: Optional[int]
+
+    @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def _offset_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _parse_cursor(cursor: Optional[str]) -> int:
+    if cursor is None:
+        return 0
+    try:
+        prefix, _, offset = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix != "o" or int(offset) < 0:
+            raise ValueError
+        return int(offset) + 1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise QueryError(f"Invalid cursor: {cursor!r}")
+
+
+def check_first(first: Optional[int], default: int = 20) -> int:
+    if first is None:
+        return default
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise QueryError(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
+    return first
+
+
+def paginate(
+    session: so.Session,
+    stmt: sa.Select,
+    first: Optional[int],
+    after: Optional[str],
+    wrap: Callable[[list], list],
+    with_count: bool = True,
+) -> Connection:
+    """One page of `stmt` (already ordered) as a connection. `wrap` turns the page's rows into
+    GraphQL objects all at once, so it can load their related rows in batches."""
+    limit = check_first(first)
+    offset = _parse_cursor(after)
+    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    nodes = wrap(rows)
+    edges = [Edge(node=node, cursor=_offset_cursor(offset + i)) for i, node in enumerate(nodes)]
+    total = None
+    if with_count:
+        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

@@ -1,0 +1,50 @@
+"""The one GraphQL schema, assembled from the slices."""
+from pathlib import Path
+from typing import Optional
+
+import strawberry
+
+from app.api.context import Info
+from app.api.execution import extensions
+from app.api.relay import Node, parse_global_id
+from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
+from app.ledger.api import resolve_account_node
+
+SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
+
+# Type name of a global id -> resolver(info, pk) returning the object, or None if not visible.
+NODE_RESOLVERS = {
+    "Member": resolve_member_node,
+    "Organization": resolve_organization_node,
+    "Account": resolve_account_node,
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id; null if unknown or not visible.")
+    def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+        try:
+            type_name, pk = parse_global_id(id)
+        except ValueError:
+            return None
+        resolver = NODE_RESOLVERS.get(type_name)
+        return resolver(info, pk) if resolver else None
+
+
+@strawberry.type
+class Query(NodeQuery, AuthQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AuthMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Errors about the request are the client's business; MaskUnexpectedErrors logs ours."""
+
+
+schema = Schema(query=Query, mutation=Mutation, extensions=extensions())

@@ -1,0 +1,59 @@
+"""Input schemas of the auth slice."""
+from marshmallow import Schema, fields, validate
+
+from app.errors import N_
+from app.api.validation import MinorUnits, TrimmedString
+from models import OrganizationKind, Role
+
+PASSWORD_MIN_LENGTH = 10
+
+
+class LoginSchema(Schema):
+    email = TrimmedString(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=1000))
+
+
+class CreateMemberSchema(Schema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={"invalid": N_("Enter a valid email address.")},
+    )
+    name = TrimmedString(
+        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=PASSWORD_MIN_LENGTH,
+            max=1000,
+            error=N_("The password must have at least 10 characters."),
+        ),
+    )
+    role = fields.Enum(Role, load_default=Role.MEMBER)
+    language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+    organization_name = TrimmedString(validate=validate.Length(max=160))
+    organization_kind = fields.Enum(OrganizationKind, load_default=OrganizationKind.FIRM)
+    siret = TrimmedString(validate=validate.Length(max=20))
+    credit_limit = MinorUnits(positive=False, load_default=0)
+
+
+class CreateApiTokenSchema(Schema):
+    name = TrimmedString(
+        required=True, validate=validate.Length(min=1, max=100, error=N_("Give the token a name."))
+    )
+
+
+class CreateOrganizationSchema(Schema):
+    name = TrimmedString(
+        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
+    )
+    kind = fields.Enum(OrganizationKind, load_default=OrganizationKind.FIRM)
+    siret = TrimmedString(validate=validate.Length(max=20))
+    town = TrimmedString(validate=validate.Length(max=120))
+    credit_limit = MinorUnits(positive=False, load_default=0)
+
+
+class UpdateProfileSchema(Schema):
+    name = TrimmedString(validate=validate.Length(min=1, max=160, error=N_("Enter a name.")))
+    language = fields.String(validate=validate.OneOf(["fr", "en"]))

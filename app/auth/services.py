@@ -1,0 +1,195 @@
+"""Members, organisations, sign-in and API tokens: the rules, as plain functions."""
+import datetime as dt
+import hashlib
+import secrets
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.auth.passwords import Passwords
+from app.errors import DomainError, ErrorCode
+from app.ledger import services as ledger
+from models import (
+    ApiToken,
+    LoginFailure,
+    Member,
+    MemberStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    utcnow,
+)
+
+TOKEN_PREFIX = "alv_"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def siret_is_valid(siret: str) -> bool:
+    """14 digits passing the Luhn check (La Poste's SIRETs follow another rule)."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if siret.startswith("356000000"):
+        return sum(int(d) for d in siret) % 5 == 0
+    total = 0
+    for i, digit in enumerate(reversed(siret)):
+        n = int(digit) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def create_organization(
+    session: so.Session,
+    name: str,
+    kind: OrganizationKind = OrganizationKind.FIRM,
+    siret: Optional[str] = None,
+    town: Optional[str] = None,
+    credit_limit: int = 0,
+) -> Organization:
+    name = name.strip()
+    if session.scalar(sa.select(Organization.id).where(Organization.name == name)):
+        raise DomainError(ErrorCode.CONFLICT, "An organisation with this name already exists.", "organizationName")
+    if siret:
+        siret = siret.replace(" ", "")
+        if not siret_is_valid(siret):
+            raise DomainError(ErrorCode.INVALID, "This SIRET number is not valid.", "siret")
+        if session.scalar(sa.select(Organization.id).where(Organization.siret == siret)):
+            raise DomainError(ErrorCode.CONFLICT, "An organisation with this SIRET already exists.", "siret")
+    organization = Organization(name=name, kind=kind, siret=siret or None, town=town)
+    session.add(organization)
+    session.flush()
+    ledger.open_organization_account(session, organization, credit_limit)
+    return organization
+
+
+def create_member(
+    session: so.Session,
+    passwords: Passwords,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.MEMBER,
+    language: str = "fr",
+    organization_name: Optional[str] = None,
+    organization_kind: OrganizationKind = OrganizationKind.FIRM,
+    siret: Optional[str] = None,
+    credit_limit: int = 0,
+    is_demo: bool = False,
+) -> Member:
+    """A new member. A new `organization_name` creates that organisation with the member as
+    its manager and the credit limit on its account; an existing one is joined, and the limit
+    then goes to the member's own account."""
+    email = normalize_email(email)
+    if session.scalar(sa.select(Member.id).where(Member.email == email)):
+        raise DomainError(ErrorCode.CONFLICT, "A member with this email already exists.", "email")
+    member = Member(
+        email=email,
+        name=name.strip(),
+        password_hash=passwords.hash(password),
+        role=role,
+        language=language,
+        is_demo=is_demo,
+    )
+    session.add(member)
+    organization = None
+    if organization_name:
+        organization = session.scalar(
+            sa.select(Organization).where(Organization.name == organization_name.strip())
+        )
+        if organization is None:
+            organization = create_organization(
+                session, organization_name, organization_kind, siret, credit_limit=credit_limit
+            )
+            organization.manager = member
+            credit_limit = 0
+        member.organization = organization
+    session.flush()
+    if organization is None or organization.manager_id != member.id:
+        ledger.open_member_account(session, member, credit_limit)
+    return member
+
+
+def update_profile(member: Member, name: Optional[str] = None, language: Optional[str] = None) -> Member:
+    if name is not None:
+        member.name = name.strip()
+    if language is not None:
+        member.language = language
+    return member
+
+
+def check_login_allowed(session: so.Session, email: str, max_failures: int, lockout_minutes: int) -> None:
+    since = utcnow() - dt.timedelta(minutes=lockout_minutes)
+    failures = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.email == normalize_email(email), LoginFailure.created_at >= since)
+    )
+    if failures >= max_failures:
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            "Too many failed attempts. Try again in %(minutes)s minutes.",
+            minutes=lockout_minutes,
+        )
+
+
+def authenticate(
+    session: so.Session, passwords: Passwords, email: str, password: str
+) -> Optional[Member]:
+    """The active member with these credentials, or None. Unknown email, wrong password and a
+    suspended member all look the same to the caller."""
+    member = session.scalar(sa.select(Member).where(Member.email == normalize_email(email)))
+    ok = passwords.verify(member.password_hash if member else None, password)
+    if not ok or member is None or member.status != MemberStatus.ACTIVE:
+        return None
+    member.last_login_at = utcnow()
+    return member
+
+
+def record_login_failure(session: so.Session, email: str, remote_addr: Optional[str]) -> None:
+    session.add(LoginFailure(email=normalize_email(email)[:254], remote_addr=remote_addr))
+    session.flush()
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_token(session: so.Session, member: Member, name: str) -> tuple[ApiToken, str]:
+    """A new token and its secret; only the secret's hash is kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(member_id=member.id, name=name.strip(), token_hash=_token_hash(secret))
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def revoke_api_token(session: so.Session, member: Member, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.member_id != member.id:
+        raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", "tokenId")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def member_for_token(session: so.Session, secret: str) -> Optional[Member]:
+    token = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None:
+        return None
+    member = session.get(Member, token.member_id)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return None
+    now = utcnow()
+    # Written at most once a minute: a busy client should not turn every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+        session.commit()
+    return member

@@ -1,0 +1,57 @@
+"""Settings from environment variables, with safe defaults for the embedded demo."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("ALVEOLE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config() -> dict:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "SECRET_KEY": _secret_key(),
+        "DATABASE_URL": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'alveole.db'}"
+        ),
+        "HUB_NAME": os.environ.get("ALVEOLE_HUB_NAME", "Alvéole — PTCE Vallée de l'Arve"),
+        "CURRENCY_CODE": os.environ.get("ALVEOLE_CURRENCY_CODE", "ALV"),
+        "CURRENCY_NAME": os.environ.get("ALVEOLE_CURRENCY_NAME", "crédit Alvéole"),
+        "TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        # Cookies are Secure whenever the app is served over https (see create_app).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "BEHIND_PROXY": _bool("ALVEOLE_BEHIND_PROXY", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Argon2 cost; tests lower it to keep the suite fast.
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("ALVEOLE_PASSWORD_TIME_COST", 3)),
+        "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("ALVEOLE_PASSWORD_MEMORY_COST", 65536)),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

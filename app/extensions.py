@@ -1,0 +1,70 @@
+"""Extensions, created once and bound to the app in create_app."""
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from app.database import get_session
+from models import Member, MemberStatus
+
+LANGUAGES = ("fr", "en")
+APP_DIR = Path(__file__).resolve().parent
+TRANSLATIONS_DIR = APP_DIR / "translations"
+
+
+def translation_directories() -> list[Path]:
+    """The hub's catalogue and one per feature slice (app/<slice>/translations), merged."""
+    return [TRANSLATIONS_DIR, *sorted(APP_DIR.glob("*/translations"))]
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+csrf = CSRFProtect()
+babel = Babel()
+
+
+@login_manager.user_loader
+def load_member(member_id: str):
+    member = get_session().get(Member, int(member_id)) if member_id.isdigit() else None
+    return member if member is not None and member.status == MemberStatus.ACTIVE else None
+
+
+@login_manager.request_loader
+def load_member_from_token(req):
+    from app.auth.services import member_for_token
+
+    header = req.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    db = get_session()
+    member = member_for_token(db, secret.strip())
+    db.commit()  # keeps the token's last-used time, before the request's own work starts
+    return member
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "fr"
+
+
+def compile_translations() -> None:
+    """Build the .mo catalogues from the committed .po files when they are missing or older."""
+    for po_path in (p for d in translation_directories() for p in d.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)
+

@@ -1,0 +1,97 @@
+"""The web pages: blueprints of the slices, error pages, language switch."""
+import datetime as dt
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_decimal, gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import LANGUAGES
+
+core = Blueprint("core", __name__)
+
+
+@core.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    from app.web.pages import query
+
+    return render_template("home.html", viewer=query("Viewer")["viewer"])
+
+
+@core.route("/lang/<code>", methods=["POST"])
+def switch_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        from app.web.pages import mutate
+
+        mutate("UpdateProfile", {"language": code})
+    target = request.form.get("next") or url_for("core.home")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("core.home"))
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_web(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+
+    app.register_blueprint(core)
+    app.register_blueprint(auth_bp)
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "hub_name": app.config["HUB_NAME"],
+            "currency_code": app.config["CURRENCY_CODE"],
+            "currency_name": app.config["CURRENCY_NAME"],
+            "languages": LANGUAGES,
+        }
+
+    @app.template_filter("money")
+    def money_filter(value) -> str:
+        """A Money dict as '1 234,50 ALV' in the member's locale."""
+        if value is None:
+            return "—"
+        return f"{format_decimal(value['amount'], format='#,##0.00')} {value['currency']}"
+
+    @app.template_filter("datetime")
+    def datetime_filter(value, format: str = "medium") -> str:
+        """An ISO datetime from the API, shown in the hub's time zone and the member's locale."""
+        if not value:
+            return ""
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return format_datetime(value, format)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error_page(400, gettext("Form expired"), gettext("The form was sent without a valid security token. Reload the page and try again."))
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _error_page(400, gettext("Bad request"), gettext("The request could not be understood."))
+
+    @app.errorhandler(401)
+    def unauthorized(exc):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error_page(403, gettext("Not allowed"), gettext("You are not allowed to see this page."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error_page(404, gettext("Page not found"), gettext("This page does not exist or is no longer available."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _error_page(405, gettext("Not allowed"), gettext("This address does not accept this kind of request."))
+
+    @app.errorhandler(500)
+    def internal_error(exc):
+        return _error_page(500, gettext("Something went wrong"), gettext("An unexpected error occurred. It has been logged; please try again."))

@@ -1,0 +1,47 @@
+"""What every page uses to run its named GraphQL operation in-process."""
+from typing import Any
+
+from flask import abort
+
+from app.api.execution import OperationFailed, run_operation
+
+_STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "INVALID": 400}
+
+
+def query(name: str, **variables: Any) -> dict:
+    """Run a query operation; a malformed argument (an id or cursor from the URL) is a 4xx."""
+    try:
+        return run_operation(name, variables)
+    except OperationFailed as exc:
+        code = (exc.errors[0].extensions or {}).get("code")
+        if code in _STATUS_OF_CODE:
+            abort(_STATUS_OF_CODE[code])
+        raise
+
+
+class Result:
+    """A mutation's payload, with its errors split for the form: by field, and the rest."""
+
+    def __init__(self, payload: dict):
+        self.payload = payload
+        self.errors = payload.get("errors", [])
+        self.field_errors: dict[str, str] = {}
+        self.form_errors: list[str] = []
+        for error in self.errors:
+            if error.get("field"):
+                self.field_errors.setdefault(error["field"][-1], error["message"])
+            else:
+                self.form_errors.append(error["message"])
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __getitem__(self, key):
+        return self.payload[key]
+
+
+def mutate(name: str, input: dict | None = None) -> Result:
+    variables = {"input": input} if input is not None else {}
+    data = run_operation(name, variables)
+    return Result(next(iter(data.values())))

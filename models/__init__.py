@@ -1,0 +1,27 @@
+"""SQLAlchemy models, free of any framework. Importing this package registers every table."""
+from models.base import Base, UTCDateTime, utcnow
+from models.ledger import (
+    COMMONS,
+    EURO_SETTLEMENT,
+    Account,
+    AccountKind,
+    AccountStatus,
+    CreditLimitChange,
+    Hold,
+    HoldStatus,
+    HubSettings,
+    Posting,
+    Transfer,
+    TransferKind,
+)
+from models.members import (
+    ApiToken,
+    LoginFailure,
+    Member,
+    MemberStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,122 @@
+"""People, the organisations they belong to, their API tokens and sign-in attempts."""
+import datetime as dt
+import enum
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models.base import Base, utcnow
+
+
+class Role(str, enum.Enum):
+    MEMBER = "MEMBER"
+    TREASURER = "TREASURER"
+    ADMIN = "ADMIN"
+
+
+class MemberStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    LEFT = "LEFT"
+
+
+class OrganizationKind(str, enum.Enum):
+    FIRM = "FIRM"
+    ASSOCIATION = "ASSOCIATION"
+    INSERTION = "INSERTION"
+    TRAINING = "TRAINING"
+    PUBLIC_BODY = "PUBLIC_BODY"
+
+
+def _enum(cls) -> sa.Enum:
+    # Stored as plain strings (no native ENUM type) so that adding a value is a code change only.
+    return sa.Enum(cls, native_enum=False, length=20, validate_strings=True)
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160), unique=True)
+    kind: so.Mapped[OrganizationKind] = so.mapped_column(_enum(OrganizationKind))
+    siret: so.Mapped[Optional[str]] = so.mapped_column(sa.String(14), unique=True)
+    town: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    manager_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("members.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    members: so.Mapped[list["Member"]] = so.relationship(
+        back_populates="organization", foreign_keys="Member.organization_id", lazy="raise"
+    )
+    manager: so.Mapped[Optional["Member"]] = so.relationship(
+        foreign_keys=[manager_id], post_update=True, lazy="raise"
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Stored lower-cased: the unique constraint then makes emails case-insensitive.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    language: so.Mapped[str] = so.mapped_column(sa.String(2), default="fr")
+    role: so.Mapped[Role] = so.mapped_column(_enum(Role), default=Role.MEMBER)
+    status: so.Mapped[MemberStatus] = so.mapped_column(
+        _enum(MemberStatus), default=MemberStatus.ACTIVE
+    )
+    organization_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    is_demo: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_login_at: so.Mapped[Optional[dt.datetime]]
+
+    organization: so.Mapped[Optional[Organization]] = so.relationship(
+        back_populates="members", foreign_keys=[organization_id], lazy="raise"
+    )
+
+    __table_args__ = (sa.CheckConstraint("language IN ('fr', 'en')", name="language"),)
+
+    # flask-login's protocol, kept here so the model needs no Flask import.
+    @property
+    def is_active(self) -> bool:
+        return self.status == MemberStatus.ACTIVE
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A named bearer token; only its SHA-256 is stored, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    member_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[Optional[dt.datetime]]
+    revoked_at: so.Mapped[Optional[dt.datetime]]
+
+    member: so.Mapped[Member] = so.relationship(lazy="raise")
+
+
+class LoginFailure(Base):
+    """One failed sign-in; recent ones slow down further attempts on the same email."""
+
+    __tablename__ = "login_failures"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    remote_addr: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)

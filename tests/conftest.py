@@ -1,0 +1,223 @@
+"""Fixtures after the flaskr tutorial: `app`, `client`, `runner`, and signed-in clients.
+
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL. Each pytest-xdist worker
+gets its own SQLite file and its own PostgreSQL database, migrated once with Alembic; every
+table is emptied after each test. Without a PostgreSQL server the PostgreSQL half is skipped,
+except in CI (CI=true), where that is a failure.
+"""
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app import migrations
+from app.database import get_session, make_engine
+from app.demo import DEMO_PASSWORD
+from models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("ALVEOLE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = os.environ.get("ALVEOLE_TEST_BACKENDS", "sqlite,postgresql").split(",")
+TEST_CONFIG = {
+    "TESTING": True,
+    "PASSWORD_HASH_TIME_COST": 1,
+    "PASSWORD_HASH_MEMORY_COST": 256,
+}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_database(admin_url: str) -> str:
+    """Create an empty database for this checkout and worker; return its URL."""
+    tag = hashlib.sha1(str(ROOT).encode()).hexdigest()[:6]
+    name = f"alveole_t_{tag}_{_worker()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _postgres_available() -> str | None:
+    engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql":
+        problem = _postgres_available()
+        if problem:
+            if IN_CI:
+                pytest.fail(f"PostgreSQL is required in CI but does not answer: {problem}")
+            pytest.skip(f"PostgreSQL does not answer at {PG_ADMIN_URL}: {problem}")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory) -> str:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'alveole.db'}"
+        return
+    url = _postgres_database(PG_ADMIN_URL)
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The worker's engine, its schema created by the Alembic migrations."""
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(engine, tmp_path):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": str(engine.url), "DATABASE_ENGINE": engine})
+    yield app
+    empty_all_tables(engine)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """The session of an application context, for arranging data and checking results."""
+    with app.app_context():
+        yield get_session()
+
+
+# --- Arranging members ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_member(app):
+    """make_member(role=..., organization=..., credit_limit=cents) -> the member's email.
+    Committed, so that requests and other threads see it."""
+    from app.auth import services
+    from models import Role
+
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, role=Role.MEMBER, organization=None, credit_limit=0, language="fr", email=None):
+        n = next(counter)
+        with app.app_context():
+            session = get_session()
+            member = services.create_member(
+                session,
+                app.extensions["passwords"],
+                email=email or f"member{n}@example.test",
+                name=name or f"Member {n}",
+                password=DEMO_PASSWORD,
+                role=role,
+                language=language,
+                organization_name=organization,
+                credit_limit=credit_limit,
+            )
+            session.commit()
+            return member.email
+
+    return make
+
+
+class GraphQLClient:
+    """A test client that speaks GraphQL: `gql(query, **variables)` returns the JSON body."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def gql(self, query: str, headers=None, **variables):
+        response = self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
+        assert response.status_code == 200, response.data
+        return response.get_json()
+
+    def data(self, query: str, **variables):
+        body = self.gql(query, **variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def login(self, email: str, password: str = DEMO_PASSWORD):
+        data = self.data(
+            "mutation($input: LoginInput!) { login(input: $input) { viewer { id } errors { code message } } }",
+            input={"email": email, "password": password},
+        )
+        assert data["login"]["errors"] == [], data
+        return self
+
+
+@pytest.fixture
+def api(client) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+def _signed_in(app, make_member, role):
+    from models import Role
+
+    email = make_member(role=getattr(Role, role), organization=f"{role.title()} org", credit_limit=100_000)
+    return GraphQLClient(app.test_client()).login(email)
+
+
+@pytest.fixture
+def member_api(app, make_member) -> GraphQLClient:
+    return _signed_in(app, make_member, "MEMBER")
+
+
+@pytest.fixture
+def treasurer_api(app, make_member) -> GraphQLClient:
+    return _signed_in(app, make_member, "TREASURER")
+
+
+@pytest.fixture
+def admin_api(app, make_member) -> GraphQLClient:
+    return _signed_in(app, make_member, "ADMIN")
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    page = client.get(url)
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
