@@ -33,7 +33,9 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE unless the session asked for a read-only start (see begin_write).
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +43,10 @@ def init_app(app: Flask) -> None:
     engine = app.config.get("DATABASE_ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = so.sessionmaker(engine, expire_on_commit=False)
+    # Requests start reading without the SQLite write lock; a mutation takes it (begin_write).
+    app.extensions["db_request_sessionmaker"] = so.sessionmaker(
+        engine, expire_on_commit=False, execution_options={"sqlite_begin": "DEFERRED"}
+    )
 
     @app.teardown_appcontext
     def close_session(_exc):
@@ -52,8 +58,20 @@ def init_app(app: Flask) -> None:
 def get_session() -> so.Session:
     """The request's session: one per request, committed in one place (app.api.execution)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
+        g.db_session = current_app.extensions["db_request_sessionmaker"]()
     return g.db_session
+
+
+def begin_write(session: so.Session) -> None:
+    """Before a request writes: on SQLite, restart its transaction with the write lock taken up
+    front, so that it queues behind other writers instead of failing half-way when it upgrades
+    a read snapshot that another writer has made stale. Nothing to do on PostgreSQL."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.execution_options.get("sqlite_begin") == "IMMEDIATE" and session.in_transaction():
+        return
+    session.rollback()
+    session.execution_options = session.execution_options.union({"sqlite_begin": "IMMEDIATE"})
 
 
 def get_engine() -> sa.Engine:

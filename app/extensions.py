@@ -8,7 +8,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from app.database import get_session
+from app.database import begin_write, get_session
 from models import Member, MemberStatus
 
 LANGUAGES = ("fr", "en")
@@ -42,6 +42,7 @@ def load_member_from_token(req):
     if scheme.lower() != "bearer" or not secret:
         return None
     db = get_session()
+    begin_write(db)
     member = member_for_token(db, secret.strip())
     db.commit()  # keeps the token's last-used time, before the request's own work starts
     return member

@@ -10,7 +10,10 @@ import os
 import re
 from pathlib import Path
 
+import threading
+
 import pytest
+from flask import request_finished
 import sqlalchemy as sa
 
 from app import create_app
@@ -122,9 +125,21 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    """The session of an application context, for arranging data and checking results."""
-    with app.app_context():
-        yield get_session()
+    """A session of its own, for arranging data and checking results. It starts read-only on
+    SQLite (no write lock held while the test makes requests) and is rolled back after each
+    request of the test's thread, so that its next read sees what the request wrote. (No app
+    context is kept pushed: requests would share its `g`, hence its session and user.)"""
+    session = app.extensions["db_request_sessionmaker"]()
+    thread = threading.get_ident()
+
+    def refresh(sender, **extra):
+        if threading.get_ident() == thread and not (session.new or session.dirty or session.deleted):
+            session.rollback()
+
+    request_finished.connect(refresh, app)
+    yield session
+    request_finished.disconnect(refresh, app)
+    session.close()
 
 
 # --- Arranging members ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.types.graphql import OperationType
 
+from app.database import begin_write
+
 log = logging.getLogger("alveole.api")
 
 OPERATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "graphql" / "operations"
@@ -24,6 +26,8 @@ class UnitOfWork(SchemaExtension):
     """Commit a mutation's writes once, after every field ran; roll back anything else."""
 
     def on_execute(self):
+        if self.execution_context.operation_type == OperationType.MUTATION:
+            begin_write(self.execution_context.context.session)
         yield
         context = self.execution_context.context
         result = self.execution_context.result

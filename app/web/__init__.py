@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_decimal, gettext
+from flask_babel import format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -50,6 +50,7 @@ def register_web(app: Flask) -> None:
             "currency_code": app.config["CURRENCY_CODE"],
             "currency_name": app.config["CURRENCY_NAME"],
             "languages": LANGUAGES,
+            "get_locale": get_locale,
         }
 
     @app.template_filter("money")

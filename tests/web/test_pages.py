@@ -1,0 +1,119 @@
+"""The web shell: sign-in, CSRF, languages, the profile and the admin's members page."""
+import sqlalchemy as sa
+
+from app.demo import DEMO_PASSWORD
+from models import Member
+from tests.conftest import csrf_token
+
+
+def sign_in(client, email, password=DEMO_PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def test_login_page_speaks_french_by_default_and_english_on_request(client):
+    assert "Se connecter" in client.get("/login").get_data(as_text=True)
+    english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Sign in" in english and 'lang="en"' in english
+
+
+def test_home_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_sign_in_and_out(client, make_member):
+    email = make_member(name="Léa Perrin", organization="Scierie Test")
+    response = sign_in(client, email)
+    assert response.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "Bonjour Léa Perrin" in home and "Scierie Test" in home
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_rerenders_the_form_with_the_error(client, make_member):
+    email = make_member()
+    response = sign_in(client, email, "wrong password")
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "Email inconnu ou mot de passe incorrect." in page and f'value="{email}"' in page
+
+
+def test_a_form_without_csrf_token_is_refused(client, make_member):
+    email = make_member()
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 400
+    assert "jeton de sécurité" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in
+
+
+def test_next_parameter_only_redirects_inside_the_site(client, make_member):
+    email = make_member()
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=https://evil.example/", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_language_switch_is_remembered_for_the_member(app, client, make_member, db):
+    email = make_member(language="fr")
+    sign_in(client, email)
+    token = csrf_token(client, "/")
+    client.post("/lang/en", data={"csrf_token": token, "next": "/profile"})
+    assert "My profile" in client.get("/profile").get_data(as_text=True)
+    assert db.scalar(sa.select(Member.language).where(Member.email == email)) == "en"
+
+
+def test_profile_creates_a_token_shown_once(client, make_member):
+    sign_in(client, make_member())
+    token = csrf_token(client, "/profile")
+    page = client.post("/profile", data={"csrf_token": token, "action": "create-token", "token_name": "Export"}).get_data(as_text=True)
+    assert 'data-testid="new-token">alv_' in page
+    assert "alv_" not in client.get("/profile").get_data(as_text=True)
+
+
+def test_members_page_is_for_admins_only(client, make_member):
+    from models import Role
+
+    assert client.get("/admin/members").status_code == 302  # to sign-in
+    sign_in(client, make_member(role=Role.TREASURER))
+    assert client.get("/admin/members").status_code == 403
+
+
+def test_admin_adds_a_member_through_the_form(client, make_member, db):
+    from models import Role
+
+    sign_in(client, make_member(role=Role.ADMIN))
+    token = csrf_token(client, "/admin/members")
+    form = {
+        "csrf_token": token, "action": "create-member", "name": "Rémi Jacquier",
+        "email": "remi@aravis.test", "password": "tavaillons-2026", "role": "MEMBER",
+        "language": "fr", "organization_name": "Couverture Aravis", "credit_limit": "1500.00",
+    }
+    response = client.post("/admin/members", data=form)
+    assert response.status_code == 302
+    page = client.get("/admin/members").get_data(as_text=True)
+    assert "Rémi Jacquier peut maintenant se connecter." in page and "remi@aravis.test" in page
+
+
+def test_admin_form_errors_are_shown_and_nothing_is_written(client, make_member, db):
+    from models import Role
+
+    sign_in(client, make_member(role=Role.ADMIN))
+    before = db.scalar(sa.select(sa.func.count()).select_from(Member))
+    token = csrf_token(client, "/admin/members")
+    response = client.post("/admin/members", data={
+        "csrf_token": token, "action": "create-member", "name": "X", "email": "pas-un-email",
+        "password": "court", "role": "MEMBER", "language": "fr",
+    })
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Saisissez une adresse email valide." in page
+    assert "Le mot de passe doit comporter au moins 10 caractères." in page
+    assert db.scalar(sa.select(sa.func.count()).select_from(Member)) == before
+
+
+def test_unknown_page_is_a_404_page(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404 and "Page introuvable" in response.get_data(as_text=True)
