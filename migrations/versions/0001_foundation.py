@@ -1,6 +1,6 @@
 """members, organisations, tokens and the ledger
 
-Revision ID: 74d93ca4af86
+Revision ID: 0001_foundation
 Revises: 
 Create Date: 2026-11-26 04:40:42.463076
 """
@@ -41,7 +41,6 @@ def upgrade() -> None:
     sa.Column('town', sa.String(length=120), nullable=True),
     sa.Column('manager_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['manager_id'], ['members.id'], name=op.f('fk_organizations_manager_id_members'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('name', name=op.f('uq_organizations_name')),
     sa.UniqueConstraint('siret', name=op.f('uq_organizations_siret'))
@@ -64,6 +63,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_members_email'))
     )
     op.create_index(op.f('ix_members_organization_id'), 'members', ['organization_id'], unique=False)
+    # organizations and members refer to each other: this key comes once both tables exist.
+    with op.batch_alter_table('organizations') as batch_op:
+        batch_op.create_foreign_key(
+            op.f('fk_organizations_manager_id_members'), 'members', ['manager_id'], ['id'], ondelete='SET NULL'
+        )
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('ORGANIZATION', 'MEMBER', 'SYSTEM', name='accountkind', native_enum=False, length=20), nullable=False),
@@ -195,6 +199,8 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     op.drop_table('accounts')
     op.drop_index(op.f('ix_members_organization_id'), table_name='members')
+    with op.batch_alter_table('organizations') as batch_op:
+        batch_op.drop_constraint(op.f('fk_organizations_manager_id_members'), type_='foreignkey')
     op.drop_table('members')
     op.drop_table('organizations')
     op.drop_index(op.f('ix_login_failures_email'), table_name='login_failures')

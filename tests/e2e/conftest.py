@@ -1,0 +1,71 @@
+"""A real server on a real port, and Debian's Chromium driven by Playwright."""
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app import migrations
+from app.database import get_engine, get_session
+from app.demo import seed_demo
+from tests.conftest import IN_CI, TEST_CONFIG
+
+CHROMIUM = os.environ.get("ALVEOLE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The app with the demo hub, served by werkzeug on a free port of 127.0.0.1."""
+    database = tmp_path_factory.mktemp("e2e") / "alveole.db"
+    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
+    with app.app_context():
+        migrations.upgrade(get_engine())
+        session = get_session()
+        seed_demo(session, app.extensions["passwords"])
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(browser, tmp_path):
+    """page_for(lang, width) -> a fresh page in its own browser context."""
+    contexts = []
+
+    def make(lang="fr", width=1280):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale=lang,
+            extra_http_headers={"Accept-Language": lang},
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

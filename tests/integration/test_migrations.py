@@ -1,0 +1,41 @@
+"""Alembic owns the schema: from an empty database, the migrations build exactly the models."""
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app import migrations
+from app.database import make_engine
+from models import Base
+
+
+def _fresh_engine(backend, tmp_path):
+    if backend == "sqlite":
+        return make_engine(f"sqlite:///{tmp_path / 'fresh.db'}"), None
+    from tests.conftest import PG_ADMIN_URL, _drop_postgres_database, _postgres_database
+
+    url = _postgres_database(PG_ADMIN_URL).replace("alveole_t_", "alveole_m_")
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = sa.engine.make_url(url).database
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_engine(url), lambda: _drop_postgres_database(url)
+
+
+def test_migrations_from_empty_match_the_models(backend, tmp_path):
+    engine, cleanup = _fresh_engine(backend, tmp_path)
+    try:
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        # And back down to nothing, then up again.
+        migrations.downgrade(engine, "base")
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrations.upgrade(engine)
+        assert "members" in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+        if cleanup:
+            cleanup()
