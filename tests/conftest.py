@@ -37,10 +37,10 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_database(admin_url: str) -> str:
+def _postgres_database(admin_url: str, prefix: str = "alveole_t") -> str:
     """Create an empty database for this checkout and worker; return its URL."""
     tag = hashlib.sha1(str(ROOT).encode()).hexdigest()[:6]
-    name = f"alveole_t_{tag}_{_worker()}"
+    name = f"{prefix}_{tag}_{_worker()}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

@@ -13,13 +13,7 @@ def _fresh_engine(backend, tmp_path):
         return make_engine(f"sqlite:///{tmp_path / 'fresh.db'}"), None
     from tests.conftest import PG_ADMIN_URL, _drop_postgres_database, _postgres_database
 
-    url = _postgres_database(PG_ADMIN_URL).replace("alveole_t_", "alveole_m_")
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        name = sa.engine.make_url(url).database
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = _postgres_database(PG_ADMIN_URL, prefix="alveole_m")
     return make_engine(url), lambda: _drop_postgres_database(url)
 
 
