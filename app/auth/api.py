@@ -270,6 +270,37 @@ class UpdateProfilePayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class SetMemberStatusInput:
+    member_id: strawberry.ID
+    status: MemberStatusEnum
+
+
+@strawberry.input
+class SetMemberRoleInput:
+    member_id: strawberry.ID
+    role: RoleEnum
+
+
+@strawberry.type
+class SetMemberStatusPayload:
+    member: Optional[MemberType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetMemberRolePayload:
+    member: Optional[MemberType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _member_pk(member_id: str) -> int:
+    pk = decode_id(member_id, "Member")
+    if pk is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This member does not exist.", "memberId")
+    return pk
+
+
 INVALID_CREDENTIALS = N_("Unknown email or wrong password.")
 
 
@@ -344,3 +375,17 @@ class AuthMutation:
         services.update_profile(viewer, **data)
         info.context.session.flush()
         return UpdateProfilePayload(member=MemberType.from_model(viewer))
+
+    @strawberry.mutation(description="Suspend, reinstate or mark a member as having left (admin).")
+    @mutation_payload(SetMemberStatusPayload)
+    def set_member_status(self, info: Info, input: SetMemberStatusInput) -> SetMemberStatusPayload:
+        viewer = require_role(info, Role.ADMIN)
+        member = services.set_member_status(info.context.session, viewer, _member_pk(input.member_id), input.status)
+        return SetMemberStatusPayload(member=MemberType.from_model(member))
+
+    @strawberry.mutation(description="Make a member a treasurer, an admin or a plain member (admin).")
+    @mutation_payload(SetMemberRolePayload)
+    def set_member_role(self, info: Info, input: SetMemberRoleInput) -> SetMemberRolePayload:
+        viewer = require_role(info, Role.ADMIN)
+        member = services.set_member_role(info.context.session, viewer, _member_pk(input.member_id), input.role)
+        return SetMemberRolePayload(member=MemberType.from_model(member))

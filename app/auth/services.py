@@ -121,6 +121,34 @@ def update_profile(member: Member, name: Optional[str] = None, language: Optiona
     return member
 
 
+def set_member_status(session: so.Session, actor: Member, member_id: int, status: MemberStatus) -> Member:
+    """Suspend, reinstate or mark as left (admin). A suspended member's sessions and tokens stop
+    working at their next request."""
+    member = _other_member(session, actor, member_id)
+    member.status = status
+    session.flush()
+    return member
+
+
+def set_member_role(session: so.Session, actor: Member, member_id: int, role: Role) -> Member:
+    member = _other_member(session, actor, member_id)
+    member.role = role
+    session.flush()
+    return member
+
+
+def _other_member(session: so.Session, actor: Member, member_id: int) -> Member:
+    if actor.role != Role.ADMIN:
+        raise DomainError(ErrorCode.FORBIDDEN, "You are not allowed to do this.")
+    member = session.get(Member, member_id)
+    if member is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This member does not exist.", "memberId")
+    if member.id == actor.id:
+        # An admin who suspends or demotes themselves could lock the hub out of its own admin.
+        raise DomainError(ErrorCode.INVALID, "You cannot change your own role or status.", "memberId")
+    return member
+
+
 def check_login_allowed(session: so.Session, email: str, max_failures: int, lockout_minutes: int) -> None:
     since = utcnow() - dt.timedelta(minutes=lockout_minutes)
     failures = session.scalar(

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from app.web.pages import mutate, query
+from app.web.pages import Result, mutate, query
 
 bp = Blueprint("auth", __name__)
 
@@ -106,6 +106,11 @@ def admin_members():
             if organization_result.ok:
                 flash(gettext("Organisation %(name)s added.", name=organization_result["organization"]["name"]), "success")
                 return redirect(url_for("auth.admin_members"))
+        elif form.get("action") == "update-member":
+            member_result = _update_member(form)
+            if member_result.ok:
+                flash(gettext("Changes saved."), "success")
+                return redirect(url_for("auth.admin_members", q=request.args.get("q") or None))
         else:
             abort(400)
     search = request.args.get("q") or None
@@ -119,4 +124,17 @@ def admin_members():
         organization_result=organization_result,
         form=request.form,
         search=search or "",
+        current_member_id=query("Viewer")["viewer"]["id"],
     ), status
+
+
+def _update_member(form):
+    """One row of the members table: its role and status, each changed only if it differs."""
+    result = None
+    if form.get("role") != form.get("old_role"):
+        result = mutate("SetMemberRole", {"memberId": form.get("member_id", ""), "role": form.get("role")})
+        if not result.ok:
+            return result
+    if form.get("status") != form.get("old_status"):
+        result = mutate("SetMemberStatus", {"memberId": form.get("member_id", ""), "status": form.get("status")})
+    return result or Result({"errors": []})

@@ -182,3 +182,44 @@ def test_treasurer_sees_every_account(treasurer_api, make_member):
         '{ members(search: "%s") { edges { node { account { creditLimit { amount } } } } } }' % other.split("@")[0]
     )["members"]["edges"][0]["node"]
     assert node["account"]["creditLimit"]["amount"] == "10.00"
+
+
+SET_STATUS = """mutation($input: SetMemberStatusInput!) {
+  setMemberStatus(input: $input) { member { status } errors { code field message } }
+}"""
+
+
+def test_admin_suspends_a_member_whose_session_and_tokens_stop_working(app, admin_api, member_api):
+    secret = member_api.data(CREATE_TOKEN, input={"name": "script"})["createApiToken"]["token"]
+    member_id = member_api.data(VIEWER)["viewer"]["id"]
+    result = admin_api.data(SET_STATUS, input={"memberId": member_id, "status": "SUSPENDED"})["setMemberStatus"]
+    assert result == {"member": {"status": "SUSPENDED"}, "errors": []}
+    assert member_api.data(VIEWER) == {"viewer": None}
+    body = app.test_client().post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert body["data"] == {"viewer": None}
+    # Reinstated, the member signs in again.
+    admin_api.data(SET_STATUS, input={"memberId": member_id, "status": "ACTIVE"})
+    GraphQLClient(app.test_client()).login(_email_of(admin_api, member_id))
+
+
+def _email_of(api, member_id):
+    return api.data('query($id: ID!) { node(id: $id) { ... on Member { email } } }', id=member_id)["node"]["email"]
+
+
+def test_admin_cannot_suspend_themselves_and_others_cannot_suspend(admin_api, member_api):
+    admin_id = admin_api.data(VIEWER)["viewer"]["id"]
+    errors = admin_api.data(SET_STATUS, input={"memberId": admin_id, "status": "SUSPENDED"})["setMemberStatus"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["memberId"])]
+    errors = member_api.data(SET_STATUS, input={"memberId": admin_id, "status": "SUSPENDED"})["setMemberStatus"]["errors"]
+    assert [e["code"] for e in errors] == ["FORBIDDEN"]
+    assert admin_api.data(VIEWER)["viewer"] is not None
+
+
+def test_admin_changes_a_role(admin_api, member_api):
+    member_id = member_api.data(VIEWER)["viewer"]["id"]
+    result = admin_api.data(
+        "mutation($input: SetMemberRoleInput!) { setMemberRole(input: $input) { member { role } errors { code } } }",
+        input={"memberId": member_id, "role": "TREASURER"},
+    )["setMemberRole"]
+    assert result == {"member": {"role": "TREASURER"}, "errors": []}
+    assert member_api.data(VIEWER)["viewer"]["role"] == "TREASURER"

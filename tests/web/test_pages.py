@@ -117,3 +117,21 @@ def test_admin_form_errors_are_shown_and_nothing_is_written(client, make_member,
 def test_unknown_page_is_a_404_page(client):
     response = client.get("/nowhere")
     assert response.status_code == 404 and "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_admin_suspends_a_member_from_the_members_page(client, make_member, db):
+    from models import MemberStatus, Role
+
+    target = make_member(name="Victor Roux")
+    sign_in(client, make_member(role=Role.ADMIN))
+    page = client.get("/admin/members").get_data(as_text=True)
+    import re
+
+    member_id = re.search(r'name="member_id" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/admin/members")
+    response = client.post("/admin/members", data={
+        "csrf_token": token, "action": "update-member", "member_id": member_id,
+        "old_role": "MEMBER", "role": "MEMBER", "old_status": "ACTIVE", "status": "SUSPENDED",
+    })
+    assert response.status_code == 302
+    assert db.scalar(sa.select(Member.status).where(Member.email == target)) == MemberStatus.SUSPENDED
