@@ -477,6 +477,20 @@ class LedgerQuery:
             over_limit_count=s.over_limit_count, warning_level_percent=_warning_level(info),
         )
 
+    @strawberry.field(description="An open account the viewer can pay, by its id (signed-in members).")
+    def payee(self, info: Info, id: strawberry.ID) -> Optional[Payee]:
+        pk = decode_id(id, "Account")
+        if info.context.viewer is None or pk is None:
+            return None
+        row = info.context.session.execute(
+            sa.select(Account, Organization.town)
+            .outerjoin(Organization, Organization.id == Account.organization_id)
+            .where(Account.id == pk, Account.status == AccountStatus.OPEN, Account.kind != AccountKind.SYSTEM)
+        ).first()
+        if row is None:
+            return None
+        return Payee(id=to_global_id("Account", row[0].id), name=row[0].name, kind=row[0].kind, town=row[1])
+
     @strawberry.field(description="Open accounts the viewer can pay, by name (signed-in members).")
     def payees(
         self, info: Info, search: Optional[str] = None, first: Optional[int] = None, after: Optional[str] = None

@@ -15,6 +15,13 @@ HOT = 5
 LIMIT = 5_000  # 50.00: a few payments take an account to its limit
 
 
+def _writer(app):
+    """A session that takes SQLite's write lock when its transaction begins (BEGIN IMMEDIATE),
+    as a request does before a mutation: a transaction that read first and upgraded its lock
+    later could fail against a concurrent writer. PostgreSQL needs nothing of the sort."""
+    return app.extensions["db_sessionmaker"]()
+
+
 def _members(app, emails):
     with app.app_context():
         db = get_session()
@@ -50,8 +57,7 @@ def test_hot_accounts_hammered_by_sixteen_threads(app, make_member):
 
     def worker(n):
         rng = random.Random(n)
-        with app.app_context():
-            db = get_session()
+        with app.app_context(), _writer(app) as db:
             for _ in range(25):
                 (payer_id, source_id), (_, target_id) = rng.sample(people, 2)
                 payer = db.get(Member, payer_id)
@@ -85,8 +91,7 @@ def test_holds_and_transfers_race_without_breaching_limits(app, make_member):
 
     def worker(n):
         rng = random.Random(1000 + n)
-        with app.app_context():
-            db = get_session()
+        with app.app_context(), _writer(app) as db:
             for _ in range(15):
                 (payer_id, source_id), (_, target_id) = rng.sample(people, 2)
                 payer, source = db.get(Member, payer_id), db.get(Account, source_id)
@@ -118,8 +123,7 @@ def test_same_key_sent_at_once_pays_once(app, make_member):
     results = []
 
     def worker(n):
-        with app.app_context():
-            db = get_session()
+        with app.app_context(), _writer(app) as db:
             payer, source = db.get(Member, payer_id), db.get(Account, source_id)
             entry = ledger.transfer(db, payer, from_account=source, to_account_id=target_id, amount=1_234,
                                     idempotency_key="double-click")

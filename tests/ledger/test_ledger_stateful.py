@@ -27,7 +27,7 @@ def test_random_operations_keep_the_ledger_consistent(app, make_member):
             super().__init__()
             self.ctx = app.app_context()
             self.ctx.push()
-            self.db = db = get_session()
+            self.db = db = app.extensions["db_sessionmaker"]()
             for table in (Posting, Hold, CreditLimitChange):
                 db.execute(sa.delete(table))
             db.execute(sa.update(Transfer).values(reverses_id=None))
