@@ -66,7 +66,13 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
     ledger.ensure_system_accounts(session)
 
 
-DEMO_STEPS = [seed_organizations]
+def seed_ledger(session: so.Session, passwords: Passwords) -> None:
+    from app.ledger.demo import seed_ledger as seed
+
+    seed(session, passwords)
+
+
+DEMO_STEPS = [seed_organizations, seed_ledger]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

@@ -146,6 +146,8 @@ class Posting(Base):
     __table_args__ = (
         sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
         sa.Index("ix_postings_account_id_id", "account_id", "id"),
+        # Statements for a period: the postings of one account between two instants.
+        sa.Index("ix_postings_account_id_created_at", "account_id", "created_at"),
     )
 
 

@@ -8,7 +8,7 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
-from app.ledger.api import resolve_account_node
+from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 
@@ -17,6 +17,7 @@ NODE_RESOLVERS = {
     "Member": resolve_member_node,
     "Organization": resolve_organization_node,
     "Account": resolve_account_node,
+    "Transfer": resolve_transfer_node,
 }
 
 
@@ -33,12 +34,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, LedgerMutation):
     pass
 
 

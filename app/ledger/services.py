@@ -3,16 +3,24 @@
 Every change of balances goes through `_post`, which updates the account rows in ascending id
 order (so concurrent entries never deadlock) with guarded UPDATEs: a debit only applies while
 `balance + credit_limit - on_hold` stays >= 0, a credit only while the balance stays under its
-cap. PostgreSQL re-checks the guard against the latest committed row, and SQLite runs one
-writer at a time (BEGIN IMMEDIATE), so no limit is breached whatever the concurrency.
+cap. PostgreSQL re-checks the guard against the latest committed row (READ COMMITTED re-reads
+the row it waited for), and SQLite runs one writer at a time (BEGIN IMMEDIATE), so no limit is
+breached whatever the concurrency.
+
+Each operation runs in its own savepoint: a refusal half-way (the second leg of a transfer
+hitting a cap) undoes the legs already applied, so a caller that catches the DomainError and
+carries on never commits half an entry.
 """
 import datetime as dt
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import DomainError, ErrorCode
 from models import (
@@ -42,6 +50,12 @@ SYSTEM_ACCOUNTS = {
 }
 # The settlement account mirrors the euros received: it may go as far below zero as needed.
 SETTLEMENT_CREDIT_LIMIT = 10**14
+# Any single amount: far above a real figure, far below BigInteger's range, so that no sum of
+# amounts, fees and balances can overflow the column.
+MAX_AMOUNT = 10**15
+MEMO_LENGTH = 500
+KEY_LENGTH = 100
+DEFAULT_WARNING_LEVEL = 80
 
 
 # --- Accounts ------------------------------------------------------------------------------
@@ -69,14 +83,22 @@ def open_member_account(session: so.Session, member: Member, credit_limit: int =
 
 
 def ensure_system_accounts(session: so.Session) -> dict[str, Account]:
+    """The system accounts, created if missing. Two requests creating them at once is safe:
+    the loser of the unique system_code finds the winner's row."""
     accounts = {}
     for code, name in SYSTEM_ACCOUNTS.items():
         account = session.scalar(sa.select(Account).where(Account.system_code == code))
         if account is None:
             limit = SETTLEMENT_CREDIT_LIMIT if code == EURO_SETTLEMENT else 0
-            account = Account(kind=AccountKind.SYSTEM, name=name, system_code=code, credit_limit=limit)
-            session.add(account)
-            session.flush()
+            try:
+                with session.begin_nested():
+                    account = Account(kind=AccountKind.SYSTEM, name=name, system_code=code, credit_limit=limit)
+                    session.add(account)
+                    session.flush()
+            except sa.exc.IntegrityError:
+                account = session.scalar(sa.select(Account).where(Account.system_code == code))
+                if account is None:
+                    raise
         accounts[code] = account
     return accounts
 
@@ -92,6 +114,8 @@ def paying_account(session: so.Session, member: Member) -> Optional[Account]:
         sa.select(Account)
         .join(Organization, Organization.id == Account.organization_id)
         .where(Organization.manager_id == member.id)
+        .order_by(Account.id)
+        .limit(1)
     )
     if managed is not None:
         return managed
@@ -113,12 +137,58 @@ def can_see(session: so.Session, member: Member, account: Account) -> bool:
     return member.role in (Role.TREASURER, Role.ADMIN) or can_use(session, member, account)
 
 
+def visible_account_ids(session: so.Session, member: Member) -> Optional[set[int]]:
+    """The accounts a member may see, or None when they see them all (treasurer, admin)."""
+    if member.role in (Role.TREASURER, Role.ADMIN):
+        return None
+    own = sa.select(Account.id).where(Account.member_id == member.id)
+    managed = (
+        sa.select(Account.id)
+        .join(Organization, Organization.id == Account.organization_id)
+        .where(Organization.manager_id == member.id)
+    )
+    return set(session.scalars(sa.union_all(own, managed)))
+
+
 def get_settings(session: so.Session) -> HubSettings:
+    """The hub's policy. Without a row the defaults apply (no fee, warning at 80 %); nothing
+    is written here, so two first transfers never race to create the row."""
     settings = session.get(HubSettings, 1)
     if settings is None:
-        settings = HubSettings(id=1, transfer_fee_bps=0, transfer_fee_min=0, warning_level_percent=80)
+        return HubSettings(
+            id=1, transfer_fee_bps=0, transfer_fee_min=0, warning_level_percent=DEFAULT_WARNING_LEVEL
+        )
+    return settings
+
+
+def update_settings(
+    session: so.Session,
+    actor: Member,
+    *,
+    transfer_fee_bps: Optional[int] = None,
+    transfer_fee_min: Optional[int] = None,
+    warning_level_percent: Optional[int] = None,
+) -> HubSettings:
+    if actor.role not in (Role.TREASURER, Role.ADMIN):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change the hub's ledger settings.")
+    if transfer_fee_bps is not None and not 0 <= transfer_fee_bps <= 10_000:
+        raise DomainError(ErrorCode.INVALID, "A fee is between 0 and 100 %.", "transferFeeBps")
+    if warning_level_percent is not None and not 1 <= warning_level_percent <= 100:
+        raise DomainError(ErrorCode.INVALID, "The warning level is between 1 and 100 %.", "warningLevelPercent")
+    if transfer_fee_min is not None and not 0 <= transfer_fee_min < MAX_AMOUNT:
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "transferFeeMin")
+    settings = session.get(HubSettings, 1, with_for_update=True)
+    if settings is None:
+        settings = get_settings(session)
         session.add(settings)
-        session.flush()
+    for name, value in (
+        ("transfer_fee_bps", transfer_fee_bps),
+        ("transfer_fee_min", transfer_fee_min),
+        ("warning_level_percent", warning_level_percent),
+    ):
+        if value is not None:
+            setattr(settings, name, value)
+    session.flush()
     return settings
 
 
@@ -137,6 +207,64 @@ def limit_use_percent(account: Account) -> Optional[int]:
     return max(0, used * 100 // account.credit_limit)
 
 
+def is_near_limit(account: Account, warning_level: int) -> bool:
+    """Past the soft warning level (or past the limit itself)."""
+    used = account.on_hold - account.balance
+    if used <= 0:
+        return False
+    return used * 100 >= warning_level * account.credit_limit
+
+
+def is_over_limit(account: Account) -> bool:
+    """Uses more than its limit: only after the treasurer lowered it. Spending is blocked."""
+    return account.available < 0
+
+
+def limit_use_sql():
+    """limit_use_percent as SQL, for sorting and filtering lists of accounts."""
+    used = Account.on_hold - Account.balance
+    return sa.case(
+        (Account.credit_limit > 0, sa.cast(used, sa.Float) * 100.0 / Account.credit_limit),
+        (used > 0, 100.0),
+        else_=0.0,
+    )
+
+
+def near_limit_sql(warning_level: int):
+    used = Account.on_hold - Account.balance
+    return sa.and_(used > 0, used * 100 >= Account.credit_limit * warning_level)
+
+
+def close_account(session: so.Session, actor: Member, account_id: int) -> Account:
+    """The treasurer closes an empty account (balance 0, nothing on hold): it then neither
+    pays nor receives. One guarded UPDATE, so a concurrent payment cannot slip in between."""
+    if actor.role not in (Role.TREASURER, Role.ADMIN):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can close an account.")
+    closed = session.execute(
+        sa.update(Account)
+        .where(
+            Account.id == account_id,
+            Account.status == AccountStatus.OPEN,
+            Account.kind != AccountKind.SYSTEM,
+            Account.balance == 0,
+            Account.on_hold == 0,
+        )
+        .values(status=AccountStatus.CLOSED)
+        .returning(Account.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    account = session.get(Account, account_id, populate_existing=True)
+    if account is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "accountId")
+    if closed is None:
+        if account.status == AccountStatus.CLOSED:
+            raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "accountId", name=account.name)
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "Only an open member account with a zero balance and nothing on hold can be closed.", "accountId"
+        )
+    return account
+
+
 # --- Posting -------------------------------------------------------------------------------
 
 
@@ -146,18 +274,26 @@ class _Change:
     hold: int = 0
 
 
-def _post(session: so.Session, changes: dict[int, _Change], check_limits: bool = True) -> dict[int, int]:
+@contextmanager
+def _atomic(session: so.Session):
+    """A savepoint around one ledger operation: all of it, or none of it."""
+    with session.begin_nested():
+        yield
+
+
+def _post(
+    session: so.Session, changes: dict[int, _Change], check_limits: bool = True, require_open: bool = True
+) -> dict[int, int]:
     """Apply the changes to the accounts, in ascending id order, each as one guarded UPDATE.
-    Returns the new balance of each account. Raises DomainError (and the caller's savepoint
+    Returns the new balance of each account. Raises DomainError (and the operation's savepoint
     rolls back what was applied) when a guard refuses."""
     now = utcnow()
     balances = {}
     for account_id in sorted(changes):
         change = changes[account_id]
-        available_after = Account.balance + change.balance + Account.credit_limit - (Account.on_hold + change.hold)
         stmt = (
             sa.update(Account)
-            .where(Account.id == account_id, Account.status == AccountStatus.OPEN)
+            .where(Account.id == account_id)
             .values(
                 balance=Account.balance + change.balance,
                 on_hold=Account.on_hold + change.hold,
@@ -166,20 +302,28 @@ def _post(session: so.Session, changes: dict[int, _Change], check_limits: bool =
             .returning(Account.balance)
             .execution_options(synchronize_session=False)
         )
-        spends = change.balance - change.hold < 0
-        if check_limits and spends:
+        if require_open:
+            stmt = stmt.where(Account.status == AccountStatus.OPEN)
+        # Only a change that lowers `available` is guarded: an account over a lowered limit
+        # may still receive, and release or capture its holds for less.
+        if check_limits and change.balance - change.hold < 0:
+            available_after = (
+                Account.balance + change.balance + Account.credit_limit - (Account.on_hold + change.hold)
+            )
             stmt = stmt.where(available_after >= 0)
         if change.balance > 0:
             stmt = stmt.where(
                 sa.or_(Account.balance_cap.is_(None), Account.balance + change.balance <= Account.balance_cap)
             )
+        if change.hold < 0:
+            stmt = stmt.where(Account.on_hold + change.hold >= 0)
         new_balance = session.execute(stmt).scalar_one_or_none()
         if new_balance is None:
             _explain_refusal(session, account_id, change)
         balances[account_id] = new_balance
     # The rows changed behind the ORM's back: reload them when next read.
     for account_id in changes:
-        if (account := session.identity_map.get(so.identity.identity_key(Account, account_id))) is not None:
+        if (account := session.identity_map.get(session.identity_key(Account, account_id))) is not None:
             session.expire(account)
     return balances
 
@@ -211,6 +355,22 @@ def format_amount(minor_units: int) -> str:
     return f"{sign}{units}.{cents:02d}"
 
 
+def _check_amount(amount: int, field: str = "amount") -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise DomainError(ErrorCode.INVALID, "Enter an amount such as 12.50.", field)
+    if amount <= 0:
+        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", field)
+    if amount >= MAX_AMOUNT:
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", field)
+
+
+def _check_memo(memo: str) -> str:
+    memo = (memo or "").strip()
+    if len(memo) > MEMO_LENGTH:
+        raise DomainError(ErrorCode.INVALID, "The memo is limited to %(n)s characters.", "memo", n=MEMO_LENGTH)
+    return memo
+
+
 def _journal(
     session: so.Session,
     transfer: Transfer,
@@ -226,33 +386,34 @@ def _journal(
         changes.setdefault(account_id, _Change()).hold += hold_delta
     assert sum(c.balance for c in changes.values()) == 0, "postings must sum to zero"
     balances = _post(session, changes, check_limits)
-    session.add_all(
-        Posting(transfer_id=transfer.id, account_id=account_id, amount=change.balance, balance_after=balances[account_id])
+    # Inserted while the account rows are still locked: posting ids then follow the order in
+    # which balances changed, so `balance_after` is a true running balance per account.
+    rows = [
+        {
+            "transfer_id": transfer.id,
+            "account_id": account_id,
+            "amount": change.balance,
+            "balance_after": balances[account_id],
+            "created_at": transfer.created_at,
+        }
         for account_id, change in sorted(changes.items())
         if change.balance != 0
-    )
-    session.flush()
+    ]
+    if rows:
+        session.execute(sa.insert(Posting), rows)
     return transfer
 
 
-def _insert_transfer(session: so.Session, transfer: Transfer) -> Optional[Transfer]:
-    """Insert the entry before touching any balance, so that a second request with the same
-    idempotency key waits on the unique index and then finds the first one. Returns the
-    earlier transfer when the key was already used."""
-    if transfer.idempotency_key is not None:
-        earlier = _by_key(session, transfer.initiator_id, transfer.idempotency_key)
-        if earlier is not None:
-            return earlier
-    try:
-        with session.begin_nested():
-            session.add(transfer)
-            session.flush()
-    except sa.exc.IntegrityError:
-        earlier = _by_key(session, transfer.initiator_id, transfer.idempotency_key)
-        if earlier is None:
-            raise
-        return earlier
-    return None
+def _insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
+    """Insert a journal entry before touching any balance. Returns None when a unique key
+    is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
+    back, so two identical requests at once never both pay."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"created_at": utcnow(), "fee": 0, "memo": "", **values}
+    stmt = insert(Transfer).values(**values).on_conflict_do_nothing().returning(Transfer)
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
 
 
 def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]) -> Optional[Transfer]:
@@ -263,18 +424,31 @@ def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]
     )
 
 
-def _same_request(earlier: Transfer, transfer: Transfer) -> Transfer:
-    if (earlier.from_account_id, earlier.to_account_id, earlier.amount) != (
-        transfer.from_account_id,
-        transfer.to_account_id,
-        transfer.amount,
-    ):
+def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, amount: int) -> Transfer:
+    if (earlier.from_account_id, earlier.to_account_id, earlier.amount) != (from_account_id, to_account_id, amount):
         raise DomainError(
             ErrorCode.INVALID,
             "This idempotency key was already used for another transfer.",
             "idempotencyKey",
         )
     return earlier
+
+
+def _fee(session: so.Session, kind: TransferKind, amount: int, *accounts: Account) -> int:
+    if kind not in FEE_KINDS or any(a.kind == AccountKind.SYSTEM for a in accounts):
+        return 0
+    return fee_for(get_settings(session), amount)
+
+
+def _payee(session: so.Session, to_account_id: int, from_account_id: int) -> Account:
+    to_account = session.get(Account, to_account_id) if isinstance(to_account_id, int) else None
+    if to_account is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
+    if to_account.id == from_account_id:
+        raise DomainError(ErrorCode.INVALID, "You cannot pay your own account.", "toAccountId")
+    if to_account.status != AccountStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "toAccountId", name=to_account.name)
+    return to_account
 
 
 def transfer(
@@ -293,65 +467,111 @@ def transfer(
     The same idempotency key from the same member returns the first transfer."""
     if check_permission and not can_use(session, actor, from_account):
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
-    if amount <= 0:
-        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
-    to_account = session.get(Account, to_account_id)
-    if to_account is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
-    if to_account.id == from_account.id:
-        raise DomainError(ErrorCode.INVALID, "You cannot pay your own account.", "toAccountId")
-    if to_account.status != AccountStatus.OPEN:
-        raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "toAccountId", name=to_account.name)
-    charged = kind in FEE_KINDS and AccountKind.SYSTEM not in (from_account.kind, to_account.kind)
-    fee = fee_for(get_settings(session), amount) if charged else 0
-    entry = Transfer(
-        kind=kind,
-        from_account_id=from_account.id,
-        to_account_id=to_account.id,
-        amount=amount,
-        fee=fee,
-        memo=memo.strip(),
-        initiator_id=actor.id,
-        idempotency_key=idempotency_key,
-    )
-    earlier = _insert_transfer(session, entry)
+    _check_amount(amount)
+    memo = _check_memo(memo)
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= KEY_LENGTH:
+        raise DomainError(ErrorCode.INVALID, "An idempotency key has 1 to 100 characters.", "idempotencyKey")
+    earlier = _by_key(session, actor.id, idempotency_key) if idempotency_key else None
     if earlier is not None:
-        return _same_request(earlier, entry)
-    legs = [(from_account.id, -(amount + fee)), (to_account.id, amount)]
-    if fee:
-        legs.append((system_account(session, COMMONS).id, fee))
-    return _journal(session, entry, legs)
+        # A retry: answer it before any check that the first request changed (the balance).
+        return _same_request(earlier, from_account.id, to_account_id, amount)
+    to_account = _payee(session, to_account_id, from_account.id)
+    fee = _fee(session, kind, amount, from_account, to_account)
+    commons_id = system_account(session, COMMONS).id if fee else None
+    with _atomic(session):
+        entry = _insert_entry(
+            session,
+            dict(
+                kind=kind,
+                from_account_id=from_account.id,
+                to_account_id=to_account.id,
+                amount=amount,
+                fee=fee,
+                memo=memo,
+                initiator_id=actor.id,
+                idempotency_key=idempotency_key,
+            ),
+        )
+        if entry is None:
+            # The same key committed by a concurrent request while we were checking.
+            earlier = _by_key(session, actor.id, idempotency_key)
+            if earlier is None:
+                raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
+            return _same_request(earlier, from_account.id, to_account.id, amount)
+        legs = [(from_account.id, -(amount + fee)), (to_account.id, amount)]
+        if fee:
+            legs.append((commons_id, fee))
+        return _journal(session, entry, legs)
+
+
+def journal_entry(
+    session: so.Session,
+    actor: Optional[Member],
+    *,
+    kind: TransferKind,
+    legs: list[tuple[int, int]],
+    memo: str = "",
+    check_limits: bool = True,
+    idempotency_key: Optional[str] = None,
+) -> Transfer:
+    """A multi-leg entry (a clearing run, an adjustment): `legs` are (account id, signed
+    amount) summing to zero. The entry's from/to name its largest debit and credit."""
+    if not legs or sum(amount for _, amount in legs) != 0 or any(amount == 0 for _, amount in legs):
+        raise DomainError(ErrorCode.INVALID, "The lines of an entry must be non-zero and sum to zero.")
+    debit = min(legs, key=lambda leg: leg[1])
+    credit = max(legs, key=lambda leg: leg[1])
+    total = sum(amount for _, amount in legs if amount > 0)
+    _check_amount(total)
+    with _atomic(session):
+        entry = _insert_entry(
+            session,
+            dict(
+                kind=kind, from_account_id=debit[0], to_account_id=credit[0], amount=total,
+                memo=_check_memo(memo), initiator_id=actor.id if actor else None,
+                idempotency_key=idempotency_key,
+            ),
+        )
+        if entry is None:
+            earlier = _by_key(session, actor.id if actor else None, idempotency_key)
+            if earlier is None:
+                raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
+            return earlier
+        return _journal(session, entry, legs, check_limits=check_limits)
 
 
 def reverse_transfer(session: so.Session, actor: Member, transfer_id: int, memo: str = "") -> Transfer:
-    """A new entry that undoes every posting of the original, linked both ways; once only."""
-    original = session.get(Transfer, transfer_id, with_for_update=True)
+    """A new entry that undoes every posting of the original, linked both ways; once only.
+    It respects credit limits like any entry: a payee who already spent the money must be
+    brought back within limits first."""
+    if actor.role not in (Role.TREASURER, Role.ADMIN):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can reverse a transfer.")
+    memo = _check_memo(memo)
+    original = session.get(Transfer, transfer_id, populate_existing=True) if isinstance(transfer_id, int) else None
     if original is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This transfer does not exist.", "transferId")
     if original.kind == TransferKind.REVERSAL:
         raise DomainError(ErrorCode.INVALID_STATE, "A reversal cannot itself be reversed.", "transferId")
-    if session.scalar(sa.select(Transfer.id).where(Transfer.reverses_id == original.id)):
-        raise DomainError(ErrorCode.INVALID_STATE, "This transfer was already reversed.", "transferId")
     legs = session.execute(
-        sa.select(Posting.account_id, Posting.amount).where(Posting.transfer_id == original.id)
+        sa.select(Posting.account_id, Posting.amount).where(Posting.transfer_id == original.id).order_by(Posting.id)
     ).all()
-    entry = Transfer(
-        kind=TransferKind.REVERSAL,
-        from_account_id=original.to_account_id,
-        to_account_id=original.from_account_id,
-        amount=original.amount,
-        fee=original.fee,
-        memo=memo.strip() or f"Annulation du virement n° {original.id}",
-        initiator_id=actor.id,
-        reverses_id=original.id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
-    except sa.exc.IntegrityError:
-        raise DomainError(ErrorCode.INVALID_STATE, "This transfer was already reversed.", "transferId")
-    return _journal(session, entry, [(account_id, -amount) for account_id, amount in legs])
+    with _atomic(session):
+        # The unique reverses_id settles a race between two treasurers: one entry wins.
+        entry = _insert_entry(
+            session,
+            dict(
+                kind=TransferKind.REVERSAL,
+                from_account_id=original.to_account_id,
+                to_account_id=original.from_account_id,
+                amount=original.amount,
+                fee=original.fee,
+                memo=memo or f"Annulation du virement n° {original.id}",
+                initiator_id=actor.id,
+                reverses_id=original.id,
+            ),
+        )
+        if entry is None:
+            raise DomainError(ErrorCode.INVALID_STATE, "This transfer was already reversed.", "transferId")
+        return _journal(session, entry, [(account_id, -amount) for account_id, amount in legs])
 
 
 # --- Holds ---------------------------------------------------------------------------------
@@ -366,21 +586,29 @@ def place_hold(
     expires_at: Optional[dt.datetime] = None,
 ) -> Hold:
     """Reserve credit on an account; refused with CREDIT_LIMIT_EXCEEDED like a transfer."""
-    if amount <= 0:
-        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
-    _post(session, {account.id: _Change(hold=amount)})
-    hold = Hold(account_id=account.id, amount=amount, memo=memo, initiator_id=actor.id, expires_at=expires_at)
-    session.add(hold)
-    session.flush()
+    _check_amount(amount)
+    memo = _check_memo(memo)
+    with _atomic(session):
+        _post(session, {account.id: _Change(hold=amount)})
+        hold = Hold(account_id=account.id, amount=amount, memo=memo, initiator_id=actor.id, expires_at=expires_at)
+        session.add(hold)
+        session.flush()
     return hold
 
 
-def _active_hold(session: so.Session, hold_id: int) -> Hold:
+def _locked_hold(session: so.Session, hold_id: int) -> Hold:
+    # FOR UPDATE serialises a capture and a release of the same hold on PostgreSQL; the
+    # second one then reads the first one's status. SQLite has one writer at a time anyway.
     hold = session.get(Hold, hold_id, with_for_update=True, populate_existing=True)
     if hold is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This hold does not exist.")
     if hold.status != HoldStatus.ACTIVE:
         raise DomainError(ErrorCode.INVALID_STATE, "This hold is no longer active.")
+    return hold
+
+
+def _active_hold(session: so.Session, hold_id: int) -> Hold:
+    hold = _locked_hold(session, hold_id)
     if hold.expires_at is not None and hold.expires_at <= utcnow():
         raise DomainError(ErrorCode.INVALID_STATE, "This hold has expired.")
     return hold
@@ -397,55 +625,64 @@ def capture_hold(
     memo: str = "",
 ) -> Transfer:
     """Turn a hold into a transfer of `amount` (at most the hold's) and release the rest."""
-    hold = _active_hold(session, hold_id)
-    amount = hold.amount if amount is None else amount
-    if amount <= 0 or amount > hold.amount:
-        raise DomainError(ErrorCode.INVALID, "A capture takes between 0 and the amount on hold.", "amount")
-    charged = kind in FEE_KINDS
-    fee = fee_for(get_settings(session), amount) if charged else 0
-    entry = Transfer(
-        kind=kind,
-        from_account_id=hold.account_id,
-        to_account_id=to_account_id,
-        amount=amount,
-        fee=fee,
-        memo=memo or hold.memo,
-        initiator_id=actor.id,
-    )
-    session.add(entry)
-    session.flush()
-    legs = [(hold.account_id, -(amount + fee)), (to_account_id, amount)]
-    if fee:
-        legs.append((system_account(session, COMMONS).id, fee))
-    _journal(session, entry, legs, holds={hold.account_id: -hold.amount})
-    hold.status = HoldStatus.CAPTURED
-    hold.settled_at = utcnow()
-    hold.transfer_id = entry.id
-    session.flush()
+    with _atomic(session):
+        hold = _active_hold(session, hold_id)
+        amount = hold.amount if amount is None else amount
+        _check_amount(amount)
+        if amount > hold.amount:
+            raise DomainError(ErrorCode.INVALID, "A capture takes between 0 and the amount on hold.", "amount")
+        payer = session.get(Account, hold.account_id)
+        payee = _payee(session, to_account_id, hold.account_id)
+        fee = _fee(session, kind, amount, payer, payee)
+        entry = _insert_entry(
+            session,
+            dict(
+                kind=kind,
+                from_account_id=hold.account_id,
+                to_account_id=payee.id,
+                amount=amount,
+                fee=fee,
+                memo=_check_memo(memo or hold.memo),
+                initiator_id=actor.id,
+            ),
+        )
+        legs = [(hold.account_id, -(amount + fee)), (payee.id, amount)]
+        if fee:
+            legs.append((system_account(session, COMMONS).id, fee))
+        _journal(session, entry, legs, holds={hold.account_id: -hold.amount})
+        hold.status = HoldStatus.CAPTURED
+        hold.settled_at = utcnow()
+        hold.transfer_id = entry.id
+        session.flush()
     return entry
 
 
 def release_hold(session: so.Session, hold_id: int, status: HoldStatus = HoldStatus.RELEASED) -> Hold:
-    hold = session.get(Hold, hold_id, with_for_update=True, populate_existing=True)
-    if hold is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This hold does not exist.")
-    if hold.status != HoldStatus.ACTIVE:
-        raise DomainError(ErrorCode.INVALID_STATE, "This hold is no longer active.")
-    _post(session, {hold.account_id: _Change(hold=-hold.amount)}, check_limits=False)
-    hold.status = status
-    hold.settled_at = utcnow()
-    session.flush()
+    with _atomic(session):
+        hold = _locked_hold(session, hold_id)
+        # Releasing only raises `available`: no limit to check, and allowed on a closed account.
+        _post(session, {hold.account_id: _Change(hold=-hold.amount)}, check_limits=False, require_open=False)
+        hold.status = status
+        hold.settled_at = utcnow()
+        session.flush()
     return hold
 
 
 def expire_holds(session: so.Session, now: Optional[dt.datetime] = None) -> int:
+    """Release the holds past their expiry. A hold captured or released meanwhile (by a
+    concurrent request) is skipped, not an error."""
     now = now or utcnow()
     ids = session.scalars(
         sa.select(Hold.id).where(Hold.status == HoldStatus.ACTIVE, Hold.expires_at <= now).order_by(Hold.id)
     ).all()
+    expired = 0
     for hold_id in ids:
-        release_hold(session, hold_id, HoldStatus.EXPIRED)
-    return len(ids)
+        try:
+            release_hold(session, hold_id, HoldStatus.EXPIRED)
+        except DomainError:
+            continue
+        expired += 1
+    return expired
 
 
 # --- Limits --------------------------------------------------------------------------------
@@ -453,23 +690,138 @@ def expire_holds(session: so.Session, now: Optional[dt.datetime] = None) -> int:
 
 def set_credit_limit(session: so.Session, actor: Member, account_id: int, new_limit: int, reason: str = "") -> Account:
     """The treasurer sets how far below zero an account may go. A limit below what the account
-    already uses is allowed: it then blocks further spending (available < 0) until it recovers."""
+    already uses is allowed: it then blocks further spending (available < 0) until it recovers,
+    and the account reads as over its limit."""
     if actor.role not in (Role.TREASURER, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change credit limits.")
-    if new_limit < 0:
+    if not isinstance(new_limit, int) or new_limit < 0:
         raise DomainError(ErrorCode.INVALID, "A credit limit cannot be negative.", "creditLimit")
+    if new_limit >= MAX_AMOUNT:
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "creditLimit")
+    reason = (reason or "").strip()
+    if len(reason) > MEMO_LENGTH:
+        raise DomainError(ErrorCode.INVALID, "The reason is limited to %(n)s characters.", "reason", n=MEMO_LENGTH)
     account = session.get(Account, account_id, with_for_update=True, populate_existing=True)
     if account is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "accountId")
     session.add(
         CreditLimitChange(
             account_id=account.id, old_limit=account.credit_limit, new_limit=new_limit,
-            reason=reason.strip(), changed_by_id=actor.id,
+            reason=reason, changed_by_id=actor.id,
         )
     )
+    # Only the limit column is written (the row is locked): a balance is never overwritten.
     account.credit_limit = new_limit
     session.flush()
     return account
+
+
+# --- Statements and summaries --------------------------------------------------------------
+
+
+def statement_query(
+    account_id: int,
+    since: Optional[dt.datetime] = None,
+    until: Optional[dt.datetime] = None,
+    kind: Optional[TransferKind] = None,
+) -> sa.Select:
+    """The postings of an account, oldest first, in [since, until) and of one kind if given."""
+    stmt = sa.select(Posting).where(Posting.account_id == account_id)
+    if since is not None:
+        stmt = stmt.where(Posting.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Posting.created_at < until)
+    if kind is not None:
+        stmt = stmt.join(Transfer, Transfer.id == Posting.transfer_id).where(Transfer.kind == kind)
+    return stmt.order_by(Posting.id)
+
+
+@dataclass
+class StatementTotals:
+    opening: int
+    closing: int
+    credits: int
+    debits: int
+    count: int
+
+
+def statement_totals(
+    session: so.Session,
+    account_id: int,
+    since: Optional[dt.datetime] = None,
+    until: Optional[dt.datetime] = None,
+    kind: Optional[TransferKind] = None,
+) -> StatementTotals:
+    """Opening and closing balance of the period (all kinds), and the period's credits and
+    debits (of the chosen kind)."""
+
+    def balance_before(moment: Optional[dt.datetime]) -> int:
+        if moment is None:
+            return 0
+        return session.scalar(
+            sa.select(Posting.balance_after)
+            .where(Posting.account_id == account_id, Posting.created_at < moment)
+            .order_by(Posting.id.desc())
+            .limit(1)
+        ) or 0
+
+    opening = balance_before(since)
+    if until is None:
+        closing = session.scalar(sa.select(Account.balance).where(Account.id == account_id)) or 0
+    else:
+        closing = balance_before(until)
+    lines = statement_query(account_id, since, until, kind).subquery()
+    credits, debits, count = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((lines.c.amount > 0, lines.c.amount), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((lines.c.amount < 0, -lines.c.amount), else_=0)), 0),
+            sa.func.count(),
+        )
+    ).one()
+    return StatementTotals(opening=opening, closing=closing, credits=int(credits), debits=int(debits), count=count)
+
+
+@dataclass
+class LedgerSummary:
+    sum_of_balances: int
+    total_positive: int
+    total_negative: int
+    total_on_hold: int
+    total_credit_limits: int
+    account_count: int
+    transfer_count: int
+    near_limit_count: int
+    over_limit_count: int
+
+
+def ledger_summary(session: so.Session) -> LedgerSummary:
+    warning = get_settings(session).warning_level_percent
+    row = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Account.balance), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Account.balance > 0, Account.balance), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Account.balance < 0, Account.balance), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(Account.on_hold), 0),
+            sa.func.coalesce(sa.func.sum(
+                sa.case((Account.kind != AccountKind.SYSTEM, Account.credit_limit), else_=0)
+            ), 0),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((near_limit_sql(warning), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case(
+                (Account.balance + Account.credit_limit - Account.on_hold < 0, 1), else_=0
+            )), 0),
+        )
+    ).one()
+    transfers = session.scalar(sa.select(sa.func.count()).select_from(Transfer))
+    return LedgerSummary(
+        sum_of_balances=int(row[0]), total_positive=int(row[1]), total_negative=int(row[2]),
+        total_on_hold=int(row[3]), total_credit_limits=int(row[4]), account_count=row[5],
+        transfer_count=transfers, near_limit_count=int(row[6]), over_limit_count=int(row[7]),
+    )
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
 
 
 # --- Checks --------------------------------------------------------------------------------
@@ -498,6 +850,24 @@ def invariant_violations(session: so.Session) -> list[str]:
         .having(sa.func.sum(Posting.amount) != 0)
     ):
         problems.append(f"transfer {transfer_id}: postings sum to {total}")
+    # Every entry has lines (an entry without postings would be a payment that moved nothing).
+    for (transfer_id,) in session.execute(
+        sa.select(Transfer.id).where(~sa.exists().where(Posting.transfer_id == Transfer.id))
+    ):
+        problems.append(f"transfer {transfer_id}: no postings")
+    # balance_after is the running balance of the account, in posting order.
+    running = sa.select(
+        Posting.id,
+        Posting.account_id,
+        Posting.balance_after,
+        sa.func.sum(Posting.amount).over(partition_by=Posting.account_id, order_by=Posting.id).label("running"),
+    ).subquery()
+    for posting_id, account_id, after, expected in session.execute(
+        sa.select(running.c.id, running.c.account_id, running.c.balance_after, running.c.running)
+        .where(running.c.balance_after != running.c.running)
+        .limit(20)
+    ):
+        problems.append(f"posting {posting_id} of account {account_id}: balance after {after}, running sum {expected}")
     held = (
         sa.select(Hold.account_id, sa.func.sum(Hold.amount).label("total"))
         .where(Hold.status == HoldStatus.ACTIVE)
@@ -511,3 +881,12 @@ def invariant_violations(session: so.Session) -> list[str]:
     ):
         problems.append(f"account {account_id}: on hold {on_hold} but active holds sum to {total}")
     return problems
+
+
+def accounts_over_limit(session: so.Session) -> list[int]:
+    """Accounts whose available credit is negative (only legitimate after a lowered limit)."""
+    return list(
+        session.scalars(
+            sa.select(Account.id).where(Account.balance + Account.credit_limit - Account.on_hold < 0)
+        )
+    )

@@ -1,0 +1,26 @@
+"""Input schemas of the ledger: amounts as Decimal strings, memos and keys within their columns."""
+from marshmallow import Schema, validate
+
+from app.api.validation import MinorUnits, TrimmedString
+from app.errors import N_
+
+MEMO_TOO_LONG = N_("The memo is limited to 500 characters.")
+
+
+class TransferSchema(Schema):
+    amount = MinorUnits(required=True)
+    memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=MEMO_TOO_LONG))
+    idempotency_key = TrimmedString(
+        validate=validate.Length(min=1, max=100, error=N_("An idempotency key has 1 to 100 characters."))
+    )
+
+
+class SetCreditLimitSchema(Schema):
+    credit_limit = MinorUnits(required=True, positive=False)
+    reason = TrimmedString(
+        load_default="", validate=validate.Length(max=500, error=N_("The reason is limited to 500 characters."))
+    )
+
+
+class ReverseTransferSchema(Schema):
+    memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=MEMO_TOO_LONG))

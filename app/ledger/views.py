@@ -1,0 +1,352 @@
+"""Pages of the ledger: my account, pay a member (search, form, confirm), statements with CSV
+export and a printable version, and the treasurer's list of accounts with limit changes."""
+import csv
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal, get_locale, gettext, lazy_gettext
+from flask_login import current_user, login_required
+
+from app.api.relay import decode_id
+from app.api.scalars import to_minor_units
+from app.web.pages import mutate, query
+
+bp = Blueprint("ledger", __name__)
+
+KIND_LABELS = {
+    "PAYMENT": lazy_gettext("Payment"),
+    "BOOKING": lazy_gettext("Booking"),
+    "SKILL": lazy_gettext("Skill"),
+    "FEE": lazy_gettext("Fee"),
+    "INVOICE": lazy_gettext("Invoice"),
+    "CLEARING": lazy_gettext("Clearing"),
+    "SETTLEMENT": lazy_gettext("Settlement"),
+    "REVERSAL": lazy_gettext("Reversal"),
+    "ADJUSTMENT": lazy_gettext("Adjustment"),
+}
+ORDERS = {
+    "name": "NAME",
+    "balance": "BALANCE_ASC",
+    "-balance": "BALANCE_DESC",
+    "use": "LIMIT_USE_DESC",
+}
+STATEMENT_PAGE = 50
+
+
+@bp.app_template_filter("transfer_kind")
+def transfer_kind(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_filter("datetime_date")
+def datetime_date(value: str | None) -> str:
+    return format_date(dt.date.fromisoformat(value), "long") if value else "…"
+
+
+@bp.app_template_filter("limit_bar")
+def limit_bar(account: dict) -> dict:
+    """Width and colour of the bar showing how much of the limit is used."""
+    use = account.get("limitUsePercent")
+    width = 0 if use is None else min(use, 100)
+    state = "bad" if account.get("overLimit") or (use or 0) >= 100 else ("warn" if account.get("nearLimit") else "")
+    return {"width": width, "state": state, "use": use}
+
+
+def _is_treasurer() -> bool:
+    return current_user.role.value in ("TREASURER", "ADMIN")
+
+
+def _own_account() -> dict:
+    account = query("MyAccount", first=10)["viewer"]["account"]
+    if account is None:
+        abort(404)
+    return account
+
+
+# --- My account ------------------------------------------------------------------------------
+
+
+@bp.route("/account")
+@login_required
+def my_account():
+    data = query("MyAccount", first=10)
+    account = data["viewer"]["account"]
+    if account is None:
+        abort(404)
+    return render_template("ledger/account.html", account=account, viewer=data["viewer"])
+
+
+# --- Pay a member ----------------------------------------------------------------------------
+
+
+@bp.route("/pay", methods=["GET", "POST"])
+@login_required
+def pay():
+    """Step 1: search the payee (GET ?q=), then the amount and memo for the chosen one (?to=).
+    Step 2 (POST step=review): the confirmation screen, carrying a hidden idempotency key.
+    Step 3 (POST step=confirm): the transfer; a second submit of the same screen pays once."""
+    form = request.form if request.method == "POST" else request.args
+    to = form.get("to") or ""
+    payee = payer = None
+    if to:
+        data = query("Payee", id=to)
+        payee, payer = data["payee"], data["viewer"]["account"]
+        if payee is None:
+            flash(gettext("This account cannot be paid."), "error")
+            return redirect(url_for("ledger.pay"))
+    values = {"to": to, "amount": form.get("amount", ""), "memo": form.get("memo", "")}
+    if request.method == "GET":
+        search = request.args.get("q", "").strip()
+        payees = query("Payees", search=search or None, first=20)["payees"]["nodes"] if search or not to else []
+        return render_template("ledger/pay.html", payee=payee, payer=payer, payees=payees, search=search, values=values, result=None)
+    if not payee:
+        abort(400)
+    step = request.form.get("step")
+    if step == "review":
+        errors = _check_amount(values["amount"])
+        if errors:
+            return render_template(
+                "ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=_FormErrors(errors)
+            ), 400
+        amount_money = {"amount": Decimal(to_minor_units(values["amount"])) / 100, "currency": current_app.config["CURRENCY_CODE"]}
+        return render_template(
+            "ledger/pay_confirm.html", payee=payee, payer=payer, values=values, amount_money=amount_money, key=uuid.uuid4().hex
+        )
+    if step != "confirm":
+        abort(400)
+    result = mutate(
+        "Transfer",
+        {
+            "toAccountId": to,
+            "amount": values["amount"],
+            "memo": values["memo"],
+            "idempotencyKey": request.form.get("idempotency_key") or None,
+        },
+    )
+    if result.ok:
+        paid = result["transfer"]
+        flash(gettext("You paid %(amount)s to %(name)s.", amount=_money(paid["amount"]), name=paid["toName"]), "success")
+        return redirect(url_for("ledger.my_account"))
+    return render_template("ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=result), 400
+
+
+class _FormErrors:
+    """The shape of pages.Result for an error found before the mutation runs."""
+
+    def __init__(self, field_errors: dict):
+        self.field_errors = field_errors
+        self.form_errors = []
+        self.ok = False
+
+
+def _check_amount(value: str) -> dict:
+    """The confirmation screen only shows a well-formed amount; the mutation checks the rest."""
+    try:
+        cents = to_minor_units(value)
+    except ValueError as exc:
+        return {"amount": gettext(str(exc))}
+    if cents <= 0:
+        return {"amount": gettext("The amount must be greater than zero.")}
+    return {}
+
+
+def _money(value: dict) -> str:
+    return f"{format_decimal(Decimal(value['amount']), format='#,##0.00')} {value['currency']}"
+
+
+# --- Statements ------------------------------------------------------------------------------
+
+
+def _parse_date(value: str | None):
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+
+
+def _statement_args() -> dict:
+    since, until = _parse_date(request.args.get("since")), _parse_date(request.args.get("until"))
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KIND_LABELS:
+        abort(400)
+    return {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None, "kind": kind}
+
+
+def _account_id(account_id: str | None) -> str:
+    if account_id is None:
+        return _own_account()["id"]
+    if decode_id(account_id, "Account") is None:
+        abort(404)
+    return account_id
+
+
+def _statement(account_id: str, first: int, after: str | None = None) -> tuple[dict, dict]:
+    args = _statement_args()
+    data = query("AccountStatement", id=account_id, first=first, after=after, **args)
+    if data["node"] is None:
+        abort(404)
+    return data, args
+
+
+@bp.route("/account/statement")
+@bp.route("/accounts/<account_id>/statement")
+@login_required
+def statement(account_id: str | None = None):
+    account_id = _account_id(account_id)
+    data, args = _statement(account_id, STATEMENT_PAGE, request.args.get("after") or None)
+    view_args = dict(request.view_args)
+    links = {
+        "base": url_for("ledger.statement", **view_args),
+        "csv": url_for("ledger.statement_csv", **view_args, **args),
+        "print": url_for("ledger.statement_print", **view_args, **args),
+        "next": url_for("ledger.statement", **view_args, **args, after=data["node"]["statement"]["pageInfo"]["endCursor"]),
+    }
+    return render_template(
+        "ledger/statement.html", account=data["node"], statement=data["node"]["statement"], args=args,
+        kinds=KIND_LABELS, links=links, is_treasurer=_is_treasurer(),
+    )
+
+
+def _all_lines(account_id: str) -> tuple[dict, list, dict]:
+    """Every line of the period, page after page of the same operation."""
+    data, args = _statement(account_id, 100)
+    lines = list(data["node"]["statement"]["nodes"])
+    page = data["node"]["statement"]["pageInfo"]
+    while page["hasNextPage"]:
+        more, _ = _statement(account_id, 100, page["endCursor"])
+        lines += more["node"]["statement"]["nodes"]
+        page = more["node"]["statement"]["pageInfo"]
+    return data, lines, args
+
+
+@bp.route("/account/statement.csv")
+@bp.route("/accounts/<account_id>/statement.csv")
+@login_required
+def statement_csv(account_id: str | None = None):
+    """A CSV that opens cleanly in LibreOffice and Excel: UTF-8 with a BOM, `;` between fields,
+    and decimal commas for a French reader."""
+    data, lines, args = _all_lines(_account_id(account_id))
+    french = str(get_locale()).startswith("fr")
+
+    def number(value: dict | None) -> str:
+        if value is None:
+            return ""
+        text = f"{Decimal(value['amount']):.2f}"
+        return text.replace(".", ",") if french else text
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([
+        gettext("Date"), gettext("Type"), gettext("Memo"), gettext("Counterparty"),
+        gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
+    ])
+    for line in lines:
+        amount = Decimal(line["amount"]["amount"])
+        when = dt.datetime.fromisoformat(line["createdAt"]).astimezone(_tz())
+        writer.writerow([
+            when.strftime("%Y-%m-%d %H:%M"),
+            transfer_kind(line["transfer"]["kind"]),
+            line["transfer"]["memo"],
+            line["counterparty"],
+            number({"amount": -amount}) if amount < 0 else "",
+            number({"amount": amount}) if amount > 0 else "",
+            number(line["balanceAfter"]),
+            line["transfer"]["id"],
+        ])
+    name = _filename(data["node"]["name"], args)
+    return Response(
+        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _tz():
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _filename(name: str, args: dict) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in name.encode("ascii", "ignore").decode()).strip("-").lower()
+    period = "_".join(v for v in (args["since"], args["until"]) if v)
+    return f"releve-{safe or 'compte'}" + (f"_{period}" if period else "")
+
+
+@bp.route("/account/statement/print")
+@bp.route("/accounts/<account_id>/statement/print")
+@login_required
+def statement_print(account_id: str | None = None):
+    """A statement for a period, laid out for printing (or saving as PDF from the browser).
+    Without dates it covers the previous calendar month."""
+    if not request.args.get("since") and not request.args.get("until"):
+        first_of_month = dt.date.today().replace(day=1)
+        previous = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+        return redirect(url_for(
+            request.endpoint, **request.view_args, since=previous.isoformat(),
+            until=(first_of_month - dt.timedelta(days=1)).isoformat(), kind=request.args.get("kind") or None,
+        ))
+    data, lines, args = _all_lines(_account_id(account_id))
+    return render_template(
+        "ledger/statement_print.html", account=data["node"], statement=data["node"]["statement"], lines=lines,
+        args=args, printed_at=dt.datetime.now(dt.timezone.utc),
+    )
+
+
+@bp.route("/transfers/<transfer_id>/reverse", methods=["POST"])
+@login_required
+def reverse(transfer_id: str):
+    if not _is_treasurer():
+        abort(403)
+    result = mutate("ReverseTransfer", {"transferId": transfer_id, "memo": request.form.get("memo", "")})
+    if result.ok:
+        flash(gettext("The transfer is reversed."), "success")
+    else:
+        for message in result.form_errors + list(result.field_errors.values()):
+            flash(message, "error")
+    target = request.form.get("next") or url_for("ledger.my_account")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("ledger.my_account"))
+
+
+# --- Treasurer -------------------------------------------------------------------------------
+
+
+@bp.route("/treasury/accounts", methods=["GET", "POST"])
+@login_required
+def accounts():
+    if not _is_treasurer():
+        abort(403)
+    result = None
+    if request.method == "POST":
+        result = mutate(
+            "SetCreditLimit",
+            {
+                "accountId": request.form.get("account_id", ""),
+                "creditLimit": request.form.get("credit_limit", ""),
+                "reason": request.form.get("reason", ""),
+            },
+        )
+        if result.ok:
+            account = result["account"]
+            flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=_money(account["creditLimit"])), "success")
+            return redirect(request.full_path if request.args else url_for("ledger.accounts"))
+    order = request.args.get("order", "use")
+    if order not in ORDERS:
+        abort(400)
+    near = request.args.get("near") == "1"
+    search = request.args.get("q", "").strip()
+    data = query(
+        "TreasurerAccounts", first=50, after=request.args.get("after") or None,
+        nearLimit=True if near else None, search=search or None, orderBy=ORDERS[order],
+    )
+    return render_template(
+        "ledger/accounts.html", summary=data["ledgerSummary"], accounts=data["accounts"], order=order,
+        near=near, search=search, result=result, failed_account=request.form.get("account_id"), form=request.form,
+    ), (400 if result and not result.ok else 200)
