@@ -8,6 +8,7 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
+from app.catalog.api import CatalogMutation, CatalogQuery, resolve_booking_node, resolve_resource_node
 from app.ledger.api import resolve_account_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
@@ -17,6 +18,8 @@ NODE_RESOLVERS = {
     "Member": resolve_member_node,
     "Organization": resolve_organization_node,
     "Account": resolve_account_node,
+    "Resource": resolve_resource_node,
+    "Booking": resolve_booking_node,
 }
 
 
@@ -33,12 +36,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery):
+class Query(NodeQuery, AuthQuery, CatalogQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, CatalogMutation):
     pass
 
 
