@@ -275,7 +275,7 @@ def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quant
     in_use_at_instant = (
         sa.select(sa.func.coalesce(sa.func.sum(b2.quantity), 0))
         .where(
-            b2.resource_id == Resource.id,
+            b2.resource_id == b1.resource_id,
             b2.status.in_(ACTIVE_STATUS_VALUES),
             b2.start <= instant,
             b2.blocked_until > instant,
