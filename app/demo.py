@@ -66,7 +66,13 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
     ledger.ensure_system_accounts(session)
 
 
-DEMO_STEPS = [seed_organizations]
+def seed_catalog(session: so.Session, passwords: Passwords) -> None:
+    from app.catalog.demo import seed_catalog as seed
+
+    seed(session, passwords)
+
+
+DEMO_STEPS = [seed_organizations, seed_catalog]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

@@ -21,7 +21,7 @@ from app.catalog import bookings as booking_services
 from app.catalog import calendar, schemas
 from app.catalog import services
 from app.catalog.calendar import hub_zone
-from app.errors import DomainError, ErrorCode
+from app.errors import N_, DomainError, ErrorCode
 from models import (
     Booking,
     BookingStatus,
@@ -702,10 +702,18 @@ CompleteBookingPayload = strawberry.type(type("CompleteBookingPayload", (Booking
 MarkNoShowPayload = strawberry.type(type("MarkNoShowPayload", (BookingPayload,), {}))
 
 
+NOT_FOUND_MESSAGES = {
+    "Resource": N_("This resource does not exist."),
+    "Booking": N_("This booking does not exist."),
+    "Organization": N_("This organisation does not exist."),
+    "ResourceClosure": N_("This closure does not exist."),
+}
+
+
 def _pk(global_id: str, type_name: str, field: str) -> int:
     pk = decode_id(global_id, type_name)
     if pk is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This %(what)s does not exist.", field, what=type_name.lower())
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGES[type_name], field)
     return pk
 
 

@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 from app.catalog import calendar
 from app.catalog.calendar import Interval, Usage, hub_zone
 from app.catalog.services import can_manage, get_resource, owner_account_id
-from app.errors import DomainError, ErrorCode
+from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
 from models import (
     PRICE_UNIT_SECONDS,
@@ -42,6 +42,10 @@ from models.catalog import ACTIVE_STATUS_VALUES
 SUGGESTION_HORIZON = dt.timedelta(days=60)
 
 
+SLOT_TAKEN = N_("This slot is no longer free. Next free slots: %(slots)s.")
+SLOT_TAKEN_NO_SUGGESTION = N_("This slot is no longer free.")
+
+
 class SlotTaken(DomainError):
     """CONFLICT, with the next free slots of the same length."""
 
@@ -51,7 +55,7 @@ class SlotTaken(DomainError):
         ) or "—"
         super().__init__(
             ErrorCode.CONFLICT,
-            "This slot is no longer free. Next free slots: %(slots)s.",
+            SLOT_TAKEN if suggestions else SLOT_TAKEN_NO_SUGGESTION,
             "start",
             slots=shown,
         )
@@ -121,14 +125,16 @@ def suggestions_for(session: so.Session, resource: Resource, start: dt.datetime,
 def next_free_slots(session: so.Session, resources: list[Resource], after: dt.datetime,
                     duration: Optional[dt.timedelta], zone: ZoneInfo) -> dict[int, Optional[Interval]]:
     """The first free slot of each resource after `after` (two queries for the whole list).
-    Without a duration, one price unit."""
+    Without a duration, one price unit (or the resource's minimum duration if longer)."""
     bookable = [r for r in resources if r.status == ResourceStatus.AVAILABLE]
     horizon = after + SUGGESTION_HORIZON
     usages = load_usages(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
     closures = load_closures(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
     result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     for r in bookable:
-        length = duration or dt.timedelta(seconds=PRICE_UNIT_SECONDS[r.price_unit])
+        length = duration or max(
+            dt.timedelta(seconds=PRICE_UNIT_SECONDS[r.price_unit]), dt.timedelta(minutes=r.min_duration_minutes or 0)
+        )
         latest = min(horizon, after + dt.timedelta(days=r.max_advance_days))
         slots = calendar.free_slots(
             usages[r.id], closures[r.id], r.capacity, 1, r.opening_hours, zone,
@@ -183,9 +189,9 @@ def check_rules(resource: Resource, start: dt.datetime, end: dt.datetime, quanti
         resource.opening_hours, start, end, zone, handover_only=resource.kind == ResourceKind.TOOL
     ):
         message = (
-            "Pick-up and return must be during opening hours."
+            N_("Pick-up and return must be during opening hours.")
             if resource.kind == ResourceKind.TOOL
-            else "The booking must be within the opening hours."
+            else N_("The booking must be within the opening hours.")
         )
         raise DomainError(ErrorCode.INVALID, message, "start")
 
@@ -300,8 +306,8 @@ def _require_owner(session: so.Session, actor: Member, booking: Booking) -> Reso
 def _require_status(booking: Booking, *allowed: BookingStatus) -> None:
     if booking.status not in allowed:
         raise DomainError(
-            ErrorCode.INVALID_STATE, "This booking is %(status)s: this cannot be done now.", "bookingId",
-            status=booking.status.value.lower().replace("_", " "),
+            ErrorCode.INVALID_STATE, "This cannot be done in the booking's current state (%(status)s).",
+            "bookingId", status=booking.status.value,
         )
 
 
