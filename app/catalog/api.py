@@ -260,8 +260,9 @@ class ResourceType(Node):
         if duration_minutes is not None and not 1 <= duration_minutes <= 60 * 24 * 31:
             raise QueryError("`durationMinutes` must be between 1 and 44640.")
         duration = dt.timedelta(minutes=duration_minutes) if duration_minutes else None
-        # Minute precision, so that one page shares one computation.
-        after = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        # Rounded up to the minute, so that the resources of one page share one computation.
+        if after.second or after.microsecond:
+            after = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         slot = self.batch.next_free(info.context.session, after, duration).get(self.model.id)
         return TimeSlot(start=slot.start, end=slot.end) if slot else None
 
@@ -395,6 +396,17 @@ class Facets:
     towns: list[str]
 
 
+def _wants_total(info: Info) -> bool:
+    """Counting every match costs a second full query: only when the client asks for it."""
+    for field in info.selected_fields:
+        for selection in getattr(field, "selections", []):
+            if getattr(selection, "name", None) == "totalCount":
+                return True
+            if not hasattr(selection, "name"):  # a fragment: look inside, or count to be safe
+                return True
+    return False
+
+
 def _money_arg(value: Optional[str], name: str) -> Optional[int]:
     if value is None:
         return None
@@ -449,7 +461,7 @@ class CatalogQuery:
             available_to=available_to.astimezone(dt.timezone.utc) if available_to else None,
             quantity=quantity, owner_organization_id=owner_pk, hub_pool=hub_pool,
         )
-        return paginate(info.context.session, stmt, first, after, ResourceType.page)
+        return paginate(info.context.session, stmt, first, after, ResourceType.page, with_count=_wants_total(info))
 
     @strawberry.field
     def resource(self, info: Info, id: strawberry.ID) -> Optional[ResourceType]:
