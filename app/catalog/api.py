@@ -738,6 +738,9 @@ def _resource_fields(data: dict) -> dict:
         fields["price_unit"] = PriceUnit(fields["price_unit"])
     if fields.get("deposit") == 0:
         fields["deposit"] = None
+    for key in ("min_duration_minutes", "max_duration_minutes"):
+        if fields.get(key) == 0:
+            fields[key] = None
     return fields
 
 
@@ -768,9 +771,6 @@ class CatalogMutation:
         fields = _resource_fields(data)
         if "title" in data:
             fields["title"] = data["title"]
-        for key in ("min_duration_minutes", "max_duration_minutes"):
-            if input.__dict__.get(key) == 0:
-                fields[key] = None
         resource = services.update_resource(
             info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"), **fields
         )

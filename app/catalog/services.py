@@ -172,6 +172,9 @@ def _apply(resource: Resource, fields: dict) -> None:
     for key, value in fields.items():
         if value is None and key in defaults:
             value = defaults[key]
+        if value is None and key in ("min_duration_minutes", "max_duration_minutes"):
+            setattr(resource, key, None)  # no limit
+            continue
         if value is None and key in ("price", "capacity", "max_advance_days", "buffer_minutes",
                                      "approval_required", "free_cancellation_hours",
                                      "late_cancellation_fee_percent", "late_fee_per_day", "price_unit"):

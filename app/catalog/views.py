@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from app.catalog.calendar import hub_zone
+from app.errors import N_
 from app.web.pages import Result, mutate, query
 
 bp = Blueprint("catalog", __name__)
@@ -211,13 +212,13 @@ ACTIONS = {
     "return": ("ReturnBooking", lambda f: {"conditionNote": f.get("note", ""), "damageReported": f.get("damage") == "on"}),
 }
 DONE = {
-    "cancel": "The booking is cancelled.",
-    "approve": "The booking is confirmed.",
-    "reject": "The request is turned down.",
-    "complete": "The booking is completed and paid.",
-    "no-show": "The booking is marked as a no-show.",
-    "check-out": "The resource is handed over.",
-    "return": "The return is recorded.",
+    "cancel": N_("The booking is cancelled."),
+    "approve": N_("The booking is confirmed."),
+    "reject": N_("The request is turned down."),
+    "complete": N_("The booking is completed and paid."),
+    "no-show": N_("The booking is marked as a no-show."),
+    "check-out": N_("The resource is handed over."),
+    "return": N_("The return is recorded."),
 }
 
 
