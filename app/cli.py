@@ -66,6 +66,20 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(ledger)
 
+    catalog = AppGroup("catalog", help="Catalogue and bookings housekeeping.")
+
+    @catalog.command("complete-due")
+    def catalog_complete_due():
+        """Complete the workspace and skill bookings that have ended (pays their owners)."""
+        from app.catalog.bookings import complete_due
+
+        session = get_session()
+        count = complete_due(session)
+        session.commit()
+        click.echo(f"{count} booking(s) completed.")
+
+    app.cli.add_command(catalog)
+
     @app.cli.command("translations")
     def missing_translations():
         """List the messages of the code that no French catalogue translates yet."""

@@ -72,7 +72,13 @@ def seed_ledger(session: so.Session, passwords: Passwords) -> None:
     seed(session, passwords)
 
 
-DEMO_STEPS = [seed_organizations, seed_ledger]
+def seed_catalog(session: so.Session, passwords: Passwords) -> None:
+    from app.catalog.demo import seed_catalog as seed
+
+    seed(session, passwords)
+
+
+DEMO_STEPS = [seed_organizations, seed_ledger, seed_catalog]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

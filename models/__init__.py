@@ -1,5 +1,17 @@
 """SQLAlchemy models, free of any framework. Importing this package registers every table."""
 from models.base import Base, UTCDateTime, utcnow
+from models.catalog import (
+    ACTIVE_BOOKING_STATUSES,
+    PRICE_UNIT_SECONDS,
+    Booking,
+    BookingStatus,
+    ClosureKind,
+    PriceUnit,
+    Resource,
+    ResourceClosure,
+    ResourceKind,
+    ResourceStatus,
+)
 from models.ledger import (
     COMMONS,
     EURO_SETTLEMENT,

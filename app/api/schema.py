@@ -8,6 +8,7 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
+from app.catalog.api import CatalogMutation, CatalogQuery, resolve_booking_node, resolve_resource_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
@@ -18,6 +19,8 @@ NODE_RESOLVERS = {
     "Organization": resolve_organization_node,
     "Account": resolve_account_node,
     "Transfer": resolve_transfer_node,
+    "Resource": resolve_resource_node,
+    "Booking": resolve_booking_node,
 }
 
 
@@ -34,12 +37,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, LedgerMutation):
+class Mutation(AuthMutation, LedgerMutation, CatalogMutation):
     pass
 
 

@@ -1,0 +1,388 @@
+"""Pages of the catalogue and bookings: browse, a resource with its week calendar and the
+booking form, my bookings, the owner's desk (requests, check-outs, returns), my resources."""
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from app.catalog.calendar import hub_zone
+from app.errors import N_
+from app.web.pages import Result, mutate, query
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.context_processor
+def labels():
+    """The catalogue's enum labels, translated, for every page of the slice."""
+    return {
+        "kind_labels": {"TOOL": _l("Tool"), "WORKSPACE": _l("Workspace"), "SKILL": _l("Skill")},
+        "unit_labels": {"HOUR": _l("per hour"), "HALF_DAY": _l("per half-day"), "DAY": _l("per day")},
+        "status_labels": {"AVAILABLE": _l("Available"), "MAINTENANCE": _l("In maintenance"), "RETIRED": _l("Retired")},
+        "booking_labels": {
+            "REQUESTED": _l("Awaiting approval"), "CONFIRMED": _l("Confirmed"), "CHECKED_OUT": _l("Handed over"),
+            "RETURNED": _l("Returned"), "COMPLETED": _l("Completed"), "CANCELLED": _l("Cancelled"),
+            "REJECTED": _l("Turned down"), "NO_SHOW": _l("No-show"),
+        },
+        "booking_badges": {
+            "REQUESTED": "warn", "CONFIRMED": "ok", "CHECKED_OUT": "ok", "RETURNED": "warn", "COMPLETED": "",
+            "CANCELLED": "bad", "REJECTED": "bad", "NO_SHOW": "bad",
+        },
+        "state_labels": {"FREE": _l("Free"), "PARTLY_BOOKED": _l("Partly booked"), "BOOKED": _l("Booked"), "CLOSED": _l("Closed"), "PAST": _l("Past")},
+        "weekday_labels": {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
+                           5: _l("Friday"), 6: _l("Saturday"), 7: _l("Sunday")},
+        "now_iso": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+
+HOURS = range(7, 21)  # rows of the week calendar, hub time
+PAGE_SIZE = 24
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def to_iso(local_value: str | None) -> str | None:
+    """A datetime-local form value ("2026-12-07T08:00"), read in the hub's time zone, as ISO
+    8601 with its offset; None when empty, the raw text when unreadable (the API explains)."""
+    if not local_value:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(local_value)
+    except ValueError:
+        return local_value
+    if naive.tzinfo is not None:
+        return naive.isoformat()
+    return naive.replace(tzinfo=hub_zone()).isoformat()
+
+
+def to_local_input(iso_value: str | None) -> str:
+    """An ISO datetime from the API as a datetime-local value in the hub's time zone."""
+    if not iso_value:
+        return ""
+    return dt.datetime.fromisoformat(iso_value).astimezone(hub_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def _monday(value: str | None) -> dt.date:
+    today = dt.datetime.now(hub_zone()).date()
+    try:
+        day = dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    return day - dt.timedelta(days=day.weekday())
+
+
+STATE_RANK = {"CLOSED": 0, "BOOKED": 1, "PARTLY_BOOKED": 2, "FREE": 3}  # least free first
+
+
+def week_grid(periods: list[dict], monday: dt.date) -> list[dict]:
+    """Days × hours: each cell gets the least free state of the periods it overlaps."""
+    zone = hub_zone()
+    now = dt.datetime.now(zone)
+    spans = [
+        (dt.datetime.fromisoformat(p["start"]), dt.datetime.fromisoformat(p["end"]), p["state"], p["freeCapacity"])
+        for p in periods
+    ]
+    days = []
+    for i in range(7):
+        day = monday + dt.timedelta(days=i)
+        cells = []
+        for hour in HOURS:
+            start = dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
+            end = start + dt.timedelta(hours=1)
+            overlapping = [(STATE_RANK[st], st, fc) for s, e, st, fc in spans if s < end and start < e]
+            _rank, state, free = min(overlapping) if overlapping else (0, "CLOSED", 0)
+            if end <= now:
+                state = "PAST"
+            cells.append({"hour": hour, "state": state, "free": free, "start": start.strftime("%Y-%m-%dT%H:%M")})
+        days.append({"date": day, "cells": cells})
+    return days
+
+
+# --- Catalogue -----------------------------------------------------------------------------
+
+
+@bp.route("/catalogue")
+def catalogue():
+    args = request.args
+    variables = {
+        "search": args.get("q") or None,
+        "kind": args.get("kind") if args.get("kind") in ("TOOL", "WORKSPACE", "SKILL") else None,
+        "category": args.get("category") or None,
+        "town": args.get("town") or None,
+        "maxPrice": args.get("max_price") or None,
+        "first": PAGE_SIZE,
+        "after": args.get("after") or None,
+    }
+    window_error = None
+    start, end = to_iso(args.get("from")), to_iso(args.get("to"))
+    if start and end:
+        try:
+            if dt.datetime.fromisoformat(end) <= dt.datetime.fromisoformat(start):
+                window_error = gettext("The end must be after the start.")
+            else:
+                variables.update({"from": start, "to": end})
+        except ValueError:
+            window_error = gettext("Enter a date and time.")
+    elif start or end:
+        window_error = gettext("Give both the start and the end of the period.")
+    if variables["maxPrice"]:
+        try:
+            float(variables["maxPrice"].replace(",", "."))
+            variables["maxPrice"] = variables["maxPrice"].replace(",", ".")
+        except ValueError:
+            variables["maxPrice"] = None
+    data = query("CatalogueSearch", **variables)
+    return render_template(
+        "catalog/catalogue.html", page=data["resources"], facets=data["catalogueFacets"],
+        args=args, window=bool(variables.get("from")), window_error=window_error,
+    )
+
+
+@bp.route("/catalogue/<resource_id>", methods=["GET", "POST"])
+def resource_page(resource_id: str):
+    monday = _monday(request.args.get("week"))
+    zone = hub_zone()
+    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+    week_end = week_start + dt.timedelta(days=7)
+    result = None
+    form = {
+        "start": request.args.get("start", ""), "end": request.args.get("end", ""),
+        "quantity": request.args.get("quantity", "1"), "note": "",
+    }
+    if request.method == "POST":
+        from flask_login import current_user
+
+        if not current_user.is_authenticated:
+            abort(401)
+        form = {k: request.form.get(k, "") for k in ("start", "end", "quantity", "note")}
+        try:
+            quantity = int(form["quantity"] or 1)
+        except ValueError:
+            quantity = 0
+        result = mutate("BookResource", {
+            "resourceId": resource_id, "start": to_iso(form["start"]) or "", "end": to_iso(form["end"]) or "",
+            "quantity": quantity, "note": form["note"], "idempotencyKey": request.form.get("idempotency_key") or None,
+        })
+        if result.ok:
+            booking = result["booking"]
+            if booking["status"] == "REQUESTED":
+                flash(gettext("Your request is sent: the owner will confirm it."), "success")
+            else:
+                flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
+            return redirect(url_for("catalog.my_bookings"))
+    data = query("ResourceDetail", id=resource_id, **{"from": week_start.isoformat(), "to": week_end.isoformat()})
+    resource = data["resource"]
+    if resource is None:
+        abort(404)
+    if not form["start"] and resource["nextFreeSlot"]:
+        form["start"] = to_local_input(resource["nextFreeSlot"]["start"])
+        form["end"] = to_local_input(resource["nextFreeSlot"]["end"])
+    import secrets
+
+    return render_template(
+        "catalog/resource.html", resource=resource, days=week_grid(resource["availability"], monday),
+        monday=monday, previous_week=(monday - dt.timedelta(days=7)).isoformat(),
+        next_week=(monday + dt.timedelta(days=7)).isoformat(), result=result, form=form,
+        suggestions=[{"start": to_local_input(s["start"]), "end": to_local_input(s["end"]), "iso": s["start"]}
+                     for s in (result.payload.get("suggestedSlots") or [])] if result else [],
+        idempotency_key=secrets.token_hex(12), hours=HOURS,
+    ), (200 if result is None else 422)
+
+
+# --- My bookings ---------------------------------------------------------------------------
+
+
+@bp.route("/bookings")
+@login_required
+def my_bookings():
+    scope = "PAST" if request.args.get("scope") == "past" else "UPCOMING"
+    data = query("MyBookings", scope=scope, first=50, after=request.args.get("after") or None)
+    return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope)
+
+
+ACTIONS = {
+    "cancel": ("CancelBooking", lambda f: {"reason": f.get("reason", "")}),
+    "approve": ("ApproveBooking", lambda f: {}),
+    "reject": ("RejectBooking", lambda f: {"reason": f.get("reason", "")}),
+    "complete": ("CompleteBooking", lambda f: {}),
+    "no-show": ("MarkNoShow", lambda f: {}),
+    "check-out": ("CheckOutBooking", lambda f: {"conditionNote": f.get("note", "")}),
+    "return": ("ReturnBooking", lambda f: {"conditionNote": f.get("note", ""), "damageReported": f.get("damage") == "on"}),
+}
+DONE = {
+    "cancel": N_("The booking is cancelled."),
+    "approve": N_("The booking is confirmed."),
+    "reject": N_("The request is turned down."),
+    "complete": N_("The booking is completed and paid."),
+    "no-show": N_("The booking is marked as a no-show."),
+    "check-out": N_("The resource is handed over."),
+    "return": N_("The return is recorded."),
+}
+
+
+@bp.route("/bookings/<booking_id>/<action>", methods=["POST"])
+@login_required
+def booking_action(booking_id: str, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    operation, extra = ACTIONS[action]
+    result: Result = mutate(operation, {"bookingId": booking_id, **extra(request.form)})
+    if result.ok:
+        flash(gettext(DONE[action]), "success")
+    else:
+        for error in result.errors:
+            flash(error["message"], "error")
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("catalog.my_bookings"))
+
+
+@bp.route("/bookings/manage")
+@login_required
+def manage_bookings():
+    data = query("ManagedBookings", first=50)
+    return render_template("catalog/manage.html", data=data)
+
+
+# --- My resources --------------------------------------------------------------------------
+
+
+@bp.route("/catalogue/mine")
+@login_required
+def my_resources():
+    data = query("MyResources", first=100)
+    return render_template("catalog/my_resources.html", page=data["myResources"])
+
+
+WEEKDAY_KEYS = range(1, 8)
+
+
+def _resource_input(form) -> dict:
+    """The form of a resource as the API's input; empty fields are left out."""
+    data = {}
+    for key, name in [("title", "title"), ("description", "description"), ("category", "category"),
+                      ("address", "address"), ("town", "town"), ("condition", "condition"),
+                      ("price", "price"), ("deposit", "deposit"), ("lateFeePerDay", "late_fee_per_day")]:
+        if name in form:
+            data[key] = form.get(name, "").replace(",", ".") if key in ("price", "deposit", "lateFeePerDay") else form.get(name, "")
+    for key in ("deposit", "lateFeePerDay"):
+        if data.get(key) == "":
+            data[key] = "0"
+    if form.get("price_unit"):
+        data["priceUnit"] = form["price_unit"]
+    for key, name in [("capacity", "capacity"), ("minDurationMinutes", "min_duration"),
+                      ("maxDurationMinutes", "max_duration"), ("maxAdvanceDays", "max_advance_days"),
+                      ("bufferMinutes", "buffer_minutes"), ("freeCancellationHours", "free_cancellation_hours"),
+                      ("lateCancellationFeePercent", "late_cancellation_fee_percent")]:
+        raw = form.get(name, "").strip()
+        if raw:
+            try:
+                value = int(raw)
+            except ValueError:
+                value = -1  # refused by the API with a clear message
+            if name in ("min_duration", "max_duration"):
+                value = value * 60 if value > 0 else value  # the form asks in hours
+            data[key] = value
+        elif name in ("min_duration", "max_duration"):
+            data[key] = 0
+    data["approvalRequired"] = form.get("approval_required") == "on"
+    spans = []
+    for day in WEEKDAY_KEYS:
+        opens, closes = form.get(f"opens_{day}", "").strip(), form.get(f"closes_{day}", "").strip()
+        if opens or closes:
+            spans.append({"weekday": day, "opens": opens, "closes": closes})
+    data["openingHours"] = spans
+    return data
+
+
+def _form_from_resource(resource: dict) -> dict:
+    form = {
+        "title": resource["title"], "description": resource["description"], "category": resource["category"],
+        "address": resource["address"], "town": resource["town"], "condition": resource["condition"],
+        "price": resource["price"]["amount"], "price_unit": resource["priceUnit"], "capacity": resource["capacity"],
+        "deposit": resource["deposit"]["amount"] if resource["deposit"] else "",
+        "late_fee_per_day": resource["lateFeePerDay"]["amount"],
+        "min_duration": (resource["minDurationMinutes"] or 0) // 60 or "",
+        "max_duration": (resource["maxDurationMinutes"] or 0) // 60 or "",
+        "max_advance_days": resource["maxAdvanceDays"], "buffer_minutes": resource["bufferMinutes"],
+        "free_cancellation_hours": resource["freeCancellationHours"],
+        "late_cancellation_fee_percent": resource["lateCancellationFeePercent"],
+        "approval_required": resource["approvalRequired"], "kind": resource["kind"],
+    }
+    for span in resource["openingHours"]:
+        form[f"opens_{span['weekday']}"] = span["opens"]
+        form[f"closes_{span['weekday']}"] = span["closes"]
+    return form
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+@login_required
+def new_resource():
+    result = None
+    form = {"kind": request.args.get("kind", "TOOL"), "price_unit": "DAY", "capacity": 1}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        data = _resource_input(request.form)
+        data["kind"] = form.get("kind", "TOOL")
+        for key in ("minDurationMinutes", "maxDurationMinutes"):
+            if data.get(key) == 0:
+                data.pop(key)
+        result = mutate("CreateResource", data)
+        if result.ok:
+            flash(gettext("The resource is in the catalogue."), "success")
+            return redirect(url_for("catalog.resource_page", resource_id=result["resource"]["id"]))
+    return render_template("catalog/resource_form.html", form=form, result=result, resource=None,
+                           weekdays=WEEKDAY_KEYS), (422 if result else 200)
+
+
+@bp.route("/catalogue/<resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_resource(resource_id: str):
+    now = dt.datetime.now(hub_zone())
+    data = query("ResourceDetail", id=resource_id, **{"from": now.isoformat(), "to": (now + dt.timedelta(days=1)).isoformat()})
+    resource = data["resource"]
+    if resource is None:
+        abort(404)
+    if not resource["canManage"]:
+        abort(403)
+    result = status_result = closure_result = None
+    form = _form_from_resource(resource)
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "update":
+            form = request.form.to_dict()
+            form["kind"] = resource["kind"]
+            result = mutate("UpdateResource", {"resourceId": resource_id, **_resource_input(request.form)})
+            if result.ok:
+                flash(gettext("The resource is saved."), "success")
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "status":
+            status_result = mutate("SetResourceStatus", {
+                "resourceId": resource_id, "status": request.form.get("status", ""),
+                "futureBookings": request.form.get("future_bookings") or None,
+                "reason": request.form.get("reason", ""),
+            })
+            if status_result.ok:
+                flash(gettext("The status is changed."), "success")
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "add-closure":
+            closure_result = mutate("AddResourceClosure", {
+                "resourceId": resource_id, "start": to_iso(request.form.get("start")) or "",
+                "end": to_iso(request.form.get("end")) or "", "kind": request.form.get("kind", "CLOSED"),
+                "reason": request.form.get("reason", ""),
+            })
+            if closure_result.ok:
+                flash(gettext("The calendar is closed for this period."), "success")
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "remove-closure":
+            closure_result = mutate("RemoveResourceClosure", {"closureId": request.form.get("closure_id", "")})
+            if closure_result.ok:
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        else:
+            abort(400)
+    failed = any(r is not None and not r.ok for r in (result, status_result, closure_result))
+    return render_template(
+        "catalog/resource_form.html", form=form, result=result, resource=resource, weekdays=WEEKDAY_KEYS,
+        status_result=status_result, closure_result=closure_result,
+    ), (422 if failed else 200)

@@ -1,0 +1,216 @@
+"""After bookResource: cancel (free, then a fee), approve/reject, check-out, return (late fee,
+damage), completion paying the owner, no-show. The ledger ties out after each."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from app.api.relay import parse_global_id
+from tests.api.catalog_helpers import account, base_time, book, booked, create_resource, signed_in
+
+H = dt.timedelta(hours=1)
+D = dt.timedelta(days=1)
+
+ACTION = """mutation($input: BookingActionInput!) {
+  %s(input: $input) { booking { id status cancellationFee { amount } decisionReason } errors { code field message } }
+}"""
+CHECK_OUT = """mutation($input: CheckOutBookingInput!) {
+  checkOutBooking(input: $input) { booking { id status checkoutNote } errors { code field message } }
+}"""
+RETURN = """mutation($input: ReturnBookingInput!) {
+  returnBooking(input: $input) { booking { id status returnNote damageReported lateFee { amount } } errors { code field message } }
+}"""
+
+
+@pytest.fixture
+def owner(member_api):
+    return member_api
+
+
+@pytest.fixture
+def booker(app, make_member):
+    return signed_in(app, make_member, "Charpentes Test", credit_limit=100_000)
+
+
+def act(client, name, booking_id, **extra):
+    return client.data(ACTION % name, input={"bookingId": booking_id, **extra})[name]
+
+
+def ledger_ok(app):
+    from app.database import get_session
+    from app.ledger.services import invariant_violations
+
+    with app.app_context():
+        assert invariant_violations(get_session()) == []
+
+
+def shift_to_past(app, booking_id: str, start: dt.datetime, end: dt.datetime):
+    """Move a booking's interval (tests of what happens after it ended)."""
+    from app.database import get_session
+    from models import Booking
+
+    pk = parse_global_id(booking_id)[1]
+    with app.app_context():
+        session = get_session()
+        session.execute(
+            sa.update(Booking).where(Booking.id == pk).values(start=start, end=end, blocked_from=start, blocked_until=end)
+        )
+        session.commit()
+
+
+def test_cancel_more_than_48_hours_before_is_free(app, owner, booker):
+    resource = create_resource(owner)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    result = act(booker, "cancelBooking", booking["id"])
+    assert result["errors"] == [] and result["booking"]["status"] == "CANCELLED"
+    assert result["booking"]["cancellationFee"]["amount"] == "0.00"
+    mine = account(booker)
+    assert mine["onHold"]["amount"] == "0.00" and mine["balance"]["amount"] == "0.00"
+    # Cancelled twice: refused.
+    assert act(booker, "cancelBooking", booking["id"])["errors"][0]["code"] == "INVALID_STATE"
+    # The slot is free again.
+    booked(booker, resource["id"], start, start + D)
+    ledger_ok(app)
+
+
+def test_late_cancellation_pays_the_fee_to_the_owner(app, owner, booker):
+    resource = create_resource(owner, price="30.00", lateCancellationFeePercent=50)
+    soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + 24 * H
+    booking = booked(booker, resource["id"], soon, soon + D)
+    result = act(booker, "cancelBooking", booking["id"])
+    assert result["booking"]["cancellationFee"]["amount"] == "15.00"
+    mine = account(booker)
+    assert mine["balance"]["amount"] == "-15.00" and mine["onHold"]["amount"] == "0.00"
+    assert account(owner)["balance"]["amount"] == "15.00"
+    ledger_ok(app)
+
+
+def test_only_the_booker_or_the_owner_cancels_and_the_owner_cancels_free(app, make_member, owner, booker):
+    resource = create_resource(owner)
+    soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + 2 * H
+    booking = booked(booker, resource["id"], soon, soon + D)
+    stranger = signed_in(app, make_member, "Autre org")
+    assert act(stranger, "cancelBooking", booking["id"])["errors"][0]["code"] == "FORBIDDEN"
+    result = act(owner, "cancelBooking", booking["id"], reason="Panne")
+    assert result["booking"]["status"] == "CANCELLED" and result["booking"]["cancellationFee"]["amount"] == "0.00"
+    assert account(booker)["balance"]["amount"] == "0.00"
+    ledger_ok(app)
+
+
+def test_approval_required_then_approve(app, owner, booker):
+    resource = create_resource(owner, approvalRequired=True)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    assert booking["status"] == "REQUESTED"
+    # A request keeps the slot while the owner decides.
+    assert book(booker, resource["id"], start, start + H)["errors"][0]["code"] == "CONFLICT"
+    assert act(booker, "approveBooking", booking["id"])["errors"][0]["code"] == "FORBIDDEN"
+    assert act(owner, "approveBooking", booking["id"])["booking"]["status"] == "CONFIRMED"
+    assert act(owner, "approveBooking", booking["id"])["errors"][0]["code"] == "INVALID_STATE"
+
+
+def test_reject_needs_a_reason_and_releases_the_hold(app, owner, booker):
+    resource = create_resource(owner, approvalRequired=True)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    assert account(booker)["onHold"]["amount"] == "20.00"
+    assert act(owner, "rejectBooking", booking["id"])["errors"][0]["field"] == ["reason"]
+    result = act(owner, "rejectBooking", booking["id"], reason="Réservé pour un chantier")
+    assert result["booking"]["status"] == "REJECTED"
+    assert result["booking"]["decisionReason"] == "Réservé pour un chantier"
+    assert account(booker)["onHold"]["amount"] == "0.00"
+    ledger_ok(app)
+
+
+def test_check_out_and_return_on_time_completes_and_pays_the_owner(app, owner, booker):
+    resource = create_resource(owner, price="25.00")
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + 2 * D)
+    # The member cannot hand the tool over to themselves; returning before check-out is refused.
+    assert booker.data(CHECK_OUT, input={"bookingId": booking["id"]})["checkOutBooking"]["errors"][0]["code"] == "FORBIDDEN"
+    assert owner.data(RETURN, input={"bookingId": booking["id"]})["returnBooking"]["errors"][0]["code"] == "INVALID_STATE"
+    out = owner.data(CHECK_OUT, input={"bookingId": booking["id"], "conditionNote": "Lame neuve"})["checkOutBooking"]
+    assert out["booking"]["status"] == "CHECKED_OUT" and out["booking"]["checkoutNote"] == "Lame neuve"
+    # Cancelling a tool that is out is refused.
+    assert act(booker, "cancelBooking", booking["id"])["errors"][0]["code"] == "INVALID_STATE"
+    back = owner.data(RETURN, input={"bookingId": booking["id"], "conditionNote": "RAS"})["returnBooking"]
+    assert back["booking"]["status"] == "COMPLETED" and back["booking"]["lateFee"]["amount"] == "0.00"
+    assert account(booker)["balance"]["amount"] == "-50.00"
+    assert account(booker)["onHold"]["amount"] == "0.00"
+    assert account(owner)["balance"]["amount"] == "50.00"
+    ledger_ok(app)
+
+
+def test_late_return_costs_the_late_fee_per_day_started(app, owner, booker):
+    resource = create_resource(owner, price="10.00", lateFeePerDay="4.00")
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
+    now = dt.datetime.now(dt.timezone.utc)
+    # It should have come back 36 hours ago: two days started, 8.00.
+    shift_to_past(app, booking["id"], now - 60 * H, now - 36 * H)
+    back = owner.data(RETURN, input={"bookingId": booking["id"]})["returnBooking"]
+    assert back["booking"]["lateFee"]["amount"] == "8.00"
+    assert account(booker)["balance"]["amount"] == "-18.00"
+    assert account(owner)["balance"]["amount"] == "18.00"
+    ledger_ok(app)
+
+
+def test_damage_keeps_the_booking_returned_until_the_owner_completes_it(app, owner, booker):
+    resource = create_resource(owner)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
+    back = owner.data(RETURN, input={"bookingId": booking["id"], "conditionNote": "Carter fêlé", "damageReported": True})["returnBooking"]
+    assert back["booking"]["status"] == "RETURNED" and back["booking"]["damageReported"]
+    assert account(booker)["onHold"]["amount"] == "20.00"
+    done = act(owner, "completeBooking", booking["id"])
+    assert done["booking"]["status"] == "COMPLETED"
+    assert account(owner)["balance"]["amount"] == "20.00"
+    ledger_ok(app)
+
+
+def test_workspace_completes_after_its_end_and_no_show(app, owner, booker):
+    room = create_resource(owner, kind="WORKSPACE", title="Salle de réunion", price="5.00", priceUnit="HOUR")
+    start = base_time()
+    first = booked(booker, room["id"], start, start + 2 * H)
+    second = booked(booker, room["id"], start + D, start + D + 2 * H)
+    assert act(owner, "completeBooking", first["id"])["errors"][0]["code"] == "INVALID_STATE"  # not ended
+    assert act(owner, "markNoShow", second["id"])["errors"][0]["code"] == "INVALID_STATE"  # not started
+    now = dt.datetime.now(dt.timezone.utc)
+    shift_to_past(app, first["id"], now - 5 * H, now - 3 * H)
+    shift_to_past(app, second["id"], now - 2 * H, now - H)
+    assert act(owner, "completeBooking", first["id"])["booking"]["status"] == "COMPLETED"
+    assert act(owner, "markNoShow", second["id"])["booking"]["status"] == "NO_SHOW"
+    assert account(owner)["balance"]["amount"] == "20.00"
+    ledger_ok(app)
+
+
+def test_complete_due_command_closes_ended_workspace_bookings(app, owner, booker, runner):
+    room = create_resource(owner, kind="WORKSPACE", title="Salle", price="5.00", priceUnit="HOUR")
+    tool = create_resource(owner, title="Ponceuse")
+    start = base_time()
+    b1 = booked(booker, room["id"], start, start + H)
+    b2 = booked(booker, tool["id"], start, start + H)
+    now = dt.datetime.now(dt.timezone.utc)
+    shift_to_past(app, b1["id"], now - 3 * H, now - 2 * H)
+    shift_to_past(app, b2["id"], now - 3 * H, now - 2 * H)
+    result = runner.invoke(args=["catalog", "complete-due"])
+    assert result.exit_code == 0, result.output
+    assert "1 booking(s) completed" in result.output
+    assert account(owner)["balance"]["amount"] == "5.00"  # the tool waits for its return
+    ledger_ok(app)
+
+
+BOOKING_NODE = """query($id: ID!) { node(id: $id) { ... on Booking { id status resource { title } } } }"""
+
+
+def test_a_booking_is_visible_to_its_booker_and_owner_only(app, make_member, owner, booker):
+    resource = create_resource(owner)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D)
+    assert booker.data(BOOKING_NODE, id=booking["id"])["node"]["status"] == "CONFIRMED"
+    assert owner.data(BOOKING_NODE, id=booking["id"])["node"]["resource"]["title"] == "Scie à ruban"
+    stranger = signed_in(app, make_member, "Curieux")
+    assert stranger.data(BOOKING_NODE, id=booking["id"])["node"] is None

@@ -1,0 +1,126 @@
+"""The catalogue's pages, driven like a browser: forms with their CSRF token, post/redirect/get,
+errors re-rendered in the member's language."""
+import datetime as dt
+import re
+
+from app.demo import DEMO_PASSWORD
+from tests.api.catalog_helpers import base_time, booked, create_resource, signed_in
+from tests.conftest import csrf_token
+
+H = dt.timedelta(hours=1)
+
+
+def web_login(app, email):
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+def local(value: dt.datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_catalogue_filters_and_free_window(app, member_api, client):
+    create_resource(member_api, title="Scie à ruban", town="Cluses")
+    create_resource(member_api, kind="WORKSPACE", title="Salle de réunion", town="Sallanches")
+    page = client.get("/catalogue?q=scie").get_data(as_text=True)
+    assert "Scie à ruban" in page and "Salle de réunion" not in page
+    page = client.get("/catalogue?kind=WORKSPACE").get_data(as_text=True)
+    assert "Salle de réunion" in page and "Scie à ruban" not in page
+    start = base_time()
+    page = client.get(f"/catalogue?from={local(start)}&to={local(start + H)}").get_data(as_text=True)
+    assert "Scie à ruban" in page and "Salle de réunion" in page
+    bad = client.get(f"/catalogue?from={local(start)}&to={local(start - H)}", headers={"Accept-Language": "fr"})
+    assert "La fin doit être après le début." in bad.get_data(as_text=True)
+
+
+def test_book_from_the_resource_page(app, make_member, member_api):
+    resource = create_resource(member_api, title="Humidimètre")
+    email = make_member(organization="Charpentes Web", credit_limit=100_000)
+    client = web_login(app, email)
+    url = f"/catalogue/{resource['id']}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Humidimètre" in page and 'class="week"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    start = base_time()
+    form = {"csrf_token": token, "start": local(start), "end": local(start + 2 * H), "quantity": "1", "note": "Merci"}
+    response = client.post(url, data=form)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/bookings")
+    bookings = client.get("/bookings").get_data(as_text=True)
+    assert "Humidimètre" in bookings and "Confirmée" in bookings
+    # The same slot again: refused, with free slots of the same length to pick from.
+    again = client.post(url, data={**form, "idempotency_key": "other"})
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert "Ce créneau n&#39;est plus libre" in text or "Ce créneau n'est plus libre" in text
+    assert "Créneaux libres de même durée" in text
+
+
+def test_cancel_from_my_bookings(app, make_member, member_api):
+    resource = create_resource(member_api)
+    email = make_member(organization="Charpentes Web", credit_limit=100_000)
+    from tests.conftest import GraphQLClient
+
+    api = GraphQLClient(app.test_client()).login(email)
+    booking = booked(api, resource["id"], base_time(), base_time() + H)
+    client = web_login(app, email)
+    token = csrf_token(client, "/bookings")
+    response = client.post(f"/bookings/{booking['id']}/cancel", data={"csrf_token": token, "next": "/bookings"})
+    assert response.status_code == 302
+    assert "La réservation est annulée." in client.get("/bookings?scope=past").get_data(as_text=True)
+
+
+def test_owner_desk_approves_a_request(app, make_member):
+    owner_email = make_member(organization="Scierie Web", credit_limit=100_000)
+    from tests.conftest import GraphQLClient
+
+    owner_api = GraphQLClient(app.test_client()).login(owner_email)
+    resource = create_resource(owner_api, title="Scierie mobile", approvalRequired=True)
+    booker = signed_in(app, make_member, "Charpentes Web")
+    booking = booked(booker, resource["id"], base_time(), base_time() + H)
+    owner = web_login(app, owner_email)
+    desk = owner.get("/bookings/manage").get_data(as_text=True)
+    assert "Demandes à traiter" in desk and "Scierie mobile" in desk
+    token = csrf_token(owner, "/bookings/manage")
+    response = owner.post(f"/bookings/{booking['id']}/approve", data={"csrf_token": token, "next": "/bookings/manage"})
+    assert response.status_code == 302
+    assert "La réservation est confirmée." in owner.get("/bookings/manage").get_data(as_text=True)
+
+
+def test_offer_edit_and_retire_a_resource(app, make_member):
+    email = make_member(organization="Menuiserie Web", credit_limit=100_000)
+    client = web_login(app, email)
+    token = csrf_token(client, "/catalogue/new")
+    form = {"csrf_token": token, "action": "update", "kind": "WORKSPACE", "title": "", "price": "abc", "price_unit": "HOUR", "capacity": "4"}
+    refused = client.post("/catalogue/new", data=form)
+    assert refused.status_code == 422
+    assert "Donnez un titre à la ressource." in refused.get_data(as_text=True)
+    form.update({"title": "Établis partagés", "price": "5,00", "opens_1": "08:00", "closes_1": "18:00"})
+    created = client.post("/catalogue/new", data=form)
+    assert created.status_code == 302
+    url = created.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Établis partagés" in page and "Lundi 08:00–18:00" in page
+    edit_url = url + "/edit"
+    token = csrf_token(client, edit_url)
+    saved = client.post(edit_url, data={**form, "csrf_token": token, "title": "Établis de l'atelier", "opens_1": "", "closes_1": ""})
+    assert saved.status_code == 302, re.findall(r'class="(?:error|flash[^"]*)"[^>]*>([^<]+)', saved.get_data(as_text=True))
+    retired = client.post(edit_url, data={"csrf_token": token, "action": "status", "status": "RETIRED"})
+    assert retired.status_code == 302
+    mine = client.get("/catalogue/mine").get_data(as_text=True)
+    assert "Établis de l&#39;atelier" in mine and "Retirée" in mine
+    # Someone else may not edit it.
+    other = web_login(app, make_member(organization="Autre Web"))
+    assert other.get(edit_url).status_code == 403
+
+
+def test_pages_in_english(app, make_member, member_api):
+    resource = create_resource(member_api, title="Moisture meter")
+    client = web_login(app, make_member(organization="English Web", language="en"))
+    page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
+    assert "Week of" in page and "Free cancellation" not in page and "free until 48 hours" in page
+    assert client.get("/catalogue/UmVzb3VyY2U6OTk5OQ").status_code == 404
