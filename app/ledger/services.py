@@ -179,7 +179,7 @@ def _post(session: so.Session, changes: dict[int, _Change], check_limits: bool =
         balances[account_id] = new_balance
     # The rows changed behind the ORM's back: reload them when next read.
     for account_id in changes:
-        if (account := session.identity_map.get(so.identity.identity_key(Account, account_id))) is not None:
+        if (account := session.identity_map.get(so.Session.identity_key(Account, account_id))) is not None:
             session.expire(account)
     return balances
 
