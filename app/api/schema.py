@@ -9,6 +9,7 @@ from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.ledger.api import resolve_account_node
+from app.treasury.api import TreasuryMutation, TreasuryQuery, resolve_clearing_run_node, resolve_invoice_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 
@@ -17,6 +18,8 @@ NODE_RESOLVERS = {
     "Member": resolve_member_node,
     "Organization": resolve_organization_node,
     "Account": resolve_account_node,
+    "Invoice": resolve_invoice_node,
+    "ClearingRun": resolve_clearing_run_node,
 }
 
 
@@ -33,12 +36,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery):
+class Query(NodeQuery, AuthQuery, TreasuryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, TreasuryMutation):
     pass
 
 
