@@ -9,7 +9,14 @@ from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.ledger.api import resolve_account_node
-from app.treasury.api import TreasuryMutation, TreasuryQuery, resolve_clearing_run_node, resolve_invoice_node
+from app.treasury.api import (
+    TreasuryMutation,
+    TreasuryQuery,
+    resolve_clearing_run_node,
+    resolve_invoice_node,
+    resolve_period_close_node,
+    resolve_statement_node,
+)
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 
@@ -20,6 +27,8 @@ NODE_RESOLVERS = {
     "Account": resolve_account_node,
     "Invoice": resolve_invoice_node,
     "ClearingRun": resolve_clearing_run_node,
+    "AccountStatement": resolve_statement_node,
+    "PeriodClose": resolve_period_close_node,
 }
 
 

@@ -16,6 +16,7 @@ from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
 from app.treasury import invoices as inv
 from app.treasury import runs, schemas
+from app.treasury.reports_api import ReportsMutation, ReportsQuery, resolve_period_close_node, resolve_statement_node
 from models import (
     Account,
     AccountKind,
@@ -308,7 +309,7 @@ def require_treasurer_query(info: Info):
 
 
 @strawberry.type
-class TreasuryQuery:
+class TreasuryQuery(ReportsQuery):
     @strawberry.field(
         description="Invoices the viewer may see, newest first: their own accounts' (to pay and to "
         "collect); for the treasurer, the whole hub's unless `direction` narrows to their own."
@@ -454,7 +455,7 @@ def _run_pk(global_id: str) -> int:
 
 
 @strawberry.type
-class TreasuryMutation:
+class TreasuryMutation(ReportsMutation):
     @strawberry.mutation(description="Bill another account (from the viewer's paying account).")
     @mutation_payload(IssueInvoicePayload)
     def issue_invoice(self, info: Info, input: IssueInvoiceInput) -> IssueInvoicePayload:

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_decimal, gettext
+from flask_babel import format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -39,9 +39,11 @@ def _error_page(status: int, title: str, message: str):
 
 def register_web(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.treasury.views import bp as treasury_bp
 
     app.register_blueprint(core)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(treasury_bp)
 
     @app.context_processor
     def inject_globals():
@@ -50,6 +52,7 @@ def register_web(app: Flask) -> None:
             "currency_code": app.config["CURRENCY_CODE"],
             "currency_name": app.config["CURRENCY_NAME"],
             "languages": LANGUAGES,
+            "get_locale": get_locale,  # base.html reads it; flask-babel 4 does not provide it
         }
 
     @app.template_filter("money")
