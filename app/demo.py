@@ -66,7 +66,13 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
     ledger.ensure_system_accounts(session)
 
 
-DEMO_STEPS = [seed_organizations]
+def _seed_treasury(session: so.Session, passwords: Passwords) -> None:
+    from app.treasury.demo import seed_treasury
+
+    seed_treasury(session, passwords)
+
+
+DEMO_STEPS = [seed_organizations, _seed_treasury]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

@@ -49,7 +49,7 @@ from models import (
 )
 
 CHUNK = 5000  # rows per bulk statement; also the progress bar's step
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]  # (rows just done, rows in all)
 
 
 def _require_treasurer(actor: Member) -> None:
@@ -162,7 +162,7 @@ def propose_clearing(
     for chunk in _chunks(lines):
         session.execute(sa.insert(ClearingLine.__table__), chunk)
         if progress:
-            progress(len(chunk))
+            progress(len(chunk), len(lines))
 
     positions: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for d in debts:
@@ -358,7 +358,7 @@ def _post_set_off(session: so.Session, actor: Member, run_id: int, lines, progre
             ],
         )
         if progress:
-            progress(len(chunk))
+            progress(len(chunk), len(lines))
     session.expire_all()
 
 
@@ -391,5 +391,5 @@ def _post_credit_transfers(session: so.Session, actor: Member, run_id: int, line
             raise
         session.add(InvoicePayment(invoice_id=line.invoice_id, transfer_id=entry.id, amount=line.amount, run_id=run_id))
         if progress:
-            progress(1)
+            progress(1, len(lines))
     session.flush()

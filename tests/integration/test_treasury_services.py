@@ -242,7 +242,7 @@ def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, monkeypatch):
     monkeypatch.setattr(runs, "CHUNK", 1)
     calls = []
 
-    def fail_on_second_chunk(count):
+    def fail_on_second_chunk(count, total):
         calls.append(count)
         if len(calls) == 2:
             raise RuntimeError("disk full")
