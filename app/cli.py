@@ -80,6 +80,11 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(catalog)
 
+    from app.treasury.cli import clearing, invoices
+
+    app.cli.add_command(clearing)
+    app.cli.add_command(invoices)
+
     @app.cli.command("translations")
     def missing_translations():
         """List the messages of the code that no French catalogue translates yet."""

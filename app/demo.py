@@ -78,7 +78,13 @@ def seed_catalog(session: so.Session, passwords: Passwords) -> None:
     seed(session, passwords)
 
 
-DEMO_STEPS = [seed_organizations, seed_ledger, seed_catalog]
+def _seed_treasury(session: so.Session, passwords: Passwords) -> None:
+    from app.treasury.demo import seed_treasury
+
+    seed_treasury(session, passwords)
+
+
+DEMO_STEPS = [seed_organizations, seed_ledger, seed_catalog, _seed_treasury]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

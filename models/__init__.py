@@ -35,5 +35,17 @@ from models.members import (
     OrganizationKind,
     Role,
 )
+from models.treasury import (
+    AccountStatement,
+    ClearingLine,
+    ClearingMethod,
+    ClearingPosition,
+    ClearingRun,
+    ClearingRunStatus,
+    Invoice,
+    InvoicePayment,
+    InvoiceStatus,
+    PeriodClose,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

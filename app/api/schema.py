@@ -10,6 +10,14 @@ from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import CatalogMutation, CatalogQuery, resolve_booking_node, resolve_resource_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.treasury.api import (
+    TreasuryMutation,
+    TreasuryQuery,
+    resolve_clearing_run_node,
+    resolve_invoice_node,
+    resolve_period_close_node,
+    resolve_statement_node,
+)
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 
@@ -21,6 +29,10 @@ NODE_RESOLVERS = {
     "Transfer": resolve_transfer_node,
     "Resource": resolve_resource_node,
     "Booking": resolve_booking_node,
+    "Invoice": resolve_invoice_node,
+    "ClearingRun": resolve_clearing_run_node,
+    "AccountStatement": resolve_statement_node,
+    "PeriodClose": resolve_period_close_node,
 }
 
 
@@ -37,12 +49,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, TreasuryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, LedgerMutation, CatalogMutation):
+class Mutation(AuthMutation, LedgerMutation, CatalogMutation, TreasuryMutation):
     pass
 
 

@@ -41,11 +41,13 @@ def register_web(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.catalog.views import bp as catalog_bp
     from app.ledger.views import bp as ledger_bp
+    from app.treasury.views import bp as treasury_bp
 
     app.register_blueprint(core)
     app.register_blueprint(auth_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(treasury_bp)
 
     @app.context_processor
     def inject_globals():

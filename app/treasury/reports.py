@@ -1,0 +1,349 @@
+"""The treasurer's figures: the weekly dashboard, the impact report, the monthly period close.
+
+Months are calendar months in UTC (the ledger stores UTC; a transfer at 00:30 Paris time on
+the 1st belongs to the previous month here). Velocity is the trade volume (payments, bookings,
+skills, invoices paid in credits: not clearings, corrections or fees) divided by the credit in
+circulation (the sum of positive balances) now.
+"""
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.errors import N_, DomainError, ErrorCode
+from app.ledger import services as ledger
+from app.treasury.invoices import UNPAID_STATUSES, is_staff
+from models import (
+    Account,
+    AccountKind,
+    AccountStatement,
+    ClearingMethod,
+    ClearingRun,
+    ClearingRunStatus,
+    Invoice,
+    InvoiceStatus,
+    Member,
+    PeriodClose,
+    Posting,
+    Transfer,
+    TransferKind,
+    utcnow,
+)
+
+TRADE_KINDS = (TransferKind.PAYMENT, TransferKind.BOOKING, TransferKind.SKILL, TransferKind.INVOICE)
+INACTIVE_DAYS = 90
+# Balance distribution buckets, in minor units: (lower bound inclusive, upper bound exclusive).
+BUCKETS = [(-(10**18), -100_000), (-100_000, -50_000), (-50_000, -10_000), (-10_000, 0), (0, 1),
+           (1, 10_000), (10_000, 50_000), (50_000, 100_000), (100_000, 10**18)]
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def month_key(session: so.Session, column) -> sa.ColumnElement:
+    """'YYYY-MM' of a UTC timestamp column, on SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def require_treasurer(actor: Member) -> None:
+    if not is_staff(actor):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can see this.")
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AccountFigure:
+    account: Account
+    use_percent: Optional[int]
+
+
+@dataclass
+class MonthFigure:
+    month: str
+    by_kind: dict[TransferKind, tuple[int, int]]  # kind -> (count, volume)
+
+    @property
+    def count(self) -> int:
+        return sum(c for c, _ in self.by_kind.values())
+
+    @property
+    def volume(self) -> int:
+        return sum(v for _, v in self.by_kind.values())
+
+    @property
+    def trade_volume(self) -> int:
+        return sum(v for k, (_, v) in self.by_kind.items() if k in TRADE_KINDS)
+
+
+@dataclass
+class Dashboard:
+    sum_of_balances: int
+    total_positive: int
+    total_negative: int
+    account_count: int
+    warning_level_percent: int
+    near_limit: list[AccountFigure]
+    at_limit: list[AccountFigure]
+    months: list[MonthFigure]
+    inactive: list[Account]
+    overdue_invoices: list[Invoice]
+    overdue_count: int
+    overdue_total: int
+    open_debt: int  # accepted invoices outstanding
+    pending_count: int  # invoices waiting for an answer
+    balance_buckets: list[tuple[int, int, int]] = field(default_factory=list)  # (low, high, accounts)
+
+    @property
+    def velocity_12_months(self) -> Optional[float]:
+        if not self.total_positive:
+            return None
+        return sum(m.trade_volume for m in self.months) / self.total_positive
+
+
+def monthly_volumes(session: so.Session, first_month: dt.date, end: dt.date) -> list[MonthFigure]:
+    key = month_key(session, Transfer.created_at)
+    rows = session.execute(
+        sa.select(key, Transfer.kind, sa.func.count(), sa.func.sum(Transfer.amount))
+        .where(Transfer.created_at >= _utc(first_month), Transfer.created_at < _utc(end))
+        .group_by(key, Transfer.kind)
+    ).all()
+    found: dict[str, dict] = defaultdict(dict)
+    for month, kind, count, volume in rows:
+        found[month][TransferKind(kind)] = (count, int(volume or 0))
+    months, day = [], first_month
+    while day < end:
+        label = f"{day.year:04d}-{day.month:02d}"
+        months.append(MonthFigure(label, found.get(label, {})))
+        day = add_months(day, 1)
+    return months
+
+
+def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = None) -> Dashboard:
+    require_treasurer(actor)
+    now = now or utcnow()
+    today = now.date()
+    settings = ledger.get_settings(session)
+    accounts = session.scalars(sa.select(Account).order_by(Account.name, Account.id)).all()
+    balances = [a.balance for a in accounts]
+    members = [a for a in accounts if a.kind != AccountKind.SYSTEM]
+    near, at = [], []
+    for account in members:
+        use = ledger.limit_use_percent(account)
+        if use is None:
+            continue
+        if use >= 100:
+            at.append(AccountFigure(account, use))
+        elif use >= settings.warning_level_percent:
+            near.append(AccountFigure(account, use))
+    cutoff = now - dt.timedelta(days=INACTIVE_DAYS)
+    inactive = [
+        a for a in members
+        if (a.last_activity_at or a.created_at) < cutoff
+    ]
+    late = sa.and_(Invoice.status.in_(UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < today)
+    overdue_count, overdue_total = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Invoice.outstanding), 0)).where(late)
+    ).one()
+    buckets = [(low, high, sum(1 for a in members if low <= a.balance < high)) for low, high in BUCKETS]
+    first_month = add_months(month_start(today), -11)
+    return Dashboard(
+        sum_of_balances=sum(balances),
+        total_positive=sum(b for b in balances if b > 0),
+        total_negative=sum(b for b in balances if b < 0),
+        account_count=len(members),
+        warning_level_percent=settings.warning_level_percent,
+        near_limit=sorted(near, key=lambda f: -f.use_percent),
+        at_limit=sorted(at, key=lambda f: -f.use_percent),
+        months=monthly_volumes(session, first_month, add_months(month_start(today), 1)),
+        inactive=inactive,
+        overdue_invoices=session.scalars(sa.select(Invoice).where(late).order_by(Invoice.due_date, Invoice.id).limit(10)).all(),
+        overdue_count=overdue_count,
+        overdue_total=int(overdue_total),
+        open_debt=int(session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Invoice.outstanding), 0)).where(Invoice.status == InvoiceStatus.ACCEPTED)
+        )),
+        pending_count=session.scalar(sa.select(sa.func.count()).where(Invoice.status == InvoiceStatus.ISSUED)),
+        balance_buckets=buckets,
+    )
+
+
+# --- Impact report ------------------------------------------------------------------------------
+
+
+@dataclass
+class Impact:
+    start: dt.date
+    end: dt.date  # exclusive
+    by_kind: dict[TransferKind, tuple[int, int]]
+    active_accounts: int
+    invoices_issued: int
+    invoices_issued_amount: int
+    invoices_paid: int
+    cleared_set_off: int
+    cleared_credit: int
+    runs_posted: int
+
+    @property
+    def credit_volume(self) -> int:
+        return sum(v for k, (_, v) in self.by_kind.items() if k in TRADE_KINDS)
+
+    @property
+    def transfer_count(self) -> int:
+        return sum(c for k, (c, _) in self.by_kind.items() if k in TRADE_KINDS)
+
+    @property
+    def debt_cleared(self) -> int:
+        return self.cleared_set_off + self.cleared_credit
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(key, English label, value) in the order of the report; money in minor units."""
+        return [
+            ("credit_volume", N_("Credit volume (trade)"), self.credit_volume),
+            ("transfer_count", N_("Trade transfers"), self.transfer_count),
+            ("active_accounts", N_("Accounts with activity"), self.active_accounts),
+            ("invoices_issued", N_("Invoices issued"), self.invoices_issued),
+            ("invoices_issued_amount", N_("Amount invoiced"), self.invoices_issued_amount),
+            ("invoices_paid", N_("Invoices settled in full"), self.invoices_paid),
+            ("debt_cleared", N_("Debt cleared"), self.debt_cleared),
+            ("debt_cleared_set_off", N_("of which by multilateral set-off"), self.cleared_set_off),
+            ("debt_cleared_credit", N_("of which by settlement in credits"), self.cleared_credit),
+            ("clearing_runs", N_("Clearing runs posted"), self.runs_posted),
+        ]
+
+
+MONEY_KEYS = {"credit_volume", "invoices_issued_amount", "debt_cleared", "debt_cleared_set_off", "debt_cleared_credit"}
+
+
+def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> Impact:
+    """Figures for [start, end) (dates, UTC)."""
+    require_treasurer(actor)
+    if end <= start:
+        raise DomainError(ErrorCode.INVALID, "The end of the period must come after its start.", "to")
+    lo, hi = _utc(start), _utc(end)
+    by_kind = {
+        TransferKind(kind): (count, int(volume or 0))
+        for kind, count, volume in session.execute(
+            sa.select(Transfer.kind, sa.func.count(), sa.func.sum(Transfer.amount))
+            .where(Transfer.created_at >= lo, Transfer.created_at < hi)
+            .group_by(Transfer.kind)
+        )
+    }
+    active = session.scalar(
+        sa.select(sa.func.count(sa.distinct(Posting.account_id)))
+        .join(Transfer, Transfer.id == Posting.transfer_id)
+        .where(Posting.created_at >= lo, Posting.created_at < hi, Transfer.kind.in_(TRADE_KINDS))
+    )
+    issued, issued_amount = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Invoice.amount), 0))
+        .where(Invoice.created_at >= lo, Invoice.created_at < hi)
+    ).one()
+    paid = session.scalar(
+        sa.select(sa.func.count()).where(Invoice.status == InvoiceStatus.PAID, Invoice.closed_at >= lo, Invoice.closed_at < hi)
+    )
+    cleared = dict(
+        session.execute(
+            sa.select(ClearingRun.method, sa.func.sum(ClearingRun.cleared))
+            .where(ClearingRun.status == ClearingRunStatus.POSTED, ClearingRun.decided_at >= lo, ClearingRun.decided_at < hi)
+            .group_by(ClearingRun.method)
+        ).all()
+    )
+    runs_posted = session.scalar(
+        sa.select(sa.func.count()).where(
+            ClearingRun.status == ClearingRunStatus.POSTED, ClearingRun.decided_at >= lo, ClearingRun.decided_at < hi
+        )
+    )
+    return Impact(
+        start=start,
+        end=end,
+        by_kind=by_kind,
+        active_accounts=active,
+        invoices_issued=issued,
+        invoices_issued_amount=int(issued_amount),
+        invoices_paid=paid,
+        cleared_set_off=int(cleared.get(ClearingMethod.SET_OFF, 0) or 0),
+        cleared_credit=int(cleared.get(ClearingMethod.CREDIT_TRANSFERS, 0) or 0),
+        runs_posted=runs_posted,
+    )
+
+
+# --- Period close -------------------------------------------------------------------------------
+
+
+def close_period(session: so.Session, actor: Member, period_start: dt.date, today: Optional[dt.date] = None) -> PeriodClose:
+    """Write every account's statement for a finished month, once. The statements keep the
+    month's postings as they were; nothing ever updates them."""
+    require_treasurer(actor)
+    today = today or utcnow().date()
+    period_start = month_start(period_start)
+    period_end = add_months(period_start, 1)
+    if period_end > today:
+        raise DomainError(ErrorCode.INVALID_STATE, "A month can only be closed once it is over.", "month")
+    if session.scalar(sa.select(PeriodClose.id).where(PeriodClose.period_start == period_start)):
+        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month")
+    close = PeriodClose(period_start=period_start, period_end=period_end, closed_by_id=actor.id)
+    try:
+        with session.begin_nested():
+            session.add(close)
+            session.flush()
+    except sa.exc.IntegrityError:  # closed concurrently
+        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month")
+
+    lo, hi = _utc(period_start), _utc(period_end)
+    opening = dict(
+        session.execute(
+            sa.select(Posting.account_id, sa.func.sum(Posting.amount)).where(Posting.created_at < lo).group_by(Posting.account_id)
+        ).all()
+    )
+    lines: dict[int, list] = defaultdict(list)
+    for posting_id, account_id, created_at, kind, memo, amount, balance_after in session.execute(
+        sa.select(Posting.id, Posting.account_id, Posting.created_at, Transfer.kind, Transfer.memo, Posting.amount, Posting.balance_after)
+        .join(Transfer, Transfer.id == Posting.transfer_id)
+        .where(Posting.created_at >= lo, Posting.created_at < hi)
+        .order_by(Posting.account_id, Posting.id)
+    ):
+        lines[account_id].append([posting_id, created_at.isoformat(), TransferKind(kind).value, memo, amount, balance_after])
+    rows = []
+    for account_id, name in session.execute(sa.select(Account.id, Account.name).order_by(Account.id)):
+        entries = lines.get(account_id, [])
+        total_in = sum(e[4] for e in entries if e[4] > 0)
+        total_out = -sum(e[4] for e in entries if e[4] < 0)
+        start_balance = int(opening.get(account_id) or 0)
+        rows.append(
+            {
+                "close_id": close.id,
+                "account_id": account_id,
+                "account_name": name,
+                "opening_balance": start_balance,
+                "total_in": total_in,
+                "total_out": total_out,
+                "closing_balance": start_balance + total_in - total_out,
+                "entry_count": len(entries),
+                "lines": entries,
+            }
+        )
+    if rows:
+        session.execute(sa.insert(AccountStatement.__table__), rows)
+    session.flush()
+    return close
+
+
+def parse_month(value: str) -> dt.date:
+    year, month = value.split("-")
+    return dt.date(int(year), int(month), 1)

@@ -1,0 +1,39 @@
+"""Input schemas of the treasury slice."""
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.api.validation import MinorUnits, TrimmedString
+from app.errors import N_
+
+
+class DateField(fields.Field):
+    """A date from the GraphQL Date scalar (already a date) or an ISO string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(N_("Enter a date such as 2026-12-31."))
+
+
+class IssueInvoiceSchema(Schema):
+    debtor_account_id = fields.String(required=True)
+    amount = MinorUnits(required=True)
+    memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=N_("At most 500 characters.")))
+    due_date = DateField(load_default=None)
+
+
+class PayInvoiceSchema(Schema):
+    invoice_id = fields.String(required=True)
+    amount = MinorUnits(load_default=None)
+    idempotency_key = TrimmedString(validate=validate.Length(min=1, max=100), load_default=None)
+
+
+class PeriodSchema(Schema):
+    month = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=N_("Enter a month such as 2026-10.")),
+    )

@@ -1,0 +1,311 @@
+"""Pages: my invoices (to pay, to collect), the treasurer's clearing runs, dashboard, reports."""
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from app.errors import N_
+from app.web.pages import mutate, query
+
+bp = Blueprint("treasury", __name__)
+
+
+def _require_treasurer() -> None:
+    if current_user.role.value not in ("TREASURER", "ADMIN"):
+        abort(403)
+
+
+# --- Invoices -----------------------------------------------------------------------------------
+
+INVOICE_ACTIONS = {
+    "accept": ("AcceptInvoice", N_("Invoice n° %(number)s accepted.")),
+    "reject": ("RejectInvoice", N_("Invoice n° %(number)s rejected.")),
+    "cancel": ("CancelInvoice", N_("Invoice n° %(number)s cancelled.")),
+}
+
+
+@bp.route("/invoices", methods=["GET", "POST"])
+@login_required
+def invoices():
+    form = request.form
+    issue_result = action_result = None
+    if request.method == "POST":
+        action = form.get("action")
+        if action == "issue":
+            due = form.get("due_date", "").strip()
+            try:
+                due_date = dt.date.fromisoformat(due).isoformat() if due else None
+            except ValueError:
+                due_date = "invalid"
+            if due_date == "invalid":
+                issue_result = _form_error("dueDate", gettext("Enter a date such as 2026-12-31."))
+            else:
+                issue_result = mutate(
+                    "IssueInvoice",
+                    {
+                        "debtorAccountId": form.get("debtor_account_id", ""),
+                        "amount": form.get("amount", "").replace(",", ".").strip(),
+                        "memo": form.get("memo", ""),
+                        "dueDate": due_date,
+                    },
+                )
+            if issue_result.ok:
+                flash(gettext("Invoice n° %(number)s sent.", number=issue_result["invoice"]["number"]), "success")
+                return redirect(url_for("treasury.invoices"))
+        elif action in INVOICE_ACTIONS:
+            operation, message = INVOICE_ACTIONS[action]
+            action_result = mutate(operation, {"invoiceId": form.get("invoice_id", "")})
+            if action_result.ok:
+                flash(gettext(message, number=action_result["invoice"]["number"]), "success")
+                return redirect(url_for("treasury.invoices"))
+        elif action == "pay":
+            amount = form.get("amount", "").replace(",", ".").strip() or None
+            action_result = mutate(
+                "PayInvoice",
+                {"invoiceId": form.get("invoice_id", ""), "amount": amount, "idempotencyKey": form.get("idempotency_key") or None},
+            )
+            if action_result.ok:
+                invoice = action_result["invoice"]
+                if invoice["status"] == "PAID":
+                    flash(gettext("Invoice n° %(number)s is paid.", number=invoice["number"]), "success")
+                else:
+                    flash(gettext("Payment recorded on invoice n° %(number)s.", number=invoice["number"]), "success")
+                return redirect(url_for("treasury.invoices"))
+        else:
+            abort(400)
+    data = query("Invoices", first=50)
+    failed = (issue_result and not issue_result.ok) or (action_result and not action_result.ok)
+    return render_template(
+        "treasury/invoices.html",
+        data=data,
+        issue_result=issue_result,
+        action_result=action_result,
+        form=form,
+        today=dt.date.today(),
+        new_key=_idempotency_key(),
+    ), (400 if failed else 200)
+
+
+def _idempotency_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+class _FormError:
+    """A form error found before calling the API (a date the browser let through)."""
+
+    def __init__(self, field: str, message: str):
+        self.field_errors = {field: message}
+        self.form_errors: list[str] = []
+        self.ok = False
+
+
+def _form_error(field: str, message: str) -> _FormError:
+    return _FormError(field, message)
+
+
+# --- Clearing -----------------------------------------------------------------------------------
+
+
+@bp.route("/treasury/clearing", methods=["GET", "POST"])
+@login_required
+def clearing_runs():
+    _require_treasurer()
+    result = None
+    if request.method == "POST":
+        method = request.form.get("method", "SET_OFF")
+        if method not in ("SET_OFF", "CREDIT_TRANSFERS"):
+            abort(400)
+        result = mutate("ProposeClearing", {"method": method})
+        if result.ok:
+            run = result["run"]
+            flash(gettext("Proposal n° %(number)s computed: review it before posting.", number=run["number"]), "success")
+            return redirect(url_for("treasury.clearing_run", run_id=run["id"]))
+    data = query("ClearingRuns", first=20, after=request.args.get("after") or None)
+    return render_template("treasury/clearing_runs.html", runs=data["clearingRuns"], result=result), (
+        400 if result and not result.ok else 200
+    )
+
+
+@bp.route("/treasury/clearing/<run_id>", methods=["GET", "POST"])
+@login_required
+def clearing_run(run_id: str):
+    _require_treasurer()
+    result = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "post":
+            result = mutate("PostClearing", {"runId": run_id})
+            message = N_("Clearing n° %(number)s posted.")
+        elif action == "discard":
+            result = mutate("DiscardClearing", {"runId": run_id})
+            message = N_("Proposal n° %(number)s discarded.")
+        else:
+            abort(400)
+        if result.ok:
+            flash(gettext(message, number=result["run"]["number"]), "success")
+            return redirect(url_for("treasury.clearing_run", run_id=run_id))
+    data = query("ClearingRun", id=run_id, first=50, after=request.args.get("after") or None, linesFirst=30)
+    run = data["node"]
+    if run is None:
+        abort(404)
+    return render_template("treasury/clearing_run.html", run=run, result=result), (400 if result and not result.ok else 200)
+
+
+@bp.app_template_filter("date_only")
+def date_only(value) -> str:
+    """An ISO date from the API in the member's locale (26 nov. 2026)."""
+    from flask_babel import format_date
+
+    if not value:
+        return ""
+    return format_date(dt.date.fromisoformat(value) if isinstance(value, str) else value, "medium")
+
+
+# --- Dashboard, impact report, period close -------------------------------------------------------
+
+# Colours of the transfer kinds on the charts (the stylesheet's palette).
+KIND_COLORS = {
+    "PAYMENT": "#c8842b", "BOOKING": "#2f7d32", "SKILL": "#3a6ea5", "INVOICE": "#8f5a14",
+    "CLEARING": "#9c8b76", "SETTLEMENT": "#6b4c9a", "FEE": "#b26a00", "REVERSAL": "#b3261e", "ADJUSTMENT": "#555",
+}
+
+
+@bp.route("/treasury")
+@login_required
+def dashboard():
+    _require_treasurer()
+    data = query("TreasuryDashboard")["treasuryDashboard"]
+    kinds = sorted({k["kind"] for m in data["months"] for k in m["byKind"]})
+    series = [{"name": kind_label(k), "color": KIND_COLORS.get(k, "#777")} for k in kinds]
+    volume_columns = []
+    for m in data["months"]:
+        by_kind = {k["kind"]: float(k["volume"]["amount"]) for k in m["byKind"]}
+        values = [by_kind.get(k, 0.0) for k in kinds]
+        volume_columns.append({"label": m["month"][2:], "values": values, "total": sum(values)})
+    buckets = [
+        {"label": _bucket_label(b), "values": [b["accounts"]], "total": b["accounts"]} for b in data["balanceDistribution"]
+    ]
+    return render_template(
+        "treasury/dashboard.html", d=data, volume_columns=volume_columns, volume_series=series, buckets=buckets,
+        month_options=_recent_months(),
+    )
+
+
+def _bucket_label(bucket) -> str:
+    low, high = bucket["low"], bucket["high"]
+    if low is None:
+        return f"< {float(high['amount']):.0f}"
+    if high is None:
+        return f"≥ {float(low['amount']):.0f}"
+    if low["amount"] == "0.00" and high["amount"] == "0.01":
+        return "0"
+    return f"{float(low['amount']):.0f}…"
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "PAYMENT": gettext("Payments"), "BOOKING": gettext("Bookings"), "SKILL": gettext("Skills"),
+        "INVOICE": gettext("Invoices paid"), "CLEARING": gettext("Set-off"), "SETTLEMENT": gettext("Euro settlements"),
+        "FEE": gettext("Fees"), "REVERSAL": gettext("Reversals"), "ADJUSTMENT": gettext("Adjustments"),
+    }
+    return labels.get(kind, kind)
+
+
+def _recent_months(count: int = 12) -> list[str]:
+    from app.treasury.reports import add_months, month_start
+
+    this = month_start(dt.date.today())
+    return [f"{d.year:04d}-{d.month:02d}" for d in (add_months(this, -i) for i in range(1, count + 1))]
+
+
+def _period_args():
+    """The report's [from, to) from the query string; default: the current year so far."""
+    today = dt.date.today()
+    try:
+        start = dt.date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")
+        end = dt.date.fromisoformat(request.args.get("to") or (today + dt.timedelta(days=1)).isoformat())
+    except ValueError:
+        abort(400)
+    if end <= start:
+        abort(400)
+    return start, end
+
+
+@bp.route("/treasury/impact")
+@login_required
+def impact():
+    _require_treasurer()
+    start, end = _period_args()
+    report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
+    return render_template("treasury/impact.html", report=report, start=start, end=end, kind_label=kind_label)
+
+
+@bp.route("/treasury/impact.csv")
+@login_required
+def impact_csv():
+    import csv
+    import io
+
+    _require_treasurer()
+    start, end = _period_args()
+    report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["period_start", "period_end_exclusive", "figure", "label", "value"])
+    for figure in report["figures"]:
+        label = figure["label"]  # an English msgid marked in app.treasury.reports
+        writer.writerow([report["start"], report["end"], figure["key"], gettext(label), figure["value"]])
+    for k in report["byKind"]:
+        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_volume", kind_label(k["kind"]), k["volume"]["amount"]])
+        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_count", kind_label(k["kind"]), k["count"]])
+    filename = f"alveole-impact-{start.isoformat()}-{end.isoformat()}.csv"
+    return out.getvalue(), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+
+
+@bp.route("/treasury/statements", methods=["GET", "POST"])
+@login_required
+def statements():
+    result = None
+    if request.method == "POST":
+        _require_treasurer()
+        result = mutate("ClosePeriod", {"month": request.form.get("month", "")})
+        if result.ok:
+            close = result["periodClose"]
+            flash(gettext("%(month)s is closed: every account's statement is kept.", month=close["month"]), "success")
+            return redirect(url_for("treasury.period_statements", close_id=close["id"]))
+    closes = query("PeriodCloses", first=24, after=request.args.get("after") or None)["periodCloses"]
+    return render_template(
+        "treasury/statements.html", closes=closes, result=result, month_options=_recent_months()
+    ), (400 if result and not result.ok else 200)
+
+
+@bp.route("/treasury/statements/<close_id>")
+@login_required
+def period_statements(close_id: str):
+    data = query("PeriodStatements", id=close_id, first=100, after=request.args.get("after") or None)["node"]
+    if data is None:
+        abort(404)
+    return render_template("treasury/period_statements.html", close=data)
+
+
+@bp.route("/treasury/statement/<statement_id>")
+@login_required
+def statement(statement_id: str):
+    data = query("ClosedStatement", id=statement_id)["node"]
+    if data is None:
+        abort(404)
+    return render_template("treasury/statement.html", s=data, kind_label=kind_label)
+
+
+@bp.app_template_filter("decimal2")
+def decimal2(value) -> str:
+    """A ratio or percentage with two decimals in the member's locale ("68,18")."""
+    from flask_babel import format_decimal
+
+    return "—" if value is None else format_decimal(value, format="#,##0.00")

@@ -1,0 +1,306 @@
+"""Invoices and clearing runs through the services, on SQLite and PostgreSQL."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from app.errors import DomainError, ErrorCode
+from app.ledger import services as ledger
+from app.treasury import invoices as inv
+from app.treasury import runs
+from app.treasury.clearing import Debt, net_positions
+from models import (
+    Account,
+    ClearingMethod,
+    ClearingRunStatus,
+    Invoice,
+    InvoicePayment,
+    InvoiceStatus,
+    Member,
+    Posting,
+    Role,
+    Transfer,
+    TransferKind,
+)
+
+
+@pytest.fixture
+def hub(db, make_member):
+    """Three firms A, B, C (limit 1000.00 each), a treasurer and an outsider."""
+    people = {}
+    for key in "ABC":
+        people[key] = make_member(name=f"Firm {key}", organization=f"Firm {key}", credit_limit=100_000)
+    people["T"] = make_member(name="Treasurer", role=Role.TREASURER)
+    people["X"] = make_member(name="Outsider", organization="Outsider org", credit_limit=100_000)
+
+    class Hub:
+        def member(self, key) -> Member:
+            return db.scalar(sa.select(Member).where(Member.email == people[key]))
+
+        def account(self, key) -> Account:
+            return ledger.paying_account(db, self.member(key))
+
+        def invoice(self, creditor, debtor, amount, accept=True) -> Invoice:
+            invoice = inv.issue_invoice(db, self.member(creditor), debtor_account_id=self.account(debtor).id, amount=amount)
+            if accept:
+                inv.accept_invoice(db, self.member(debtor), invoice.id)
+            return invoice
+
+    return Hub()
+
+
+def snapshot(db):
+    """Everything a clearing may write."""
+    db.expire_all()
+    return (
+        sorted(db.execute(sa.select(Invoice.id, Invoice.outstanding, Invoice.status)).all()),
+        db.scalar(sa.select(sa.func.count()).select_from(Transfer)),
+        db.scalar(sa.select(sa.func.count()).select_from(Posting)),
+        db.scalar(sa.select(sa.func.count()).select_from(InvoicePayment)),
+        sorted(db.execute(sa.select(Account.id, Account.balance)).all()),
+    )
+
+
+def debts_of(db) -> list[Debt]:
+    return runs.open_debts(db)
+
+
+# --- Invoices -------------------------------------------------------------------------------
+
+
+def test_issue_accept_and_pay_in_two_parts(db, hub):
+    invoice = hub.invoice("A", "B", 30_000, accept=False)
+    assert (invoice.status, invoice.outstanding) == (InvoiceStatus.ISSUED, 30_000)
+    inv.accept_invoice(db, hub.member("B"), invoice.id)
+    inv.pay_invoice(db, hub.member("B"), invoice.id, amount=10_000)
+    assert (invoice.status, invoice.outstanding) == (InvoiceStatus.ACCEPTED, 20_000)
+    inv.pay_invoice(db, hub.member("B"), invoice.id)
+    assert (invoice.status, invoice.outstanding) == (InvoiceStatus.PAID, 0)
+    assert (hub.account("A").balance, hub.account("B").balance) == (30_000, -30_000)
+    kinds = db.scalars(sa.select(Transfer.kind)).all()
+    assert kinds == [TransferKind.INVOICE, TransferKind.INVOICE]
+    assert db.scalar(sa.select(sa.func.sum(InvoicePayment.amount))) == 30_000
+    assert ledger.invariant_violations(db) == []
+
+
+def test_only_the_debtor_answers_and_pays_and_strangers_see_nothing(db, hub):
+    invoice = hub.invoice("A", "B", 5_000, accept=False)
+    with pytest.raises(DomainError) as err:
+        inv.accept_invoice(db, hub.member("A"), invoice.id)
+    assert err.value.code == ErrorCode.FORBIDDEN
+    with pytest.raises(DomainError) as err:
+        inv.pay_invoice(db, hub.member("X"), invoice.id)
+    assert err.value.code == ErrorCode.NOT_FOUND
+    inv.reject_invoice(db, hub.member("B"), invoice.id)
+    with pytest.raises(DomainError) as err:
+        inv.pay_invoice(db, hub.member("B"), invoice.id)
+    assert err.value.code == ErrorCode.INVALID_STATE
+
+
+def test_payment_over_the_limit_or_the_outstanding_is_refused(db, hub):
+    invoice = hub.invoice("A", "B", 150_000)  # B may go down to -1000.00 only
+    db.commit()
+    with pytest.raises(DomainError) as err:
+        inv.pay_invoice(db, hub.member("B"), invoice.id)
+    assert err.value.code == ErrorCode.CREDIT_LIMIT_EXCEEDED
+    db.rollback()
+    db.expire_all()
+    invoice = db.get(Invoice, invoice.id)
+    assert invoice.outstanding == 150_000 and hub.account("B").balance == 0
+    with pytest.raises(DomainError) as err:
+        inv.pay_invoice(db, hub.member("B"), invoice.id, amount=150_001)
+    assert (err.value.code, err.value.field) == (ErrorCode.INVALID, ["amount"])
+
+
+def test_cancel_only_while_unpaid_and_only_by_the_creditor(db, hub):
+    invoice = hub.invoice("A", "B", 8_000)
+    with pytest.raises(DomainError) as err:
+        inv.cancel_invoice(db, hub.member("B"), invoice.id)
+    assert err.value.code == ErrorCode.FORBIDDEN
+    inv.pay_invoice(db, hub.member("B"), invoice.id, amount=1_000)
+    with pytest.raises(DomainError) as err:
+        inv.cancel_invoice(db, hub.member("A"), invoice.id)
+    assert err.value.code == ErrorCode.INVALID_STATE
+    other = hub.invoice("A", "C", 2_000, accept=False)
+    assert inv.cancel_invoice(db, hub.member("A"), other.id).status == InvoiceStatus.CANCELLED
+
+
+def test_bad_invoices_are_refused(db, hub):
+    a = hub.member("A")
+    cases = [
+        (dict(debtor_account_id=hub.account("A").id, amount=100), ErrorCode.INVALID),
+        (dict(debtor_account_id=hub.account("B").id, amount=0), ErrorCode.INVALID),
+        (dict(debtor_account_id=999_999, amount=100), ErrorCode.NOT_FOUND),
+        (dict(debtor_account_id=hub.account("B").id, amount=100, due_date=dt.date(2000, 1, 1)), ErrorCode.INVALID),
+    ]
+    for kwargs, code in cases:
+        with pytest.raises(DomainError) as err:
+            inv.issue_invoice(db, a, **kwargs)
+        assert err.value.code == code
+    assert db.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
+
+
+def test_unanswered_invoices_are_accepted_after_n_days(db, hub):
+    old = hub.invoice("A", "B", 1_000, accept=False)
+    recent = hub.invoice("A", "C", 1_000, accept=False)
+    db.execute(sa.update(Invoice).where(Invoice.id == old.id).values(created_at=inv.utcnow() - dt.timedelta(days=15)))
+    assert inv.auto_accept_invoices(db, after_days=14) == 1
+    assert db.get(Invoice, old.id).status == InvoiceStatus.ACCEPTED
+    assert db.get(Invoice, recent.id).status == InvoiceStatus.ISSUED
+
+
+# --- Clearing -------------------------------------------------------------------------------
+
+
+def test_a_cycle_clears_its_minimum_and_moves_no_balance(db, hub):
+    ab = hub.invoice("B", "A", 10_000)  # A owes B 100.00
+    bc = hub.invoice("C", "B", 7_000)  # B owes C 70.00
+    ca = hub.invoice("A", "C", 5_000)  # C owes A 50.00
+    hub.invoice("C", "A", 9_900, accept=False)  # not accepted: not part of the clearing
+    nets = net_positions(debts_of(db))
+    balances = snapshot(db)[4]
+    treasurer = hub.member("T")
+
+    run = runs.propose_clearing(db, treasurer)
+    assert (run.gross_before, run.cleared, run.gross_after, run.invoice_count) == (22_000, 15_000, 7_000, 3)
+    assert run.status == ClearingRunStatus.PROPOSED
+    runs.post_clearing(db, treasurer, run.id)
+    db.commit()
+
+    assert run.status == ClearingRunStatus.POSTED
+    outstanding = {i.id: (i.outstanding, i.status) for i in db.scalars(sa.select(Invoice))}
+    assert outstanding[ab.id] == (5_000, InvoiceStatus.ACCEPTED)
+    assert outstanding[bc.id] == (2_000, InvoiceStatus.ACCEPTED)
+    assert outstanding[ca.id] == (0, InvoiceStatus.PAID)
+    assert net_positions(debts_of(db)) == {k: v for k, v in nets.items() if v or k in nets}
+    assert snapshot(db)[4] == balances  # no balance moved
+    # Auditable: one CLEARING entry per invoice, postings netting to zero per account.
+    entries = db.scalars(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING)).all()
+    assert sorted(t.amount for t in entries) == [5_000, 5_000, 5_000]
+    per_account = db.execute(
+        sa.select(Posting.account_id, sa.func.sum(Posting.amount)).group_by(Posting.account_id)
+    ).all()
+    assert all(total == 0 for _, total in per_account)
+    assert ledger.invariant_violations(db) == []
+    with pytest.raises(DomainError) as err:
+        runs.post_clearing(db, treasurer, run.id)
+    assert err.value.code == ErrorCode.INVALID_STATE
+
+
+def test_net_positions_stay_unchanged_on_a_tangled_web(db, hub):
+    for creditor, debtor, amount in [("A", "B", 3_000), ("B", "A", 1_000), ("B", "C", 4_000), ("C", "A", 2_500),
+                                     ("A", "C", 700), ("C", "B", 1_200), ("A", "X", 900), ("X", "B", 400)]:
+        hub.invoice(creditor, debtor, amount)
+    before = net_positions(debts_of(db))
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.post_clearing(db, hub.member("T"), run.id)
+    db.commit()
+    after = net_positions(debts_of(db))
+    assert {k: v for k, v in before.items() if v} == {k: v for k, v in after.items() if v}
+    assert sum(d.amount for d in debts_of(db)) == run.gross_after
+    assert ledger.invariant_violations(db) == []
+
+
+def test_no_cycle_clears_nothing(db, hub):
+    hub.invoice("B", "A", 10_000)
+    hub.invoice("C", "B", 7_000)
+    run = runs.propose_clearing(db, hub.member("T"))
+    assert (run.cleared, run.invoice_count, run.gross_after) == (0, 0, 17_000)
+    before = snapshot(db)
+    runs.post_clearing(db, hub.member("T"), run.id)
+    assert snapshot(db)[:4] == before[:4]
+
+
+@pytest.mark.parametrize("change", ["pay", "cancel-other"])
+def test_a_stale_proposal_is_refused(db, hub, change):
+    ab = hub.invoice("B", "A", 10_000)
+    hub.invoice("C", "B", 7_000)
+    hub.invoice("A", "C", 5_000)
+    run = runs.propose_clearing(db, hub.member("T"))
+    db.commit()
+    if change == "pay":
+        inv.pay_invoice(db, hub.member("A"), ab.id, amount=100)
+    else:
+        db.execute(sa.update(Invoice).where(Invoice.id == ab.id).values(status=InvoiceStatus.CANCELLED.value))
+    db.commit()
+    assert runs.is_stale(db, db.get(type(run), run.id))
+    before = snapshot(db)
+    with pytest.raises(DomainError) as err:
+        runs.post_clearing(db, hub.member("T"), run.id)
+    assert err.value.code == ErrorCode.STALE
+    db.rollback()
+    assert snapshot(db) == before
+    assert db.get(type(run), run.id).status == ClearingRunStatus.PROPOSED
+
+
+def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, monkeypatch):
+    for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
+        hub.invoice(creditor, debtor, 5_000)
+    run = runs.propose_clearing(db, hub.member("T"))
+    db.commit()
+    before = snapshot(db)
+    monkeypatch.setattr(runs, "CHUNK", 1)
+    calls = []
+
+    def fail_on_second_chunk(count, total):
+        calls.append(count)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        runs.post_clearing(db, hub.member("T"), run.id, progress=fail_on_second_chunk)
+    # The first chunk was written in the transaction, then it failed.
+    assert db.scalar(sa.select(sa.func.count()).select_from(Transfer)) > before[1]
+    db.rollback()
+    assert snapshot(db) == before
+    assert db.get(type(run), run.id).status == ClearingRunStatus.PROPOSED
+
+
+def test_discard_and_permissions(db, hub):
+    hub.invoice("B", "A", 1_000)
+    with pytest.raises(DomainError) as err:
+        runs.propose_clearing(db, hub.member("A"))
+    assert err.value.code == ErrorCode.FORBIDDEN
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.discard_clearing(db, hub.member("T"), run.id)
+    assert run.status == ClearingRunStatus.DISCARDED
+    with pytest.raises(DomainError) as err:
+        runs.post_clearing(db, hub.member("T"), run.id)
+    assert err.value.code == ErrorCode.INVALID_STATE
+
+
+def test_clearing_with_mutual_credit_pays_what_limits_allow(db, hub):
+    # After the set-off: A owes B 50.00, B owes C 20.00; A also owes X 1500.00, more than its limit.
+    hub.invoice("B", "A", 10_000)
+    hub.invoice("C", "B", 7_000)
+    hub.invoice("A", "C", 5_000)
+    big = hub.invoice("X", "A", 150_000)
+    treasurer = hub.member("T")
+    runs.post_clearing(db, treasurer, runs.propose_clearing(db, treasurer).id)
+    run = runs.propose_clearing(db, treasurer, ClearingMethod.CREDIT_TRANSFERS)
+    # A's invoices are due on the same day: the older (to B) is paid in full first, then A
+    # has 950.00 left of its 1000.00 limit for X.
+    assert run.gross_before == 5_000 + 2_000 + 150_000
+    assert run.cleared == 5_000 + 2_000 + 95_000
+    runs.post_clearing(db, treasurer, run.id)
+    db.commit()
+    assert hub.account("A").balance == -100_000
+    assert db.get(Invoice, big.id).outstanding == 55_000
+    assert ledger.invariant_violations(db) == []
+    assert {t.kind for t in db.scalars(sa.select(Transfer))} == {TransferKind.CLEARING, TransferKind.INVOICE}
+
+
+def test_a_settlement_refused_when_balances_moved(db, hub):
+    invoice = hub.invoice("B", "A", 90_000)
+    treasurer = hub.member("T")
+    run = runs.propose_clearing(db, treasurer, ClearingMethod.CREDIT_TRANSFERS)
+    assert run.cleared == 90_000
+    db.commit()
+    # A spends most of its credit elsewhere before the treasurer posts.
+    ledger.transfer(db, hub.member("A"), from_account=hub.account("A"), to_account_id=hub.account("C").id, amount=50_000)
+    db.commit()
+    with pytest.raises(DomainError) as err:
+        runs.post_clearing(db, treasurer, run.id)
+    assert err.value.code == ErrorCode.STALE
+    db.rollback()
+    assert db.get(Invoice, invoice.id).outstanding == 90_000
