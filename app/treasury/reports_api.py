@@ -99,7 +99,7 @@ class ImpactReport:
 
 
 @strawberry.type
-class StatementLine:
+class ClosedStatementLine:
     posting_id: int
     at: dt.datetime
     kind: str = strawberry.field(description="The transfer kind (PAYMENT, BOOKING, INVOICE, CLEARING...).")
@@ -133,9 +133,9 @@ class AccountStatementType(Node):
         return money(self.model.closing_balance)
 
     @strawberry.field
-    def lines(self) -> list[StatementLine]:
+    def lines(self) -> list[ClosedStatementLine]:
         return [
-            StatementLine(
+            ClosedStatementLine(
                 posting_id=pid, at=dt.datetime.fromisoformat(at), kind=kind, memo=memo,
                 amount=money(amount), balance_after=money(after),
             )
