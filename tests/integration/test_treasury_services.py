@@ -174,7 +174,7 @@ def test_a_cycle_clears_its_minimum_and_moves_no_balance(db, hub):
     assert outstanding[ca.id] == (0, InvoiceStatus.PAID)
     assert net_positions(debts_of(db)) == {k: v for k, v in nets.items() if v or k in nets}
     assert snapshot(db)[4] == balances  # no balance moved
-    # Auditable: one CLEARING entry per invoice, postings netting to zero per account.
+    # Auditable: one CLEARING entry per debtor->creditor pair, postings netting to zero per account.
     entries = db.scalars(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING)).all()
     assert sorted(t.amount for t in entries) == [5_000, 5_000, 5_000]
     per_account = db.execute(
