@@ -13,7 +13,6 @@ from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
-from app.ledger import services as ledger
 from app.treasury import invoices as inv
 from app.treasury import runs, schemas
 from app.treasury.reports_api import ReportsMutation, ReportsQuery, resolve_period_close_node, resolve_statement_node

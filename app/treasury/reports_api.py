@@ -8,13 +8,13 @@ import strawberry
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
 from app.api.permissions import require_role
-from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_global_id
+from app.api.relay import Connection, Node, QueryError, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
-from app.errors import DomainError, ErrorCode
+from app.errors import DomainError
 from app.treasury import reports, schemas
 from app.treasury.invoices import is_staff, usable_account_ids
-from models import AccountStatement, PeriodClose, Role, TransferKind
+from models import AccountStatement, PeriodClose, Role
 
 
 

@@ -45,8 +45,6 @@ from models import (
     InvoicePayment,
     InvoiceStatus,
     Member,
-    Posting,
-    Transfer,
     TransferKind,
     UTCDateTime,
     utcnow,
