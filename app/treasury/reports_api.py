@@ -222,6 +222,7 @@ class ReportsQuery:
         viewer = _viewer_or_error(info)
         d = reports.dashboard(info.context.session, viewer)
         circulation = d.total_positive
+        _preload_names(info, [i.creditor_account_id for i in d.overdue_invoices] + [i.debtor_account_id for i in d.overdue_invoices])
         return TreasuryDashboard(
             sum_of_balances=money(d.sum_of_balances),
             total_positive=money(d.total_positive),
@@ -288,6 +289,12 @@ class ReportsQuery:
             raise QueryError("You must be signed in.", code="UNAUTHENTICATED")
         stmt = sa.select(PeriodClose).order_by(PeriodClose.period_start.desc())
         return paginate(info.context.session, stmt, first, after, lambda rows: [PeriodCloseType.from_model(r) for r in rows])
+
+
+def _preload_names(info: Info, account_ids: list[int]) -> None:
+    from app.treasury.api import _accounts
+
+    _accounts(info, account_ids)  # one query for every name the list shows
 
 
 def _name(info: Info, account_id: int) -> str:

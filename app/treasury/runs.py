@@ -235,6 +235,23 @@ def stale_invoice_ids(session: so.Session, run_id: int, limit: int = 20) -> list
     return list(session.scalars(_changed_lines(session, run_id).order_by(ClearingLine.invoice_id).limit(limit)))
 
 
+def stale_run_ids(session: so.Session, run_ids: list[int]) -> set[int]:
+    """Which of these proposals went stale, in one query (for a page of runs)."""
+    if not run_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(ClearingLine.run_id)
+            .join(Invoice, Invoice.id == ClearingLine.invoice_id)
+            .where(
+                ClearingLine.run_id.in_(run_ids),
+                sa.or_(Invoice.status != InvoiceStatus.ACCEPTED, Invoice.outstanding != ClearingLine.outstanding_before),
+            )
+            .distinct()
+        )
+    )
+
+
 def is_stale(session: so.Session, run: ClearingRun) -> bool:
     if run.status != ClearingRunStatus.PROPOSED:
         return False
