@@ -104,16 +104,20 @@ class ClearingLine(Base):
     __tablename__ = "clearing_lines"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    run_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clearing_runs.id"), index=True)
-    invoice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("invoices.id"), index=True)
-    debtor_account_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("accounts.id"))
-    creditor_account_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("accounts.id"))
+    run_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clearing_runs.id"))
+    invoice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("invoices.id"))
+    # Copies of the invoice's parties (whose own foreign keys vouch for them): no second
+    # foreign-key check per line, which halves the cost of storing a 100,000-line proposal.
+    debtor_account_id: so.Mapped[int]
+    creditor_account_id: so.Mapped[int]
     outstanding_before: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
 
     __table_args__ = (
         sa.CheckConstraint("amount > 0 AND amount <= outstanding_before", name="amount_bounds"),
         sa.UniqueConstraint("run_id", "invoice_id", name="uq_clearing_lines_run_invoice"),
+        # Posting selects a run's lines by slices of debtors.
+        sa.Index("ix_clearing_lines_run_debtor", "run_id", "debtor_account_id"),
     )
 
 

@@ -13,7 +13,6 @@ from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
-from app.ledger import services as ledger
 from app.treasury import invoices as inv
 from app.treasury import runs, schemas
 from app.treasury.reports_api import ReportsMutation, ReportsQuery, resolve_period_close_node, resolve_statement_node
@@ -205,10 +204,12 @@ class ClearingRunType(Node):
     created_at: dt.datetime
     decided_at: Optional[dt.datetime]
     model: strawberry.Private[ClearingRun]
+    known_stale: strawberry.Private[Optional[bool]] = None  # computed for a whole page at once
 
     @classmethod
-    def from_model(cls, run: ClearingRun) -> "ClearingRunType":
+    def from_model(cls, run: ClearingRun, known_stale: Optional[bool] = None) -> "ClearingRunType":
         return cls(
+            known_stale=known_stale,
             id=to_global_id("ClearingRun", run.id),
             method=run.method,
             status=run.status,
@@ -242,6 +243,8 @@ class ClearingRunType(Node):
 
     @strawberry.field(description="A proposal some invoice of which changed since: it cannot be posted.")
     def stale(self, info: Info) -> bool:
+        if self.known_stale is not None:
+            return self.known_stale
         return runs.is_stale(info.context.session, self.model)
 
     @strawberry.field(description="Accounts of the run, most cleared first.")
@@ -355,7 +358,12 @@ class TreasuryQuery(ReportsQuery):
     def clearing_runs(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[ClearingRunType]:
         require_treasurer_query(info)
         stmt = sa.select(ClearingRun).order_by(ClearingRun.id.desc())
-        return paginate(info.context.session, stmt, first, after, lambda rows: [ClearingRunType.from_model(r) for r in rows])
+
+        def wrap(rows):
+            stale = runs.stale_run_ids(info.context.session, [r.id for r in rows if r.status == ClearingRunStatus.PROPOSED])
+            return [ClearingRunType.from_model(r, known_stale=r.id in stale) for r in rows]
+
+        return paginate(info.context.session, stmt, first, after, wrap)
 
 
 # --- Mutations ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 
 from app.ledger import services as ledger
 from app.treasury import invoices as inv
-from models import Account, Invoice, Member, Organization, Posting, Transfer, TransferKind, utcnow
+from models import Account, Invoice, Member, Organization, Posting, Transfer, utcnow
 
 SCIERIE = "Scierie coopérative du Giffre"
 CHARPENTES = "Charpentes Mont-Blanc"

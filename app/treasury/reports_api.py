@@ -8,13 +8,13 @@ import strawberry
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
 from app.api.permissions import require_role
-from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_global_id
+from app.api.relay import Connection, Node, QueryError, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
-from app.errors import DomainError, ErrorCode
+from app.errors import DomainError
 from app.treasury import reports, schemas
 from app.treasury.invoices import is_staff, usable_account_ids
-from models import AccountStatement, PeriodClose, Role, TransferKind
+from models import AccountStatement, PeriodClose, Role
 
 
 
@@ -222,6 +222,7 @@ class ReportsQuery:
         viewer = _viewer_or_error(info)
         d = reports.dashboard(info.context.session, viewer)
         circulation = d.total_positive
+        _preload_names(info, [i.creditor_account_id for i in d.overdue_invoices] + [i.debtor_account_id for i in d.overdue_invoices])
         return TreasuryDashboard(
             sum_of_balances=money(d.sum_of_balances),
             total_positive=money(d.total_positive),
@@ -288,6 +289,12 @@ class ReportsQuery:
             raise QueryError("You must be signed in.", code="UNAUTHENTICATED")
         stmt = sa.select(PeriodClose).order_by(PeriodClose.period_start.desc())
         return paginate(info.context.session, stmt, first, after, lambda rows: [PeriodCloseType.from_model(r) for r in rows])
+
+
+def _preload_names(info: Info, account_ids: list[int]) -> None:
+    from app.treasury.api import _accounts
+
+    _accounts(info, account_ids)  # one query for every name the list shows
 
 
 def _name(info: Info, account_id: int) -> str:

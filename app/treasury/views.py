@@ -195,14 +195,23 @@ def dashboard():
 
 
 def _bucket_label(bucket) -> str:
+    """A short axis label for a balance bucket: "−1k…−500", "0", "≥1k"."""
+
+    def short(money) -> str:
+        value = float(money["amount"])
+        text = f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
+        return text.replace("-", "−")
+
     low, high = bucket["low"], bucket["high"]
     if low is None:
-        return f"< {float(high['amount']):.0f}"
+        return f"<{short(high)}"
     if high is None:
-        return f"≥ {float(low['amount']):.0f}"
+        return f"≥{short(low)}"
     if low["amount"] == "0.00" and high["amount"] == "0.01":
         return "0"
-    return f"{float(low['amount']):.0f}…"
+    if low["amount"] == "0.01":
+        return f"0…{short(high)}"
+    return f"{short(low)}…{short(high)}"
 
 
 def kind_label(kind: str) -> str:

@@ -179,3 +179,59 @@ def test_anonymous_cannot_list_or_issue(api):
     assert api.gql(LIST)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     result = api.data(ISSUE, input={"debtorAccountId": "x", "amount": "1.00"})["issueInvoice"]
     assert [e["code"] for e in result["errors"]] == ["UNAUTHENTICATED"]
+
+
+def test_statements_are_visible_to_their_account_and_the_treasurer(firms, app):
+    import datetime as dt
+
+    from models import Posting
+
+    issue(firms, "A", "B", "10.00")
+    invoice = firms["B"].data(LIST, direction="TO_PAY")["invoices"]["nodes"][0]
+    firms["B"].data(PAY, input={"invoiceId": invoice["id"]})
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    with app.app_context():
+        session = get_session()
+        session.execute(sa.update(Posting).values(created_at=dt.datetime.combine(last_month, dt.time(9), dt.timezone.utc)))
+        session.commit()
+    close = "mutation($input: ClosePeriodInput!) { closePeriod(input: $input) { periodClose { id month } errors { code field message } } }"
+    month = f"{last_month:%Y-%m}"
+    assert firms["A"].data(close, input={"month": month})["closePeriod"]["errors"][0]["code"] == "FORBIDDEN"
+    bad = firms["T"].data(close, input={"month": "2026-13"})["closePeriod"]["errors"]
+    assert [(e["code"], e["field"]) for e in bad] == [("INVALID", ["month"])]
+    closed = firms["T"].data(close, input={"month": month})["closePeriod"]
+    assert closed["errors"] == [] and closed["periodClose"]["month"] == month
+    statements = "query($id: ID!) { node(id: $id) { ... on PeriodClose { statements(first: 50) { nodes { id accountName closingBalance { amount } lines { kind amount { amount } } } } } } }"
+    everyone = firms["T"].data(statements, id=closed["periodClose"]["id"])["node"]["statements"]["nodes"]
+    assert {s["accountName"] for s in everyone} >= {"Firm A", "Firm B", "Firm C"}
+    mine = firms["B"].data(statements, id=closed["periodClose"]["id"])["node"]["statements"]["nodes"]
+    assert [(s["accountName"], s["closingBalance"]["amount"]) for s in mine] == [("Firm B", "-10.00")]
+    assert mine[0]["lines"] == [{"kind": "INVOICE", "amount": {"amount": "-10.00"}}]
+    others = [s["id"] for s in everyone if s["accountName"] == "Firm A"]
+    single = "query($id: ID!) { node(id: $id) { ... on AccountStatement { accountName } } }"
+    assert firms["B"].data(single, id=others[0])["node"] is None
+    assert firms["A"].data(single, id=others[0])["node"] == {"accountName": "Firm A"}
+
+
+def test_the_list_of_runs_costs_the_same_queries_whatever_its_length(firms, app):
+    """No N+1: listing 1 or 4 proposals (with `stale`) runs the same number of statements."""
+    issue(firms, "B", "A", "100.00")
+    issue(firms, "A", "B", "40.00")
+    runs_query = "{ clearingRuns(first: 20) { nodes { id stale cleared { amount } } } }"
+
+    def statements_for_listing():
+        engine = app.extensions["db_engine"]
+        count = []
+        listener = lambda *args: count.append(1)  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            firms["T"].data(runs_query)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(count)
+
+    firms["T"].data(PROPOSE)
+    one = statements_for_listing()
+    for _ in range(3):
+        firms["T"].data(PROPOSE)
+    assert statements_for_listing() == one

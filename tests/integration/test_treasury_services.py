@@ -174,7 +174,7 @@ def test_a_cycle_clears_its_minimum_and_moves_no_balance(db, hub):
     assert outstanding[ca.id] == (0, InvoiceStatus.PAID)
     assert net_positions(debts_of(db)) == {k: v for k, v in nets.items() if v or k in nets}
     assert snapshot(db)[4] == balances  # no balance moved
-    # Auditable: one CLEARING entry per invoice, postings netting to zero per account.
+    # Auditable: one CLEARING entry per debtor->creditor pair, postings netting to zero per account.
     entries = db.scalars(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING)).all()
     assert sorted(t.amount for t in entries) == [5_000, 5_000, 5_000]
     per_account = db.execute(
@@ -304,3 +304,38 @@ def test_a_settlement_refused_when_balances_moved(db, hub):
     assert err.value.code == ErrorCode.STALE
     db.rollback()
     assert db.get(Invoice, invoice.id).outstanding == 90_000
+
+
+def test_concurrent_payments_never_pay_more_than_owed(app, db, hub):
+    """Eight threads each try to pay 40.00 of a 100.00 invoice: exactly two succeed."""
+    import threading
+
+    from app.database import get_session
+
+    invoice = hub.invoice("A", "B", 10_000)
+    payer_id = hub.member("B").id
+    db.commit()
+    outcomes, barrier = [], threading.Barrier(8)
+
+    def pay():
+        with app.app_context():
+            session = get_session()
+            barrier.wait()
+            try:
+                inv.pay_invoice(session, session.get(Member, payer_id), invoice.id, amount=4_000)
+                session.commit()
+                outcomes.append("paid")
+            except DomainError as exc:
+                session.rollback()
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=pay) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("paid") == 2, outcomes
+    db.expire_all()
+    assert db.get(Invoice, invoice.id).outstanding == 2_000
+    assert hub.account("B").balance == -8_000
+    assert ledger.invariant_violations(db) == []

@@ -1,0 +1,167 @@
+"""Dashboard figures, impact report, period close and the treasury commands."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from app.errors import DomainError, ErrorCode
+from app.ledger import services as ledger
+from app.treasury import invoices as inv
+from app.treasury import reports, runs
+from models import (
+    Account,
+    AccountStatement,
+    ClearingRun,
+    ClearingRunStatus,
+    Invoice,
+    InvoiceStatus,
+    Member,
+    Posting,
+    Role,
+    Transfer,
+    TransferKind,
+)
+
+
+@pytest.fixture
+def hub(db, make_member):
+    emails = {
+        "A": make_member(name="A", organization="Firm A", credit_limit=100_000),
+        "B": make_member(name="B", organization="Firm B", credit_limit=100_000),
+        "C": make_member(name="C", organization="Firm C", credit_limit=10_000),
+        "T": make_member(name="T", role=Role.TREASURER),
+    }
+
+    class Hub:
+        def member(self, key):
+            return db.scalar(sa.select(Member).where(Member.email == emails[key]))
+
+        def account(self, key):
+            return ledger.paying_account(db, self.member(key))
+
+        def pay(self, payer, payee, amount, when=None):
+            entry = ledger.transfer(db, self.member(payer), from_account=self.account(payer),
+                                    to_account_id=self.account(payee).id, amount=amount)
+            if when:
+                db.execute(sa.update(Transfer).where(Transfer.id == entry.id).values(created_at=when))
+                db.execute(sa.update(Posting).where(Posting.transfer_id == entry.id).values(created_at=when))
+            return entry
+
+    return Hub()
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+
+
+def test_dashboard_figures(db, hub):
+    today = dt.date.today()
+    last_month = reports.add_months(reports.month_start(today), -1)
+    hub.pay("A", "B", 30_000, when=at(last_month))
+    hub.pay("C", "B", 9_000)  # C uses 90 % of its 100.00 limit
+    late = inv.issue_invoice(db, hub.member("B"), debtor_account_id=hub.account("A").id, amount=5_000,
+                             due_date=today - dt.timedelta(days=3), today=today - dt.timedelta(days=10))
+    inv.accept_invoice(db, hub.member("A"), late.id)
+    db.execute(sa.update(Account).where(Account.id == hub.account("A").id)
+               .values(last_activity_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=120)))
+    d = reports.dashboard(db, hub.member("T"))
+    assert d.sum_of_balances == 0
+    assert d.total_positive == 39_000 and d.total_negative == -39_000
+    assert [f.account.name for f in d.near_limit] == ["Firm C"] and d.near_limit[0].use_percent == 90
+    assert d.at_limit == []
+    assert [a.name for a in d.inactive] == ["Firm A"]
+    assert (d.overdue_count, d.overdue_total, [i.id for i in d.overdue_invoices]) == (1, 5_000, [late.id])
+    assert len(d.months) == 12
+    by_month = {m.month: m for m in d.months}
+    assert by_month[f"{last_month:%Y-%m}"].by_kind == {TransferKind.PAYMENT: (1, 30_000)}
+    assert by_month[f"{today:%Y-%m}"].trade_volume == 9_000
+    assert d.velocity_12_months == pytest.approx(39_000 / 39_000)
+    assert sum(n for _, _, n in d.balance_buckets) == d.account_count == 4  # the treasurer has one too
+    with pytest.raises(DomainError) as err:
+        reports.dashboard(db, hub.member("A"))
+    assert err.value.code == ErrorCode.FORBIDDEN
+
+
+def test_impact_report_counts_the_period_only(db, hub):
+    today = dt.date.today()
+    hub.pay("A", "B", 1_000, when=at(today - dt.timedelta(days=400)))
+    hub.pay("A", "B", 2_500)
+    for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
+        invoice = inv.issue_invoice(db, hub.member(creditor), debtor_account_id=hub.account(debtor).id, amount=4_000)
+        inv.accept_invoice(db, hub.member(debtor), invoice.id)
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.post_clearing(db, hub.member("T"), run.id)
+    report = reports.impact(db, hub.member("T"), today - dt.timedelta(days=30), today + dt.timedelta(days=1))
+    figures = {key: value for key, _, value in report.rows()}
+    assert figures["credit_volume"] == 2_500 and figures["transfer_count"] == 1
+    assert figures["invoices_issued"] == 3 and figures["invoices_issued_amount"] == 12_000
+    assert figures["invoices_paid"] == 3
+    assert figures["debt_cleared"] == figures["debt_cleared_set_off"] == 12_000
+    assert figures["clearing_runs"] == 1 and figures["active_accounts"] == 2
+    with pytest.raises(DomainError):
+        reports.impact(db, hub.member("T"), today, today)
+
+
+def test_period_close_keeps_statements_unchanged(db, hub):
+    today = dt.date.today()
+    month = reports.add_months(reports.month_start(today), -1)
+    before = reports.add_months(month, -1)
+    hub.pay("A", "B", 10_000, when=at(before))  # opening balances of the month
+    hub.pay("A", "B", 3_000, when=at(month))
+    hub.pay("B", "C", 500, when=at(month + dt.timedelta(days=5)))
+    db.commit()
+    close = reports.close_period(db, hub.member("T"), month)
+    db.commit()
+    statements = {s.account_name: s for s in db.scalars(sa.select(AccountStatement).where(AccountStatement.close_id == close.id))}
+    a, b = statements["Firm A"], statements["Firm B"]
+    assert (a.opening_balance, a.total_in, a.total_out, a.closing_balance, a.entry_count) == (-10_000, 0, 3_000, -13_000, 1)
+    assert (b.opening_balance, b.total_in, b.total_out, b.closing_balance, b.entry_count) == (10_000, 3_000, 500, 12_500, 2)
+    assert [line[4] for line in b.lines] == [3_000, -500]
+    snapshot = {name: (s.closing_balance, s.lines) for name, s in statements.items()}
+
+    # Later activity, even a reversal of a transfer of that month, leaves the statements as they were.
+    month_transfer = db.scalar(sa.select(Transfer.id).where(Transfer.amount == 3_000))
+    ledger.reverse_transfer(db, hub.member("T"), month_transfer)
+    hub.pay("A", "C", 700)
+    db.commit()
+    db.expire_all()
+    again = {s.account_name: (s.closing_balance, s.lines) for s in db.scalars(sa.select(AccountStatement))}
+    assert again == snapshot
+
+    with pytest.raises(DomainError) as err:
+        reports.close_period(db, hub.member("T"), month)
+    assert err.value.code == ErrorCode.CONFLICT
+    with pytest.raises(DomainError) as err:
+        reports.close_period(db, hub.member("T"), reports.month_start(today))
+    assert err.value.code == ErrorCode.INVALID_STATE
+    with pytest.raises(DomainError) as err:
+        reports.close_period(db, hub.member("A"), before)
+    assert err.value.code == ErrorCode.FORBIDDEN
+
+
+def test_clearing_commands(app, runner, db, hub):
+    for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
+        invoice = inv.issue_invoice(db, hub.member(creditor), debtor_account_id=hub.account(debtor).id, amount=2_000)
+        inv.accept_invoice(db, hub.member(debtor), invoice.id)
+    db.commit()
+    result = runner.invoke(args=["clearing", "propose"])
+    assert result.exit_code == 0, result.output
+    assert "cleared 60.00 (100.00 %)" in result.output
+    run_id = db.scalar(sa.select(ClearingRun.id))
+    result = runner.invoke(args=["clearing", "post", str(run_id)])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    assert db.get(ClearingRun, run_id).status == ClearingRunStatus.POSTED
+    assert set(db.scalars(sa.select(Invoice.status))) == {InvoiceStatus.PAID}
+    again = runner.invoke(args=["clearing", "post", str(run_id)])
+    assert again.exit_code != 0 and "already posted" in again.output
+
+
+def test_auto_accept_command(app, runner, db, hub):
+    invoice = inv.issue_invoice(db, hub.member("A"), debtor_account_id=hub.account("B").id, amount=100)
+    db.execute(sa.update(Invoice).values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8)))
+    db.commit()
+    assert "0 invoice(s)" in runner.invoke(args=["invoices", "auto-accept"]).output  # default 14 days
+    assert "1 invoice(s)" in runner.invoke(args=["invoices", "auto-accept", "--days", "7"]).output
+    db.expire_all()
+    assert db.get(Invoice, invoice.id).status == InvoiceStatus.ACCEPTED
