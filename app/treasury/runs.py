@@ -16,7 +16,8 @@ outstanding before, amount cleared). Because the cleared amounts form a circulat
 postings of the run sum to zero on every account, so no balance changes and
 `balance == sum(postings)` still holds. The whole set (run status, invoice reductions,
 transfers, postings) is written in one database transaction: nobody ever sees a part of it,
-and each posting's `balance_after` is the account's balance, which the run leaves unchanged.
+and each posting's `balance_after` is the running balance along the run, back to the
+account's unchanged balance at its last posting.
 (One entry per pair rather than per invoice: the same audit trail with half the rows, which
 keeps a 100,000-invoice run within seconds.)
 
@@ -353,6 +354,7 @@ def _post_set_off(session: so.Session, actor: Member, run_id: int, lines, progre
             session.execute(_INSERT_POSTINGS, {**bounds, "side": "creditor"})
         if progress:
             progress(len(chunk), len(lines))
+    session.execute(_RUNNING_BALANCES, {"actor": actor.id, "pattern": f"clearing:{run_id}:%"})
     session.expire_all()
 
 
@@ -377,7 +379,8 @@ _ENTRY_COLUMNS = "kind, from_account_id, to_account_id, amount, fee, memo, initi
 _INSERT_ENTRIES = sa.text(f"INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _SELECT_ENTRIES).bindparams(
     sa.bindparam("now", type_=UTCDateTime())
 )
-# balance_after is the account's balance: the run, a circulation, leaves it unchanged.
+# balance_after is first the account's balance (the run, a circulation, leaves it unchanged),
+# then _RUNNING_BALANCES makes it the running balance along the run's postings, as for any entry.
 _INSERT_POSTINGS = sa.text(
     "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
     " SELECT t.id, a.id, CASE WHEN :side = 'debtor' THEN -t.amount ELSE t.amount END, a.balance, :now"
@@ -396,6 +399,17 @@ _PG_INSERT_ENTRIES_AND_POSTINGS = sa.text(
     " FROM entries e JOIN accounts a ON a.id = e.from_account_id OR a.id = e.to_account_id"
     " ORDER BY e.id, a.id <> e.from_account_id"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
+
+
+# Within the run an account goes down and back up: each posting's balance_after is the balance
+# before the run plus the run's postings on that account so far (in posting order).
+_RUNNING_BALANCES = sa.text(
+    "UPDATE postings SET balance_after = postings.balance_after + r.so_far"
+    " FROM (SELECT p.id, sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.id) AS so_far"
+    "       FROM postings p JOIN transfers t ON t.id = p.transfer_id"
+    "       WHERE t.initiator_id = :actor AND t.idempotency_key LIKE :pattern) r"
+    " WHERE postings.id = r.id"
+)
 
 
 def _post_credit_transfers(session: so.Session, actor: Member, run_id: int, lines, progress: Optional[Progress]) -> None:
