@@ -1,5 +1,6 @@
-"""Demo step of the treasury: six months of trade between the demo organisations, and open
-invoices that loop back on each other so that a clearing run has something to clear."""
+"""Demo step of the treasury: open invoices between the demo organisations that loop back on
+each other, so that a clearing run has something to clear. (The months of trade paid at once
+come from the ledger's demo step.)"""
 import datetime as dt
 
 import sqlalchemy as sa
@@ -7,7 +8,7 @@ import sqlalchemy.orm as so
 
 from app.ledger import services as ledger
 from app.treasury import invoices as inv
-from models import Account, Invoice, Member, Organization, Posting, Transfer, utcnow
+from models import Account, Invoice, Member, Organization, utcnow
 
 SCIERIE = "Scierie coopérative du Giffre"
 CHARPENTES = "Charpentes Mont-Blanc"
@@ -21,23 +22,6 @@ ARAVIS = "Couverture Aravis Tavaillons"
 CHANTIERS = "Association Chantiers Partagés"
 PAILLE = "Isolation Paille & Chanvre 74"
 CCAM = "Communauté de communes Cluses Arve et Montagnes"
-
-# (months ago, payer, payee, ALV, memo): paid at once in credits.
-PAYMENTS = [
-    (5, CHARPENTES, SCIERIE, 820, "Sciage de mélèze, 4 m³"),
-    (5, OBA, STRUCTURE, 450, "Note de calcul ossature, maison Bouvier"),
-    (4, VUARNET, OBA, 380, "Location défonceuse CNC, 6 h"),
-    (4, PAILLE, CHARPENTES, 610, "Levage charpente, chantier de Thyez"),
-    (3, ARAVIS, SCIERIE, 290, "Tavaillons d'épicéa, 12 m²"),
-    (3, CHANTIERS, COMPAGNONS, 240, "Formation échafaudage, 2 stagiaires"),
-    (2, TERRES, OBA, 530, "Maquette ossature, 1/20"),
-    (2, STRUCTURE, VUARNET, 310, "Menuiseries de bureau"),
-    (1, SCIERIE, BOIS_VIE, 700, "Tri et empilage de sciages, 35 h d'insertion"),
-    (1, COMPAGNONS, CHARPENTES, 450, "Atelier pédagogique taille de charpente"),
-    (1, PAILLE, SCIERIE, 380, "Bois d'ossature pour caissons paille"),
-    (0, OBA, ARAVIS, 260, "Couverture de l'abri vélos"),
-    (0, PAILLE, STRUCTURE, 360, "Étude hygrothermique"),
-]
 
 # (creditor, debtor, ALV, memo, days since issue, due in days, accepted): left on account.
 # Three cycles (3, 3 and 4 firms) and a pair of mutual debts, so the set-off clears a lot.
@@ -69,20 +53,9 @@ def _accounts(session: so.Session) -> dict[str, tuple[Account, Member]]:
     return {name: (account, manager) for name, account, manager in rows}
 
 
-def _backdate(session: so.Session, transfer_id: int, when: dt.datetime) -> None:
-    session.execute(sa.update(Transfer).where(Transfer.id == transfer_id).values(created_at=when))
-    session.execute(sa.update(Posting).where(Posting.transfer_id == transfer_id).values(created_at=when))
-
-
 def seed_treasury(session: so.Session, passwords=None) -> None:
     orgs = _accounts(session)
     now = utcnow()
-    for months_ago, payer, payee, amount, memo in PAYMENTS:
-        account, manager = orgs[payer]
-        entry = ledger.transfer(
-            session, manager, from_account=account, to_account_id=orgs[payee][0].id, amount=amount * 100, memo=memo
-        )
-        _backdate(session, entry.id, now - dt.timedelta(days=30 * months_ago + 3))
     today = now.date()
     for creditor, debtor, amount, memo, age, due_in, accepted in INVOICES:
         issued_on = today - dt.timedelta(days=age)
@@ -96,12 +69,14 @@ def seed_treasury(session: so.Session, passwords=None) -> None:
             inv.accept_invoice(session, orgs[debtor][1], invoice.id)
     # One invoice paid in part, one in full: the history of a real month.
     partial = inv.issue_invoice(
-        session, orgs[TERRES][1], debtor_account_id=orgs[OBA][0].id, amount=48_000, memo="Relevé de géomètre et esquisse"
+        session, orgs[TERRES][1], debtor_account_id=orgs[SCIERIE][0].id, amount=48_000,
+        memo="Plans du nouveau séchoir à bois",
     )
-    inv.accept_invoice(session, orgs[OBA][1], partial.id)
-    inv.pay_invoice(session, orgs[OBA][1], partial.id, amount=18_000)
+    inv.accept_invoice(session, orgs[SCIERIE][1], partial.id)
+    inv.pay_invoice(session, orgs[SCIERIE][1], partial.id, amount=18_000)
     paid = inv.issue_invoice(
-        session, orgs[BOIS_VIE][1], debtor_account_id=orgs[VUARNET][0].id, amount=16_500, memo="Ponçage et finition, 11 h"
+        session, orgs[BOIS_VIE][1], debtor_account_id=orgs[COMPAGNONS][0].id, amount=16_500,
+        memo="Ponçage et finition des établis de l'atelier école, 11 h",
     )
-    inv.pay_invoice(session, orgs[VUARNET][1], paid.id)
+    inv.pay_invoice(session, orgs[COMPAGNONS][1], paid.id)
     session.expire_all()
