@@ -5,6 +5,7 @@ from models.catalog import (
     PRICE_UNIT_SECONDS,
     Booking,
     BookingStatus,
+    CalendarFeed,
     ClosureKind,
     PriceUnit,
     Resource,

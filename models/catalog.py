@@ -182,3 +182,18 @@ class Booking(Base):
         sa.Index("ix_bookings_resource_id_blocked_from", "resource_id", "blocked_from"),
         sa.Index("ix_bookings_resource_id_start", "resource_id", "start"),
     )
+
+
+class CalendarFeed(Base):
+    """A private iCalendar URL: a member's bookings, or a resource's calendar (for its owner).
+    The token is the secret of the URL; creating a new feed replaces the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    resource_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("member_id", "resource_id", name="uq_calendar_feeds_member_resource"),)

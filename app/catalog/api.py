@@ -25,6 +25,7 @@ from app.errors import N_, DomainError, ErrorCode
 from models import (
     Booking,
     BookingStatus,
+    CalendarFeed,
     ClosureKind,
     Member,
     Organization,
@@ -270,6 +271,16 @@ class ResourceType(Node):
     def can_manage(self, info: Info) -> bool:
         return self.batch.can_manage(info, self.model)
 
+    @strawberry.field(description="The private iCalendar URL of this resource, for the manager who made one.")
+    def calendar_feed_url(self, info: Info) -> Optional[str]:
+        viewer = info.context.viewer
+        if viewer is None or not self.batch.can_manage(info, self.model):
+            return None
+        token = info.context.session.scalar(
+            sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id == self.model.id)
+        )
+        return feed_url(token) if token else None
+
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
         rows = info.context.session.scalars(
@@ -483,6 +494,14 @@ class CatalogQuery:
             .order_by(Resource.status, Resource.title, Resource.id)
         )
         return paginate(session, stmt, first, after, ResourceType.page)
+
+    @strawberry.field(description="The viewer's private iCalendar URL of their bookings, if they made one.")
+    def my_calendar_feed_url(self, info: Info) -> Optional[str]:
+        viewer = require_signed_in(info)
+        token = info.context.session.scalar(
+            sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id.is_(None))
+        )
+        return feed_url(token) if token else None
 
     @strawberry.field(description="The viewer's bookings: upcoming ones soonest first, past ones latest first.")
     def my_bookings(self, info: Info, scope: BookingScope = BookingScope.UPCOMING,
@@ -748,8 +767,37 @@ def _input_dict(obj) -> dict:
     return {k: v for k, v in strawberry.asdict(obj).items()}
 
 
+@strawberry.input
+class CreateCalendarFeedInput:
+    resource_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="A resource the viewer manages; without it, the viewer's own bookings."
+    )
+
+
+@strawberry.type
+class CreateCalendarFeedPayload:
+    url: Optional[str] = strawberry.field(default=None, description="The private iCalendar URL (replaces the previous one).")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def feed_url(token: str) -> str:
+    from flask import url_for
+
+    return url_for("catalog.ical_feed", token=token, _external=True)
+
+
 @strawberry.type
 class CatalogMutation:
+    @strawberry.mutation(description="A private iCalendar URL of the viewer's bookings or of a resource they manage.")
+    @mutation_payload(CreateCalendarFeedPayload)
+    def create_calendar_feed(self, info: Info, input: CreateCalendarFeedInput) -> CreateCalendarFeedPayload:
+        from app.catalog import ical
+
+        viewer = require_viewer(info)
+        resource_pk = _pk(input.resource_id, "Resource", "resourceId") if input.resource_id else None
+        feed = ical.create_feed(info.context.session, viewer, resource_pk)
+        return CreateCalendarFeedPayload(url=feed_url(feed.token))
+
     @strawberry.mutation(description="Offer a resource (organisation managers; the admin for the hub's pool).")
     @mutation_payload(CreateResourcePayload)
     def create_resource(self, info: Info, input: CreateResourceInput) -> CreateResourcePayload:

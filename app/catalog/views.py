@@ -199,7 +199,8 @@ def resource_page(resource_id: str):
 def my_bookings():
     scope = "PAST" if request.args.get("scope") == "past" else "UPCOMING"
     data = query("MyBookings", scope=scope, first=50, after=request.args.get("after") or None)
-    return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope)
+    return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope,
+                           feed_url=data["myCalendarFeedUrl"])
 
 
 ACTIONS = {
@@ -243,6 +244,40 @@ def booking_action(booking_id: str, action: str):
 def manage_bookings():
     data = query("ManagedBookings", first=50)
     return render_template("catalog/manage.html", data=data)
+
+
+# --- iCalendar feeds ------------------------------------------------------------------------
+
+
+@bp.route("/ical/<token>.ics")
+def ical_feed(token: str):
+    """Read by calendar programs without a session: the token is the secret."""
+    from flask import Response, current_app
+
+    from app.catalog import ical
+    from app.database import get_session
+
+    session = get_session()
+    feed = ical.feed_for_token(session, token)
+    if feed is None:
+        abort(404)
+    body = ical.render(session, feed, current_app.config["HUB_NAME"], request.host)
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/calendar-feed", methods=["POST"])
+@login_required
+def create_feed():
+    resource_id = request.form.get("resource_id") or None
+    result = mutate("CreateCalendarFeed", {"resourceId": resource_id})
+    if result.ok:
+        flash(gettext("Your new private calendar address is below; the previous one no longer works."), "success")
+    else:
+        for error in result.errors:
+            flash(error["message"], "error")
+    if resource_id:
+        return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+    return redirect(url_for("catalog.my_bookings"))
 
 
 # --- My resources --------------------------------------------------------------------------
