@@ -136,6 +136,20 @@ class ResourceClosure(Base):
     __table_args__ = (sa.CheckConstraint('"end" > start', name="end_after_start"),)
 
 
+class BookingSeries(Base):
+    """A weekly recurring booking (every Tuesday 8:00-12:00 until June): its occurrences are
+    ordinary bookings that point to it."""
+
+    __tablename__ = "booking_series"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id"), index=True)
+    booker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id"), index=True)
+    every_weeks: so.Mapped[int] = so.mapped_column(default=1)
+    until: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
 class Booking(Base):
     __tablename__ = "bookings"
 
@@ -157,6 +171,7 @@ class Booking(Base):
     transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     fee_transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    series_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("booking_series.id"), index=True)
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     decision_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     checkout_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
@@ -197,3 +212,55 @@ class CalendarFeed(Base):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("member_id", "resource_id", name="uq_calendar_feeds_member_resource"),)
+
+
+class WaitlistStatus(str, enum.Enum):
+    WAITING = "WAITING"
+    NOTIFIED = "NOTIFIED"
+    LEFT = "LEFT"
+
+
+class WaitlistEntry(Base):
+    """A member waiting for a taken slot; told when it frees up, first come first served."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    start: so.Mapped[dt.datetime]
+    end: so.Mapped[dt.datetime]
+    quantity: so.Mapped[int] = so.mapped_column(default=1)
+    status: so.Mapped[WaitlistStatus] = so.mapped_column(_enum(WaitlistStatus), default=WaitlistStatus.WAITING)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    notified_at: so.Mapped[Optional[dt.datetime]]
+
+    __table_args__ = (sa.Index("ix_waitlist_entries_resource_id_status", "resource_id", "status"),)
+
+
+class Notification(Base):
+    """An in-app notice to a member (a slot freed up, a request decided)."""
+
+    __tablename__ = "notifications"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    message: so.Mapped[str] = so.mapped_column(sa.String(500))
+    link: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[Optional[dt.datetime]]
+
+
+class OutboxEmail(Base):
+    """An email waiting to be sent by `flask catalog send-mail` (when SMTP is configured)."""
+
+    __tablename__ = "email_outbox"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(200))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    sent_at: so.Mapped[Optional[dt.datetime]]
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")

@@ -8,7 +8,14 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
-from app.catalog.api import CatalogMutation, CatalogQuery, resolve_booking_node, resolve_resource_node
+from app.catalog.api import (
+    CatalogMutation,
+    CatalogQuery,
+    SeriesMutation,
+    SeriesQuery,
+    resolve_booking_node,
+    resolve_resource_node,
+)
 from app.ledger.api import resolve_account_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
@@ -36,12 +43,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, CatalogQuery):
+class Query(NodeQuery, AuthQuery, CatalogQuery, SeriesQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, CatalogMutation):
+class Mutation(AuthMutation, CatalogMutation, SeriesMutation):
     pass
 
 

@@ -28,6 +28,7 @@ from models import (
     CalendarFeed,
     ClosureKind,
     Member,
+    Notification,
     Organization,
     PriceUnit,
     Resource,
@@ -35,6 +36,8 @@ from models import (
     ResourceKind,
     ResourceStatus,
     Role,
+    WaitlistEntry,
+    WaitlistStatus,
     utcnow,
 )
 from models.catalog import ACTIVE_STATUS_VALUES
@@ -331,6 +334,10 @@ class BookingType(Node):
     @strawberry.field(description="Fixed at booking time.")
     def price(self) -> Money:
         return money(self.model.price)
+
+    @strawberry.field(description="Whether this booking is one date of a weekly series.")
+    def in_series(self) -> bool:
+        return self.model.series_id is not None
 
     @strawberry.field
     def cancellation_fee(self) -> Money:
@@ -738,6 +745,7 @@ NOT_FOUND_MESSAGES = {
     "Booking": N_("This booking does not exist."),
     "Organization": N_("This organisation does not exist."),
     "ResourceClosure": N_("This closure does not exist."),
+    "WaitlistEntry": N_("This waitlist entry does not exist."),
 }
 
 
@@ -942,3 +950,223 @@ class CatalogMutation:
         viewer = require_viewer(info)
         booking = booking_services.mark_no_show(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return MarkNoShowPayload(booking=BookingType.from_model(booking))
+
+
+# --- Series, waitlist, notices -------------------------------------------------------------
+
+WaitlistStatusEnum = strawberry.enum(WaitlistStatus, name="WaitlistStatus")
+
+
+@strawberry.type
+class SeriesOccurrence:
+    start: dt.datetime
+    end: dt.datetime
+    available: bool
+    problem: Optional[UserError] = strawberry.field(description="Why this date cannot be booked.")
+
+
+def _occurrence(o) -> SeriesOccurrence:
+    return SeriesOccurrence(
+        start=o.start, end=o.end, available=o.problem is None,
+        problem=to_user_errors(o.problem)[0] if o.problem is not None else None,
+    )
+
+
+@strawberry.type
+class SeriesPreview:
+    occurrences: list[SeriesOccurrence]
+    errors: list[UserError]
+
+
+@strawberry.type(name="WaitlistEntry")
+class WaitlistEntryType(Node):
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int
+    status: WaitlistStatusEnum
+    created_at: dt.datetime
+    model: strawberry.Private[WaitlistEntry]
+    batch: strawberry.Private[dict]
+
+    @classmethod
+    def page(cls, rows: list[WaitlistEntry]) -> list["WaitlistEntryType"]:
+        batch: dict = {"rows": rows}
+        return [
+            cls(id=to_global_id("WaitlistEntry", e.id), start=e.start, end=e.end, quantity=e.quantity,
+                status=e.status, created_at=e.created_at, model=e, batch=batch)
+            for e in rows
+        ]
+
+    @strawberry.field
+    def resource(self, info: Info) -> ResourceType:
+        if "resources" not in self.batch:
+            ids = {e.resource_id for e in self.batch["rows"]}
+            rows = list(info.context.session.scalars(sa.select(Resource).where(Resource.id.in_(ids))))
+            self.batch["resources"] = {t.model.id: t for t in ResourceType.page(rows)}
+        return self.batch["resources"][self.model.resource_id]
+
+
+@strawberry.type(name="Notification")
+class NotificationType(Node):
+    message: str
+    link: str
+    created_at: dt.datetime
+    read: bool
+
+
+@strawberry.type
+class SeriesQuery:
+    @strawberry.field(description="The dates of a weekly series and, for each, whether it can be booked.")
+    def booking_series_preview(self, info: Info, resource_id: strawberry.ID, start: dt.datetime, end: dt.datetime,
+                               until: dt.date, every_weeks: int = 1, quantity: int = 1) -> SeriesPreview:
+        from app.catalog import series
+
+        viewer = require_signed_in(info)
+        try:
+            data = load(schemas.SeriesSchema(), {"resource_id": resource_id, "start": start.isoformat(),
+                                                  "end": end.isoformat(), "until": until.isoformat(),
+                                                  "every_weeks": every_weeks, "quantity": quantity})
+            planned = series.preview(info.context.session, viewer, _pk(resource_id, "Resource", "resourceId"),
+                                     data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"])
+        except DomainError as exc:
+            return SeriesPreview(occurrences=[], errors=to_user_errors(exc))
+        return SeriesPreview(occurrences=[_occurrence(o) for o in planned], errors=[])
+
+    @strawberry.field(description="The viewer's places on waitlists (waiting, or told that the slot is free).")
+    def my_waitlist(self, info: Info) -> list[WaitlistEntryType]:
+        viewer = require_signed_in(info)
+        rows = list(info.context.session.scalars(
+            sa.select(WaitlistEntry)
+            .where(WaitlistEntry.member_id == viewer.id, WaitlistEntry.status != WaitlistStatus.LEFT,
+                   WaitlistEntry.end > utcnow())
+            .order_by(WaitlistEntry.start)
+        ))
+        return WaitlistEntryType.page(rows)
+
+    @strawberry.field(description="The viewer's notices, newest first.")
+    def notifications(self, info: Info, unread_only: bool = False, first: int = 20) -> list[NotificationType]:
+        viewer = require_signed_in(info)
+        if not 0 <= first <= 100:
+            raise QueryError("`first` must be between 0 and 100.")
+        stmt = sa.select(Notification).where(Notification.member_id == viewer.id)
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        rows = info.context.session.scalars(stmt.order_by(Notification.id.desc()).limit(first))
+        return [NotificationType(id=to_global_id("Notification", n.id), message=n.message, link=n.link,
+                                 created_at=n.created_at, read=n.read_at is not None) for n in rows]
+
+
+@strawberry.input
+class BookResourceSeriesInput:
+    resource_id: strawberry.ID
+    start: dt.datetime = strawberry.field(description="The first occurrence.")
+    end: dt.datetime
+    until: dt.date = strawberry.field(description="The last date an occurrence may fall on.")
+    every_weeks: int = 1
+    quantity: int = 1
+    skip_conflicts: bool = strawberry.field(default=False, description="Book the free dates and skip the others; "
+                                            "otherwise any clash refuses the whole series.")
+    note: Optional[str] = None
+
+
+@strawberry.type
+class BookResourceSeriesPayload:
+    bookings: list[BookingType] = strawberry.field(default_factory=list)
+    skipped: list[SeriesOccurrence] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CancelBookingSeriesPayload:
+    bookings: list[BookingType] = strawberry.field(default_factory=list, description="The cancelled occurrences.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class JoinWaitlistInput:
+    resource_id: strawberry.ID
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int = 1
+
+
+@strawberry.type
+class JoinWaitlistPayload:
+    entry: Optional[WaitlistEntryType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class LeaveWaitlistInput:
+    entry_id: strawberry.ID
+
+
+@strawberry.type
+class LeaveWaitlistPayload:
+    entry: Optional[WaitlistEntryType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarkNotificationsReadPayload:
+    count: int = 0
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SeriesMutation:
+    @strawberry.mutation(description="Book the same slot every N weeks until a date (spaces and skills).")
+    @mutation_payload(BookResourceSeriesPayload)
+    def book_resource_series(self, info: Info, input: BookResourceSeriesInput) -> BookResourceSeriesPayload:
+        from app.catalog import series
+
+        viewer = require_viewer(info)
+        data = load(schemas.SeriesSchema(), {**_input_dict(input), "start": input.start.isoformat(),
+                                             "end": input.end.isoformat(), "until": input.until.isoformat()})
+        _series, made, skipped = series.book_series(
+            info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
+            data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"],
+            bool(input.skip_conflicts), data.get("note", ""),
+        )
+        return BookResourceSeriesPayload(bookings=BookingType.page(made), skipped=[_occurrence(o) for o in skipped])
+
+    @strawberry.mutation(description="Cancel this occurrence and the rest of its series.")
+    @mutation_payload(CancelBookingSeriesPayload)
+    def cancel_booking_series(self, info: Info, input: BookingActionInput) -> CancelBookingSeriesPayload:
+        from app.catalog import series
+
+        viewer = require_viewer(info)
+        cancelled = series.cancel_rest_of_series(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
+        return CancelBookingSeriesPayload(bookings=BookingType.page(cancelled))
+
+    @strawberry.mutation(description="Wait for a taken slot: the viewer is told when it frees up.")
+    @mutation_payload(JoinWaitlistPayload)
+    def join_waitlist(self, info: Info, input: JoinWaitlistInput) -> JoinWaitlistPayload:
+        from app.catalog import waitlist
+
+        viewer = require_viewer(info)
+        data = load(schemas.BookResourceSchema(), {"resource_id": input.resource_id, "start": input.start.isoformat(),
+                                                   "end": input.end.isoformat(), "quantity": input.quantity})
+        entry = waitlist.join(info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
+                              data["start"], data["end"], data["quantity"])
+        return JoinWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
+
+    @strawberry.mutation(description="Leave a waitlist.")
+    @mutation_payload(LeaveWaitlistPayload)
+    def leave_waitlist(self, info: Info, input: LeaveWaitlistInput) -> LeaveWaitlistPayload:
+        from app.catalog import waitlist
+
+        viewer = require_viewer(info)
+        entry = waitlist.leave(info.context.session, viewer, _pk(input.entry_id, "WaitlistEntry", "entryId"))
+        return LeaveWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
+
+    @strawberry.mutation(description="Mark all the viewer's notices as read.")
+    @mutation_payload(MarkNotificationsReadPayload)
+    def mark_notifications_read(self, info: Info) -> MarkNotificationsReadPayload:
+        viewer = require_viewer(info)
+        result = info.context.session.execute(
+            sa.update(Notification)
+            .where(Notification.member_id == viewer.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+        return MarkNotificationsReadPayload(count=result.rowcount)

@@ -349,7 +349,14 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.cancelled_at = now
     booking.decision_reason = (reason or "").strip()[:500]
     session.flush()
+    _slot_freed(session, booking, now)
     return booking
+
+
+def _slot_freed(session: so.Session, booking: Booking, now: Optional[dt.datetime] = None) -> None:
+    from app.catalog import waitlist
+
+    waitlist.slot_freed(session, booking, now)
 
 
 def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason: str = "",
@@ -361,6 +368,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     booking.cancelled_at = now or utcnow()
     booking.decision_reason = (reason or "").strip()[:500]
     session.flush()
+    _slot_freed(session, booking, now)
     return booking
 
 
@@ -386,6 +394,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decided_at = utcnow()
     booking.decision_reason = reason.strip()[:500]
     session.flush()
+    _slot_freed(session, booking)
     return booking
 
 

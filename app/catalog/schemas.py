@@ -124,3 +124,9 @@ class NoteSchema(Schema):
     note = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
     reason = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
     damage_reported = fields.Boolean(load_default=False)
+
+
+class SeriesSchema(BookResourceSchema):
+    until = fields.Date(required=True)
+    every_weeks = fields.Integer(load_default=1, validate=_range(1, 8))
+    skip_conflicts = fields.Boolean()

@@ -149,29 +149,55 @@ def resource_page(resource_id: str):
     result = None
     form = {
         "start": request.args.get("start", ""), "end": request.args.get("end", ""),
-        "quantity": request.args.get("quantity", "1"), "note": "",
+        "quantity": request.args.get("quantity", "1"), "note": "", "until": "",
     }
+    series_preview = None
     if request.method == "POST":
         from flask_login import current_user
 
         if not current_user.is_authenticated:
             abort(401)
-        form = {k: request.form.get(k, "") for k in ("start", "end", "quantity", "note")}
+        form = {k: request.form.get(k, "") for k in ("start", "end", "quantity", "note", "until")}
         try:
             quantity = int(form["quantity"] or 1)
         except ValueError:
             quantity = 0
-        result = mutate("BookResource", {
-            "resourceId": resource_id, "start": to_iso(form["start"]) or "", "end": to_iso(form["end"]) or "",
-            "quantity": quantity, "note": form["note"], "idempotencyKey": request.form.get("idempotency_key") or None,
-        })
-        if result.ok:
-            booking = result["booking"]
-            if booking["status"] == "REQUESTED":
-                flash(gettext("Your request is sent: the owner will confirm it."), "success")
-            else:
-                flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
-            return redirect(url_for("catalog.my_bookings"))
+        action = request.form.get("action", "book")
+        slot = {"resourceId": resource_id, "start": to_iso(form["start"]) or "", "end": to_iso(form["end"]) or ""}
+        if action == "waitlist":
+            result = mutate("JoinWaitlist", {**slot, "quantity": quantity})
+            if result.ok:
+                flash(gettext("You are on the waitlist: you will be told if this slot frees up."), "success")
+                return redirect(url_for("catalog.my_bookings"))
+        elif form["until"] and action in ("book", "preview"):
+            # A weekly series: first show which dates clash, then let the member choose.
+            try:
+                preview = query("BookingSeriesPreview", resourceId=resource_id, start=slot["start"], end=slot["end"],
+                                until=form["until"], quantity=quantity)["bookingSeriesPreview"]
+            except Exception:  # an unreadable date from the form: the API's field error below
+                preview = {"occurrences": [], "errors": [{"code": "INVALID", "field": ["until"], "message": gettext("Enter a date and time.")}]}
+            result = Result({"errors": preview["errors"]})
+            series_preview = preview["occurrences"] if result.ok else None
+        elif action in ("series-skip", "series-all"):
+            result = mutate("BookResourceSeries", {
+                **slot, "until": form["until"], "quantity": quantity, "note": form["note"],
+                "skipConflicts": action == "series-skip",
+            })
+            if result.ok:
+                flash(gettext("%(count)s dates booked.", count=len(result["bookings"])), "success")
+                return redirect(url_for("catalog.my_bookings"))
+        else:
+            result = mutate("BookResource", {
+                **slot, "quantity": quantity, "note": form["note"],
+                "idempotencyKey": request.form.get("idempotency_key") or None,
+            })
+            if result.ok:
+                booking = result["booking"]
+                if booking["status"] == "REQUESTED":
+                    flash(gettext("Your request is sent: the owner will confirm it."), "success")
+                else:
+                    flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
+                return redirect(url_for("catalog.my_bookings"))
     data = query("ResourceDetail", id=resource_id, **{"from": week_start.isoformat(), "to": week_end.isoformat()})
     resource = data["resource"]
     if resource is None:
@@ -187,8 +213,9 @@ def resource_page(resource_id: str):
         next_week=(monday + dt.timedelta(days=7)).isoformat(), result=result, form=form,
         suggestions=[{"start": to_local_input(s["start"]), "end": to_local_input(s["end"]), "iso": s["start"]}
                      for s in (result.payload.get("suggestedSlots") or [])] if result else [],
-        idempotency_key=secrets.token_hex(12), hours=HOURS,
-    ), (200 if result is None else 422)
+        idempotency_key=secrets.token_hex(12), hours=HOURS, series_preview=series_preview,
+        conflict=bool(result and any(e["code"] == "CONFLICT" for e in result.errors) and not form.get("until")),
+    ), (200 if result is None or result.ok else 422)
 
 
 # --- My bookings ---------------------------------------------------------------------------
@@ -200,7 +227,8 @@ def my_bookings():
     scope = "PAST" if request.args.get("scope") == "past" else "UPCOMING"
     data = query("MyBookings", scope=scope, first=50, after=request.args.get("after") or None)
     return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope,
-                           feed_url=data["myCalendarFeedUrl"])
+                           feed_url=data["myCalendarFeedUrl"], waitlist=data["myWaitlist"],
+                           notifications=data["notifications"])
 
 
 ACTIONS = {
@@ -210,10 +238,12 @@ ACTIONS = {
     "complete": ("CompleteBooking", lambda f: {}),
     "no-show": ("MarkNoShow", lambda f: {}),
     "check-out": ("CheckOutBooking", lambda f: {"conditionNote": f.get("note", "")}),
+    "cancel-series": ("CancelBookingSeries", lambda f: {}),
     "return": ("ReturnBooking", lambda f: {"conditionNote": f.get("note", ""), "damageReported": f.get("damage") == "on"}),
 }
 DONE = {
     "cancel": N_("The booking is cancelled."),
+    "cancel-series": N_("This date and the following ones are cancelled."),
     "approve": N_("The booking is confirmed."),
     "reject": N_("The request is turned down."),
     "complete": N_("The booking is completed and paid."),
@@ -244,6 +274,21 @@ def booking_action(booking_id: str, action: str):
 def manage_bookings():
     data = query("ManagedBookings", first=50)
     return render_template("catalog/manage.html", data=data)
+
+
+@bp.route("/waitlist/<entry_id>/leave", methods=["POST"])
+@login_required
+def leave_waitlist(entry_id: str):
+    result = mutate("LeaveWaitlist", {"entryId": entry_id})
+    flash(gettext("You left the waitlist.") if result.ok else result.errors[0]["message"], "success" if result.ok else "error")
+    return redirect(url_for("catalog.my_bookings"))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_read():
+    mutate("MarkNotificationsRead")
+    return redirect(url_for("catalog.my_bookings"))
 
 
 # --- iCalendar feeds ------------------------------------------------------------------------

@@ -124,3 +124,46 @@ def test_pages_in_english(app, make_member, member_api):
     page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
     assert "Week of" in page and "Free cancellation" not in page and "free until 48 hours" in page
     assert client.get("/catalogue/UmVzb3VyY2U6OTk5OQ").status_code == 404
+
+
+def test_weekly_series_preview_then_skip_from_the_resource_page(app, make_member, member_api):
+    room = create_resource(member_api, kind="WORKSPACE", title="Salle de réunion", price="5.00", priceUnit="HOUR")
+    other = signed_in(app, make_member, "Autre Web")
+    start = base_time()
+    booked(other, room["id"], start + dt.timedelta(weeks=1), start + dt.timedelta(weeks=1) + H)
+    client = web_login(app, make_member(organization="Série Web", credit_limit=100_000))
+    url = f"/catalogue/{room['id']}"
+    token = csrf_token(client, url)
+    until = (start + dt.timedelta(weeks=2)).date().isoformat()
+    form = {"csrf_token": token, "start": local(start), "end": local(start + 2 * H), "quantity": "1", "until": until}
+    preview = client.post(url, data=form).get_data(as_text=True)
+    assert "Dates de la série" in preview and preview.count("✓") == 2 and preview.count("✗") == 1
+    assert "Réserver 2 dates, ignorer les autres" in preview
+    done = client.post(url, data={**form, "action": "series-skip"})
+    assert done.status_code == 302
+    page = client.get("/bookings").get_data(as_text=True)
+    assert page.count("hebdomadaire") == 2 and "Annuler cette date et les suivantes" in page
+
+
+def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, member_api):
+    saw = create_resource(member_api, title="Scierie mobile")
+    from tests.conftest import GraphQLClient
+
+    holder_email = make_member(organization="Holder Web", credit_limit=100_000)
+    holder = GraphQLClient(app.test_client()).login(holder_email)
+    start = base_time()
+    booking = booked(holder, saw["id"], start, start + 4 * H)
+    client = web_login(app, make_member(organization="Waiter Web", credit_limit=100_000))
+    url = f"/catalogue/{saw['id']}"
+    token = csrf_token(client, url)
+    form = {"csrf_token": token, "start": local(start + H), "end": local(start + 2 * H), "quantity": "1"}
+    conflict = client.post(url, data=form).get_data(as_text=True)
+    assert "Me prévenir si ce créneau se libère" in conflict
+    joined = client.post(url, data={**form, "action": "waitlist"})
+    assert joined.status_code == 302, re.findall(r'class="(?:error|flash[^"]*)"[^>]*>([^<]+)', joined.get_data(as_text=True))
+    body = client.get("/bookings").get_data(as_text=True)
+    assert "<h2>Liste d'attente</h2>" in body and "En attente" in body
+    holder.data("""mutation($i: BookingActionInput!) { cancelBooking(input: $i) { errors { code } } }""", i={"bookingId": booking["id"]})
+    page = client.get("/bookings").get_data(as_text=True)
+    assert "Un créneau s&#39;est libéré : Scierie mobile" in page
+    assert "De nouveau libre : réservez !" in page
