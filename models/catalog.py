@@ -97,6 +97,9 @@ class Resource(Base):
     free_cancellation_hours: so.Mapped[int] = so.mapped_column(default=48)
     late_cancellation_fee_percent: so.Mapped[int] = so.mapped_column(default=50)
     late_fee_per_day: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    # A maintenance block closes the calendar after every N loans of a tool (None: never).
+    maintenance_every_loans: so.Mapped[Optional[int]]
+    maintenance_minutes: so.Mapped[int] = so.mapped_column(default=1440)
     status: so.Mapped[ResourceStatus] = so.mapped_column(
         _enum(ResourceStatus), default=ResourceStatus.AVAILABLE, index=True
     )

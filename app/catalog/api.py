@@ -183,6 +183,8 @@ class ResourceType(Node):
     buffer_minutes: int
     free_cancellation_hours: int
     late_cancellation_fee_percent: int
+    maintenance_every_loans: Optional[int]
+    maintenance_minutes: int
     model: strawberry.Private[Resource]
     batch: strawberry.Private[ResourceBatch]
 
@@ -199,6 +201,8 @@ class ResourceType(Node):
             max_advance_days=resource.max_advance_days, buffer_minutes=resource.buffer_minutes,
             free_cancellation_hours=resource.free_cancellation_hours,
             late_cancellation_fee_percent=resource.late_cancellation_fee_percent,
+            maintenance_every_loans=resource.maintenance_every_loans,
+            maintenance_minutes=resource.maintenance_minutes,
             model=resource, batch=batch or ResourceBatch([resource]),
         )
 
@@ -600,6 +604,8 @@ class CreateResourceInput:
     free_cancellation_hours: Optional[int] = None
     late_cancellation_fee_percent: Optional[int] = None
     late_fee_per_day: Optional[str] = None
+    maintenance_every_loans: Optional[int] = strawberry.field(default=None, description="Close the calendar for maintenance after every N loans (0: never).")
+    maintenance_minutes: Optional[int] = strawberry.field(default=None, description="Length of that maintenance block (default 24 h).")
     owner_id: Optional[strawberry.ID] = strawberry.field(default=None, description="An organisation the viewer manages (default: theirs).")
     hub_pool: Optional[bool] = strawberry.field(default=None, description="Owned by the hub's shared pool (admin).")
 
@@ -634,6 +640,8 @@ class UpdateResourceInput:
     free_cancellation_hours: Optional[int] = None
     late_cancellation_fee_percent: Optional[int] = None
     late_fee_per_day: Optional[str] = None
+    maintenance_every_loans: Optional[int] = strawberry.field(default=None, description="0: never.")
+    maintenance_minutes: Optional[int] = None
 
 
 @strawberry.type
@@ -765,7 +773,7 @@ def _resource_fields(data: dict) -> dict:
         fields["price_unit"] = PriceUnit(fields["price_unit"])
     if fields.get("deposit") == 0:
         fields["deposit"] = None
-    for key in ("min_duration_minutes", "max_duration_minutes"):
+    for key in ("min_duration_minutes", "max_duration_minutes", "maintenance_every_loans"):
         if fields.get(key) == 0:
             fields[key] = None
     return fields

@@ -354,17 +354,18 @@ def _resource_input(form) -> dict:
     for key, name in [("capacity", "capacity"), ("minDurationMinutes", "min_duration"),
                       ("maxDurationMinutes", "max_duration"), ("maxAdvanceDays", "max_advance_days"),
                       ("bufferMinutes", "buffer_minutes"), ("freeCancellationHours", "free_cancellation_hours"),
-                      ("lateCancellationFeePercent", "late_cancellation_fee_percent")]:
+                      ("lateCancellationFeePercent", "late_cancellation_fee_percent"),
+                      ("maintenanceEveryLoans", "maintenance_every_loans"), ("maintenanceMinutes", "maintenance_hours")]:
         raw = form.get(name, "").strip()
         if raw:
             try:
                 value = int(raw)
             except ValueError:
                 value = -1  # refused by the API with a clear message
-            if name in ("min_duration", "max_duration"):
+            if name in ("min_duration", "max_duration", "maintenance_hours"):
                 value = value * 60 if value > 0 else value  # the form asks in hours
             data[key] = value
-        elif name in ("min_duration", "max_duration"):
+        elif name in ("min_duration", "max_duration", "maintenance_every_loans"):
             data[key] = 0
     data["approvalRequired"] = form.get("approval_required") == "on"
     spans = []
@@ -389,6 +390,8 @@ def _form_from_resource(resource: dict) -> dict:
         "free_cancellation_hours": resource["freeCancellationHours"],
         "late_cancellation_fee_percent": resource["lateCancellationFeePercent"],
         "approval_required": resource["approvalRequired"], "kind": resource["kind"],
+        "maintenance_every_loans": resource["maintenanceEveryLoans"] or "",
+        "maintenance_hours": resource["maintenanceMinutes"] // 60,
     }
     for span in resource["openingHours"]:
         form[f"opens_{span['weekday']}"] = span["opens"]
@@ -405,7 +408,7 @@ def new_resource():
         form = request.form.to_dict()
         data = _resource_input(request.form)
         data["kind"] = form.get("kind", "TOOL")
-        for key in ("minDurationMinutes", "maxDurationMinutes"):
+        for key in ("minDurationMinutes", "maxDurationMinutes", "maintenanceEveryLoans"):
             if data.get(key) == 0:
                 data.pop(key)
         result = mutate("CreateResource", data)

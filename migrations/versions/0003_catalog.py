@@ -42,6 +42,8 @@ def upgrade() -> None:
     sa.Column('free_cancellation_hours', sa.Integer(), nullable=False),
     sa.Column('late_cancellation_fee_percent', sa.Integer(), nullable=False),
     sa.Column('late_fee_per_day', sa.BigInteger(), nullable=False),
+    sa.Column('maintenance_every_loans', sa.Integer(), nullable=True),
+    sa.Column('maintenance_minutes', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('AVAILABLE', 'MAINTENANCE', 'RETIRED', name='resourcestatus', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
