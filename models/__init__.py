@@ -14,6 +14,7 @@ from models.catalog import (
     Resource,
     ResourceClosure,
     ResourceKind,
+    ResourcePhoto,
     ResourceStatus,
     WaitlistEntry,
     WaitlistStatus,

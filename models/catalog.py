@@ -267,3 +267,18 @@ class OutboxEmail(Base):
     sent_at: so.Mapped[Optional[dt.datetime]]
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+
+class ResourcePhoto(Base):
+    """A photo of a resource, stored re-encoded as JPEG (never the uploaded bytes) with its
+    thumbnail: the database holds everything, so a backup is complete."""
+
+    __tablename__ = "resource_photos"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    thumbnail: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_o
 from app.catalog.api import (
     CatalogMutation,
     CatalogQuery,
+    PhotoMutation,
     SeriesMutation,
     SeriesQuery,
     resolve_booking_node,
@@ -48,7 +49,7 @@ class Query(NodeQuery, AuthQuery, CatalogQuery, SeriesQuery):
 
 
 @strawberry.type
-class Mutation(AuthMutation, CatalogMutation, SeriesMutation):
+class Mutation(AuthMutation, CatalogMutation, SeriesMutation, PhotoMutation):
     pass
 
 

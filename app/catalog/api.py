@@ -34,6 +34,7 @@ from models import (
     Resource,
     ResourceClosure,
     ResourceKind,
+    ResourcePhoto,
     ResourceStatus,
     Role,
     WaitlistEntry,
@@ -96,6 +97,22 @@ class OpeningSpan:
     closes: str
 
 
+@strawberry.type(name="ResourcePhoto")
+class PhotoType(Node):
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, pk: int, width: int, height: int) -> "PhotoType":
+        from flask import url_for
+
+        gid = to_global_id("ResourcePhoto", pk)
+        return cls(id=gid, url=url_for("catalog.photo", photo_id=gid), width=width, height=height,
+                   thumbnail_url=url_for("catalog.photo", photo_id=gid, size="thumb"))
+
+
 @strawberry.type(name="ResourceClosure")
 class ClosureType(Node):
     kind: ClosureKindEnum
@@ -127,6 +144,18 @@ class ResourceBatch:
         self._calendars: dict = {}
         self._next: dict = {}
         self._managed: Optional[set[int]] = None
+        self._photos: Optional[dict[int, list]] = None
+
+    def photos(self, session, resource_id: int) -> list:
+        if self._photos is None:
+            self._photos = {i: [] for i in self.ids}
+            rows = session.execute(
+                sa.select(ResourcePhoto.id, ResourcePhoto.resource_id, ResourcePhoto.width, ResourcePhoto.height)
+                .where(ResourcePhoto.resource_id.in_(self.ids)).order_by(ResourcePhoto.id)
+            ) if self.ids else []
+            for pk, rid, width, height in rows:
+                self._photos[rid].append(PhotoType.of(pk, width, height))
+        return self._photos.get(resource_id, [])
 
     def owner(self, session, resource: Resource) -> Optional[Organization]:
         if self._owners is None:
@@ -273,6 +302,10 @@ class ResourceType(Node):
             after = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         slot = self.batch.next_free(info.context.session, after, duration).get(self.model.id)
         return TimeSlot(start=slot.start, end=slot.end) if slot else None
+
+    @strawberry.field(description="Photos, first one first.")
+    def photos(self, info: Info) -> list[PhotoType]:
+        return self.batch.photos(info.context.session, self.model.id)
 
     @strawberry.field(description="Whether the viewer may edit this resource and manage its bookings.")
     def can_manage(self, info: Info) -> bool:
@@ -754,6 +787,7 @@ NOT_FOUND_MESSAGES = {
     "Organization": N_("This organisation does not exist."),
     "ResourceClosure": N_("This closure does not exist."),
     "WaitlistEntry": N_("This waitlist entry does not exist."),
+    "ResourcePhoto": N_("This photo does not exist."),
 }
 
 
@@ -1178,3 +1212,56 @@ class SeriesMutation:
             .values(read_at=utcnow())
         )
         return MarkNotificationsReadPayload(count=result.rowcount)
+
+
+@strawberry.input
+class AddResourcePhotoInput:
+    resource_id: strawberry.ID
+    data: str = strawberry.field(description="The image file, base64-encoded (JPEG, PNG or WebP, at most 5 MB).")
+
+
+@strawberry.type
+class AddResourcePhotoPayload:
+    photo: Optional[PhotoType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RemoveResourcePhotoInput:
+    photo_id: strawberry.ID
+
+
+@strawberry.type
+class RemoveResourcePhotoPayload:
+    resource: Optional[ResourceType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PhotoMutation:
+    @strawberry.mutation(description="Add a photo to a resource (its owner); resized and re-encoded.")
+    @mutation_payload(AddResourcePhotoPayload)
+    def add_resource_photo(self, info: Info, input: AddResourcePhotoInput) -> AddResourcePhotoPayload:
+        import base64
+        import binascii
+
+        from app.catalog import photos
+
+        viewer = require_viewer(info)
+        if len(input.data) > photos.MAX_UPLOAD_BYTES * 4 // 3 + 8:
+            raise DomainError(ErrorCode.INVALID, "A photo is at most 5 MB.", "data")
+        try:
+            raw = base64.b64decode(input.data, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError(ErrorCode.INVALID, "Send a JPEG, PNG or WebP photo.", "data")
+        photo = photos.add_photo(info.context.session, viewer, _pk(input.resource_id, "Resource", "resourceId"), raw)
+        return AddResourcePhotoPayload(photo=PhotoType.of(photo.id, photo.width, photo.height))
+
+    @strawberry.mutation(description="Remove a photo (the resource's owner).")
+    @mutation_payload(RemoveResourcePhotoPayload)
+    def remove_resource_photo(self, info: Info, input: RemoveResourcePhotoInput) -> RemoveResourcePhotoPayload:
+        from app.catalog import photos
+
+        viewer = require_viewer(info)
+        resource = photos.remove_photo(info.context.session, viewer, _pk(input.photo_id, "ResourcePhoto", "photoId"))
+        return RemoveResourcePhotoPayload(resource=ResourceType.from_model(resource))

@@ -1,6 +1,9 @@
 """Pages of the catalogue and bookings: browse, a resource with its week calendar and the
 booking form, my bookings, the owner's desk (requests, check-outs, returns), my resources."""
+import base64
 import datetime as dt
+
+import sqlalchemy as sa
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -291,6 +294,23 @@ def mark_read():
     return redirect(url_for("catalog.my_bookings"))
 
 
+@bp.route("/photos/<photo_id>.jpg")
+def photo(photo_id: str):
+    """A photo's bytes (public, like the catalogue); re-encoded JPEG, so safe to serve inline."""
+    from flask import Response
+
+    from app.api.relay import decode_id
+    from app.database import get_session
+    from models import ResourcePhoto
+
+    pk = decode_id(photo_id, "ResourcePhoto")
+    column = ResourcePhoto.thumbnail if request.args.get("size") == "thumb" else ResourcePhoto.data
+    data = get_session().scalar(sa.select(column).where(ResourcePhoto.id == pk)) if pk else None
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "public, max-age=86400"})
+
+
 # --- iCalendar feeds ------------------------------------------------------------------------
 
 
@@ -429,7 +449,7 @@ def edit_resource(resource_id: str):
         abort(404)
     if not resource["canManage"]:
         abort(403)
-    result = status_result = closure_result = None
+    result = status_result = closure_result = photo_result = None
     form = _form_from_resource(resource)
     if request.method == "POST":
         action = request.form.get("action")
@@ -458,14 +478,25 @@ def edit_resource(resource_id: str):
             if closure_result.ok:
                 flash(gettext("The calendar is closed for this period."), "success")
                 return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "add-photo":
+            upload = request.files.get("photo")
+            raw = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+            photo_result = mutate("AddResourcePhoto", {"resourceId": resource_id, "data": base64.b64encode(raw).decode()})
+            if photo_result.ok:
+                flash(gettext("The photo is added."), "success")
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "remove-photo":
+            photo_result = mutate("RemoveResourcePhoto", {"photoId": request.form.get("photo_id", "")})
+            if photo_result.ok:
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
         elif action == "remove-closure":
             closure_result = mutate("RemoveResourceClosure", {"closureId": request.form.get("closure_id", "")})
             if closure_result.ok:
                 return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
         else:
             abort(400)
-    failed = any(r is not None and not r.ok for r in (result, status_result, closure_result))
+    failed = any(r is not None and not r.ok for r in (result, status_result, closure_result, photo_result))
     return render_template(
         "catalog/resource_form.html", form=form, result=result, resource=resource, weekdays=WEEKDAY_KEYS,
-        status_result=status_result, closure_result=closure_result,
+        status_result=status_result, closure_result=closure_result, photo_result=photo_result,
     ), (422 if failed else 200)

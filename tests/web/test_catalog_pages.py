@@ -167,3 +167,29 @@ def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, 
     page = client.get("/bookings").get_data(as_text=True)
     assert "Un créneau s&#39;est libéré : Scierie mobile" in page
     assert "De nouveau libre : réservez !" in page
+
+
+def test_upload_a_photo_from_the_edit_page(app, make_member):
+    import io
+
+    from PIL import Image
+
+    email = make_member(organization="Photo Web", credit_limit=100_000)
+    from tests.conftest import GraphQLClient
+
+    resource = create_resource(GraphQLClient(app.test_client()).login(email), title="Raboteuse")
+    client = web_login(app, email)
+    edit_url = f"/catalogue/{resource['id']}/edit"
+    token = csrf_token(client, edit_url)
+    png = io.BytesIO()
+    Image.new("RGB", (900, 600), (90, 60, 30)).save(png, "PNG")
+    png.seek(0)
+    sent = client.post(edit_url, data={"csrf_token": token, "action": "add-photo", "photo": (png, "raboteuse.png")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 302
+    page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
+    assert 'class="gallery"' in page
+    bad = client.post(edit_url, data={"csrf_token": token, "action": "add-photo", "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Envoyez une photo JPEG, PNG ou WebP." in bad.get_data(as_text=True)
+    assert "/photos/" in client.get("/catalogue").get_data(as_text=True)
