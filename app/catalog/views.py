@@ -103,6 +103,36 @@ def week_grid(periods: list[dict], monday: dt.date) -> list[dict]:
     return days
 
 
+def month_grid(periods: list[dict], monday: dt.date, first: dt.date) -> list[list[dict]]:
+    """Six weeks of days, each FREE (free whenever open), BOOKED (never free while open),
+    PARTLY_BOOKED, CLOSED (not open at all) or PAST."""
+    zone = hub_zone()
+    today = dt.datetime.now(zone).date()
+    spans = [(dt.datetime.fromisoformat(p["start"]), dt.datetime.fromisoformat(p["end"]), p["state"]) for p in periods]
+    weeks = []
+    for w in range(6):
+        row = []
+        for d in range(7):
+            day = monday + dt.timedelta(days=w * 7 + d)
+            start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+            end = start + dt.timedelta(days=1)
+            states = {st for s, e, st in spans if s < end and start < e and st != "CLOSED"}
+            if day < today:
+                state = "PAST"
+            elif not states:
+                state = "CLOSED"
+            elif states == {"FREE"}:
+                state = "FREE"
+            elif "FREE" in states or "PARTLY_BOOKED" in states:
+                state = "PARTLY_BOOKED"
+            else:
+                state = "BOOKED"
+            row.append({"date": day, "state": state, "in_month": day.month == first.month,
+                        "week": (day - dt.timedelta(days=day.weekday())).isoformat()})
+        weeks.append(row)
+    return weeks
+
+
 # --- Catalogue -----------------------------------------------------------------------------
 
 
@@ -147,8 +177,17 @@ def catalogue():
 def resource_page(resource_id: str):
     monday = _monday(request.args.get("week"))
     zone = hub_zone()
-    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
-    week_end = week_start + dt.timedelta(days=7)
+    month_view = request.args.get("view") == "month"
+    if month_view:
+        # Six weeks from the Monday on or before the first of the month.
+        first = monday.replace(day=1) if request.args.get("week") else dt.datetime.now(zone).date().replace(day=1)
+        monday = first - dt.timedelta(days=first.weekday())
+        week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+        week_end = week_start + dt.timedelta(days=42)
+    else:
+        first = None
+        week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+        week_end = week_start + dt.timedelta(days=7)
     result = None
     form = {
         "start": request.args.get("start", ""), "end": request.args.get("end", ""),
@@ -210,10 +249,18 @@ def resource_page(resource_id: str):
         form["end"] = to_local_input(resource["nextFreeSlot"]["end"])
     import secrets
 
+    if month_view:
+        previous_page = (first - dt.timedelta(days=1)).replace(day=1).isoformat()
+        next_page = (first + dt.timedelta(days=32)).replace(day=1).isoformat()
+    else:
+        previous_page = (monday - dt.timedelta(days=7)).isoformat()
+        next_page = (monday + dt.timedelta(days=7)).isoformat()
     return render_template(
-        "catalog/resource.html", resource=resource, days=week_grid(resource["availability"], monday),
-        monday=monday, previous_week=(monday - dt.timedelta(days=7)).isoformat(),
-        next_week=(monday + dt.timedelta(days=7)).isoformat(), result=result, form=form,
+        "catalog/resource.html", resource=resource,
+        days=week_grid(resource["availability"], monday) if not month_view else None,
+        month=month_grid(resource["availability"], monday, first) if month_view else None, first=first,
+        monday=monday, previous_week=previous_page, next_week=next_page, result=result, form=form,
+        view="month" if month_view else "week",
         suggestions=[{"start": to_local_input(s["start"]), "end": to_local_input(s["end"]), "iso": s["start"]}
                      for s in (result.payload.get("suggestedSlots") or [])] if result else [],
         idempotency_key=secrets.token_hex(12), hours=HOURS, series_preview=series_preview,

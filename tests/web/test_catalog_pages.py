@@ -193,3 +193,19 @@ def test_upload_a_photo_from_the_edit_page(app, make_member):
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "Envoyez une photo JPEG, PNG ou WebP." in bad.get_data(as_text=True)
     assert "/photos/" in client.get("/catalogue").get_data(as_text=True)
+
+
+def test_month_view_marks_booked_days(app, make_member, member_api):
+    resource = create_resource(member_api, title="Séchoir")
+    booker = signed_in(app, make_member, "Mois Web")
+    start = base_time()
+    from zoneinfo import ZoneInfo
+
+    day = start.astimezone(ZoneInfo("Europe/Paris")).date()
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo("Europe/Paris"))
+    booked(booker, resource["id"], midnight, midnight + 24 * H)  # the whole local day is taken
+    client = web_login(app, make_member(organization="Lecteur Web"))
+    page = client.get(f"/catalogue/{resource['id']}?view=month&week={day.isoformat()}").get_data(as_text=True)
+    assert 'class="month"' in page
+    assert re.search(r'class="month-day booked[^"]*"[^>]*>%d<' % day.day, page)
+    assert re.search(r'class="month-day free[^"]*"[^>]*>%d<' % (day + dt.timedelta(days=1)).day, page)
