@@ -46,7 +46,8 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Pages show times in the hub's time zone (flask-babel reads this key, not TIMEZONE).
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Argon2 cost; tests lower it to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("ALVEOLE_PASSWORD_TIME_COST", 3)),

@@ -97,6 +97,9 @@ class Resource(Base):
     free_cancellation_hours: so.Mapped[int] = so.mapped_column(default=48)
     late_cancellation_fee_percent: so.Mapped[int] = so.mapped_column(default=50)
     late_fee_per_day: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    # A maintenance block closes the calendar after every N loans of a tool (None: never).
+    maintenance_every_loans: so.Mapped[Optional[int]]
+    maintenance_minutes: so.Mapped[int] = so.mapped_column(default=1440)
     status: so.Mapped[ResourceStatus] = so.mapped_column(
         _enum(ResourceStatus), default=ResourceStatus.AVAILABLE, index=True
     )
@@ -136,6 +139,20 @@ class ResourceClosure(Base):
     __table_args__ = (sa.CheckConstraint('"end" > start', name="end_after_start"),)
 
 
+class BookingSeries(Base):
+    """A weekly recurring booking (every Tuesday 8:00-12:00 until June): its occurrences are
+    ordinary bookings that point to it."""
+
+    __tablename__ = "booking_series"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id"), index=True)
+    booker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id"), index=True)
+    every_weeks: so.Mapped[int] = so.mapped_column(default=1)
+    until: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
 class Booking(Base):
     __tablename__ = "bookings"
 
@@ -157,6 +174,7 @@ class Booking(Base):
     transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     fee_transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    series_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("booking_series.id"), index=True)
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     decision_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     checkout_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
@@ -182,3 +200,85 @@ class Booking(Base):
         sa.Index("ix_bookings_resource_id_blocked_from", "resource_id", "blocked_from"),
         sa.Index("ix_bookings_resource_id_start", "resource_id", "start"),
     )
+
+
+class CalendarFeed(Base):
+    """A private iCalendar URL: a member's bookings, or a resource's calendar (for its owner).
+    The token is the secret of the URL; creating a new feed replaces the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    resource_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("member_id", "resource_id", name="uq_calendar_feeds_member_resource"),)
+
+
+class WaitlistStatus(str, enum.Enum):
+    WAITING = "WAITING"
+    NOTIFIED = "NOTIFIED"
+    LEFT = "LEFT"
+
+
+class WaitlistEntry(Base):
+    """A member waiting for a taken slot; told when it frees up, first come first served."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    start: so.Mapped[dt.datetime]
+    end: so.Mapped[dt.datetime]
+    quantity: so.Mapped[int] = so.mapped_column(default=1)
+    status: so.Mapped[WaitlistStatus] = so.mapped_column(_enum(WaitlistStatus), default=WaitlistStatus.WAITING)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    notified_at: so.Mapped[Optional[dt.datetime]]
+
+    __table_args__ = (sa.Index("ix_waitlist_entries_resource_id_status", "resource_id", "status"),)
+
+
+class Notification(Base):
+    """An in-app notice to a member (a slot freed up, a request decided)."""
+
+    __tablename__ = "notifications"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    message: so.Mapped[str] = so.mapped_column(sa.String(500))
+    link: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[Optional[dt.datetime]]
+
+
+class OutboxEmail(Base):
+    """An email waiting to be sent by `flask catalog send-mail` (when SMTP is configured)."""
+
+    __tablename__ = "email_outbox"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(200))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    sent_at: so.Mapped[Optional[dt.datetime]]
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+
+class ResourcePhoto(Base):
+    """A photo of a resource, stored re-encoded as JPEG (never the uploaded bytes) with its
+    thumbnail: the database holds everything, so a backup is complete."""
+
+    __tablename__ = "resource_photos"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    thumbnail: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

@@ -8,7 +8,15 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
-from app.catalog.api import CatalogMutation, CatalogQuery, resolve_booking_node, resolve_resource_node
+from app.catalog.api import (
+    CatalogMutation,
+    CatalogQuery,
+    PhotoMutation,
+    SeriesMutation,
+    SeriesQuery,
+    resolve_booking_node,
+    resolve_resource_node,
+)
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
 from app.treasury.api import (
     TreasuryMutation,
@@ -49,12 +57,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, TreasuryQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, TreasuryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, LedgerMutation, CatalogMutation, TreasuryMutation):
+class Mutation(AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, TreasuryMutation):
     pass
 
 

@@ -25,15 +25,20 @@ from app.errors import N_, DomainError, ErrorCode
 from models import (
     Booking,
     BookingStatus,
+    CalendarFeed,
     ClosureKind,
     Member,
+    Notification,
     Organization,
     PriceUnit,
     Resource,
     ResourceClosure,
     ResourceKind,
+    ResourcePhoto,
     ResourceStatus,
     Role,
+    WaitlistEntry,
+    WaitlistStatus,
     utcnow,
 )
 from models.catalog import ACTIVE_STATUS_VALUES
@@ -92,6 +97,22 @@ class OpeningSpan:
     closes: str
 
 
+@strawberry.type(name="ResourcePhoto")
+class PhotoType(Node):
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, pk: int, width: int, height: int) -> "PhotoType":
+        from flask import url_for
+
+        gid = to_global_id("ResourcePhoto", pk)
+        return cls(id=gid, url=url_for("catalog.photo", photo_id=gid), width=width, height=height,
+                   thumbnail_url=url_for("catalog.photo", photo_id=gid, size="thumb"))
+
+
 @strawberry.type(name="ResourceClosure")
 class ClosureType(Node):
     kind: ClosureKindEnum
@@ -123,6 +144,18 @@ class ResourceBatch:
         self._calendars: dict = {}
         self._next: dict = {}
         self._managed: Optional[set[int]] = None
+        self._photos: Optional[dict[int, list]] = None
+
+    def photos(self, session, resource_id: int) -> list:
+        if self._photos is None:
+            self._photos = {i: [] for i in self.ids}
+            rows = session.execute(
+                sa.select(ResourcePhoto.id, ResourcePhoto.resource_id, ResourcePhoto.width, ResourcePhoto.height)
+                .where(ResourcePhoto.resource_id.in_(self.ids)).order_by(ResourcePhoto.id)
+            ) if self.ids else []
+            for pk, rid, width, height in rows:
+                self._photos[rid].append(PhotoType.of(pk, width, height))
+        return self._photos.get(resource_id, [])
 
     def owner(self, session, resource: Resource) -> Optional[Organization]:
         if self._owners is None:
@@ -179,6 +212,8 @@ class ResourceType(Node):
     buffer_minutes: int
     free_cancellation_hours: int
     late_cancellation_fee_percent: int
+    maintenance_every_loans: Optional[int]
+    maintenance_minutes: int
     model: strawberry.Private[Resource]
     batch: strawberry.Private[ResourceBatch]
 
@@ -195,6 +230,8 @@ class ResourceType(Node):
             max_advance_days=resource.max_advance_days, buffer_minutes=resource.buffer_minutes,
             free_cancellation_hours=resource.free_cancellation_hours,
             late_cancellation_fee_percent=resource.late_cancellation_fee_percent,
+            maintenance_every_loans=resource.maintenance_every_loans,
+            maintenance_minutes=resource.maintenance_minutes,
             model=resource, batch=batch or ResourceBatch([resource]),
         )
 
@@ -266,9 +303,23 @@ class ResourceType(Node):
         slot = self.batch.next_free(info.context.session, after, duration).get(self.model.id)
         return TimeSlot(start=slot.start, end=slot.end) if slot else None
 
+    @strawberry.field(description="Photos, first one first.")
+    def photos(self, info: Info) -> list[PhotoType]:
+        return self.batch.photos(info.context.session, self.model.id)
+
     @strawberry.field(description="Whether the viewer may edit this resource and manage its bookings.")
     def can_manage(self, info: Info) -> bool:
         return self.batch.can_manage(info, self.model)
+
+    @strawberry.field(description="The private iCalendar URL of this resource, for the manager who made one.")
+    def calendar_feed_url(self, info: Info) -> Optional[str]:
+        viewer = info.context.viewer
+        if viewer is None or not self.batch.can_manage(info, self.model):
+            return None
+        token = info.context.session.scalar(
+            sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id == self.model.id)
+        )
+        return feed_url(token) if token else None
 
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
@@ -320,6 +371,10 @@ class BookingType(Node):
     @strawberry.field(description="Fixed at booking time.")
     def price(self) -> Money:
         return money(self.model.price)
+
+    @strawberry.field(description="Whether this booking is one date of a weekly series.")
+    def in_series(self) -> bool:
+        return self.model.series_id is not None
 
     @strawberry.field
     def cancellation_fee(self) -> Money:
@@ -484,6 +539,14 @@ class CatalogQuery:
         )
         return paginate(session, stmt, first, after, ResourceType.page)
 
+    @strawberry.field(description="The viewer's private iCalendar URL of their bookings, if they made one.")
+    def my_calendar_feed_url(self, info: Info) -> Optional[str]:
+        viewer = require_signed_in(info)
+        token = info.context.session.scalar(
+            sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id.is_(None))
+        )
+        return feed_url(token) if token else None
+
     @strawberry.field(description="The viewer's bookings: upcoming ones soonest first, past ones latest first.")
     def my_bookings(self, info: Info, scope: BookingScope = BookingScope.UPCOMING,
                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[BookingType]:
@@ -574,6 +637,8 @@ class CreateResourceInput:
     free_cancellation_hours: Optional[int] = None
     late_cancellation_fee_percent: Optional[int] = None
     late_fee_per_day: Optional[str] = None
+    maintenance_every_loans: Optional[int] = strawberry.field(default=None, description="Close the calendar for maintenance after every N loans (0: never).")
+    maintenance_minutes: Optional[int] = strawberry.field(default=None, description="Length of that maintenance block (default 24 h).")
     owner_id: Optional[strawberry.ID] = strawberry.field(default=None, description="An organisation the viewer manages (default: theirs).")
     hub_pool: Optional[bool] = strawberry.field(default=None, description="Owned by the hub's shared pool (admin).")
 
@@ -608,6 +673,8 @@ class UpdateResourceInput:
     free_cancellation_hours: Optional[int] = None
     late_cancellation_fee_percent: Optional[int] = None
     late_fee_per_day: Optional[str] = None
+    maintenance_every_loans: Optional[int] = strawberry.field(default=None, description="0: never.")
+    maintenance_minutes: Optional[int] = None
 
 
 @strawberry.type
@@ -719,6 +786,8 @@ NOT_FOUND_MESSAGES = {
     "Booking": N_("This booking does not exist."),
     "Organization": N_("This organisation does not exist."),
     "ResourceClosure": N_("This closure does not exist."),
+    "WaitlistEntry": N_("This waitlist entry does not exist."),
+    "ResourcePhoto": N_("This photo does not exist."),
 }
 
 
@@ -738,7 +807,7 @@ def _resource_fields(data: dict) -> dict:
         fields["price_unit"] = PriceUnit(fields["price_unit"])
     if fields.get("deposit") == 0:
         fields["deposit"] = None
-    for key in ("min_duration_minutes", "max_duration_minutes"):
+    for key in ("min_duration_minutes", "max_duration_minutes", "maintenance_every_loans"):
         if fields.get(key) == 0:
             fields[key] = None
     return fields
@@ -748,8 +817,37 @@ def _input_dict(obj) -> dict:
     return {k: v for k, v in strawberry.asdict(obj).items()}
 
 
+@strawberry.input
+class CreateCalendarFeedInput:
+    resource_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="A resource the viewer manages; without it, the viewer's own bookings."
+    )
+
+
+@strawberry.type
+class CreateCalendarFeedPayload:
+    url: Optional[str] = strawberry.field(default=None, description="The private iCalendar URL (replaces the previous one).")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def feed_url(token: str) -> str:
+    from flask import url_for
+
+    return url_for("catalog.ical_feed", token=token, _external=True)
+
+
 @strawberry.type
 class CatalogMutation:
+    @strawberry.mutation(description="A private iCalendar URL of the viewer's bookings or of a resource they manage.")
+    @mutation_payload(CreateCalendarFeedPayload)
+    def create_calendar_feed(self, info: Info, input: CreateCalendarFeedInput) -> CreateCalendarFeedPayload:
+        from app.catalog import ical
+
+        viewer = require_viewer(info)
+        resource_pk = _pk(input.resource_id, "Resource", "resourceId") if input.resource_id else None
+        feed = ical.create_feed(info.context.session, viewer, resource_pk)
+        return CreateCalendarFeedPayload(url=feed_url(feed.token))
+
     @strawberry.mutation(description="Offer a resource (organisation managers; the admin for the hub's pool).")
     @mutation_payload(CreateResourcePayload)
     def create_resource(self, info: Info, input: CreateResourceInput) -> CreateResourcePayload:
@@ -894,3 +992,276 @@ class CatalogMutation:
         viewer = require_viewer(info)
         booking = booking_services.mark_no_show(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return MarkNoShowPayload(booking=BookingType.from_model(booking))
+
+
+# --- Series, waitlist, notices -------------------------------------------------------------
+
+WaitlistStatusEnum = strawberry.enum(WaitlistStatus, name="WaitlistStatus")
+
+
+@strawberry.type
+class SeriesOccurrence:
+    start: dt.datetime
+    end: dt.datetime
+    available: bool
+    problem: Optional[UserError] = strawberry.field(description="Why this date cannot be booked.")
+
+
+def _occurrence(o) -> SeriesOccurrence:
+    return SeriesOccurrence(
+        start=o.start, end=o.end, available=o.problem is None,
+        problem=to_user_errors(o.problem)[0] if o.problem is not None else None,
+    )
+
+
+@strawberry.type
+class SeriesPreview:
+    occurrences: list[SeriesOccurrence]
+    errors: list[UserError]
+
+
+@strawberry.type(name="WaitlistEntry")
+class WaitlistEntryType(Node):
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int
+    status: WaitlistStatusEnum
+    created_at: dt.datetime
+    model: strawberry.Private[WaitlistEntry]
+    batch: strawberry.Private[dict]
+
+    @classmethod
+    def page(cls, rows: list[WaitlistEntry]) -> list["WaitlistEntryType"]:
+        batch: dict = {"rows": rows}
+        return [
+            cls(id=to_global_id("WaitlistEntry", e.id), start=e.start, end=e.end, quantity=e.quantity,
+                status=e.status, created_at=e.created_at, model=e, batch=batch)
+            for e in rows
+        ]
+
+    @strawberry.field
+    def resource(self, info: Info) -> ResourceType:
+        if "resources" not in self.batch:
+            ids = {e.resource_id for e in self.batch["rows"]}
+            rows = list(info.context.session.scalars(sa.select(Resource).where(Resource.id.in_(ids))))
+            self.batch["resources"] = {t.model.id: t for t in ResourceType.page(rows)}
+        return self.batch["resources"][self.model.resource_id]
+
+
+@strawberry.type(name="Notification")
+class NotificationType(Node):
+    message: str
+    link: str
+    created_at: dt.datetime
+    read: bool
+
+
+@strawberry.type
+class SeriesQuery:
+    @strawberry.field(description="The dates of a weekly series and, for each, whether it can be booked.")
+    def booking_series_preview(self, info: Info, resource_id: strawberry.ID, start: dt.datetime, end: dt.datetime,
+                               until: dt.date, every_weeks: int = 1, quantity: int = 1) -> SeriesPreview:
+        from app.catalog import series
+
+        viewer = require_signed_in(info)
+        try:
+            data = load(schemas.SeriesSchema(), {"resource_id": resource_id, "start": start.isoformat(),
+                                                  "end": end.isoformat(), "until": until.isoformat(),
+                                                  "every_weeks": every_weeks, "quantity": quantity})
+            planned = series.preview(info.context.session, viewer, _pk(resource_id, "Resource", "resourceId"),
+                                     data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"])
+        except DomainError as exc:
+            return SeriesPreview(occurrences=[], errors=to_user_errors(exc))
+        return SeriesPreview(occurrences=[_occurrence(o) for o in planned], errors=[])
+
+    @strawberry.field(description="The viewer's places on waitlists (waiting, or told that the slot is free).")
+    def my_waitlist(self, info: Info) -> list[WaitlistEntryType]:
+        viewer = require_signed_in(info)
+        rows = list(info.context.session.scalars(
+            sa.select(WaitlistEntry)
+            .where(WaitlistEntry.member_id == viewer.id, WaitlistEntry.status != WaitlistStatus.LEFT,
+                   WaitlistEntry.end > utcnow())
+            .order_by(WaitlistEntry.start)
+        ))
+        return WaitlistEntryType.page(rows)
+
+    @strawberry.field(description="The viewer's notices, newest first.")
+    def notifications(self, info: Info, unread_only: bool = False, first: int = 20) -> list[NotificationType]:
+        viewer = require_signed_in(info)
+        if not 0 <= first <= 100:
+            raise QueryError("`first` must be between 0 and 100.")
+        stmt = sa.select(Notification).where(Notification.member_id == viewer.id)
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        rows = info.context.session.scalars(stmt.order_by(Notification.id.desc()).limit(first))
+        return [NotificationType(id=to_global_id("Notification", n.id), message=n.message, link=n.link,
+                                 created_at=n.created_at, read=n.read_at is not None) for n in rows]
+
+
+@strawberry.input
+class BookResourceSeriesInput:
+    resource_id: strawberry.ID
+    start: dt.datetime = strawberry.field(description="The first occurrence.")
+    end: dt.datetime
+    until: dt.date = strawberry.field(description="The last date an occurrence may fall on.")
+    every_weeks: int = 1
+    quantity: int = 1
+    skip_conflicts: bool = strawberry.field(default=False, description="Book the free dates and skip the others; "
+                                            "otherwise any clash refuses the whole series.")
+    note: Optional[str] = None
+
+
+@strawberry.type
+class BookResourceSeriesPayload:
+    bookings: list[BookingType] = strawberry.field(default_factory=list)
+    skipped: list[SeriesOccurrence] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CancelBookingSeriesPayload:
+    bookings: list[BookingType] = strawberry.field(default_factory=list, description="The cancelled occurrences.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class JoinWaitlistInput:
+    resource_id: strawberry.ID
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int = 1
+
+
+@strawberry.type
+class JoinWaitlistPayload:
+    entry: Optional[WaitlistEntryType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class LeaveWaitlistInput:
+    entry_id: strawberry.ID
+
+
+@strawberry.type
+class LeaveWaitlistPayload:
+    entry: Optional[WaitlistEntryType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarkNotificationsReadPayload:
+    count: int = 0
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SeriesMutation:
+    @strawberry.mutation(description="Book the same slot every N weeks until a date (spaces and skills).")
+    @mutation_payload(BookResourceSeriesPayload)
+    def book_resource_series(self, info: Info, input: BookResourceSeriesInput) -> BookResourceSeriesPayload:
+        from app.catalog import series
+
+        viewer = require_viewer(info)
+        data = load(schemas.SeriesSchema(), {**_input_dict(input), "start": input.start.isoformat(),
+                                             "end": input.end.isoformat(), "until": input.until.isoformat()})
+        _series, made, skipped = series.book_series(
+            info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
+            data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"],
+            bool(input.skip_conflicts), data.get("note", ""),
+        )
+        return BookResourceSeriesPayload(bookings=BookingType.page(made), skipped=[_occurrence(o) for o in skipped])
+
+    @strawberry.mutation(description="Cancel this occurrence and the rest of its series.")
+    @mutation_payload(CancelBookingSeriesPayload)
+    def cancel_booking_series(self, info: Info, input: BookingActionInput) -> CancelBookingSeriesPayload:
+        from app.catalog import series
+
+        viewer = require_viewer(info)
+        cancelled = series.cancel_rest_of_series(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
+        return CancelBookingSeriesPayload(bookings=BookingType.page(cancelled))
+
+    @strawberry.mutation(description="Wait for a taken slot: the viewer is told when it frees up.")
+    @mutation_payload(JoinWaitlistPayload)
+    def join_waitlist(self, info: Info, input: JoinWaitlistInput) -> JoinWaitlistPayload:
+        from app.catalog import waitlist
+
+        viewer = require_viewer(info)
+        data = load(schemas.BookResourceSchema(), {"resource_id": input.resource_id, "start": input.start.isoformat(),
+                                                   "end": input.end.isoformat(), "quantity": input.quantity})
+        entry = waitlist.join(info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
+                              data["start"], data["end"], data["quantity"])
+        return JoinWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
+
+    @strawberry.mutation(description="Leave a waitlist.")
+    @mutation_payload(LeaveWaitlistPayload)
+    def leave_waitlist(self, info: Info, input: LeaveWaitlistInput) -> LeaveWaitlistPayload:
+        from app.catalog import waitlist
+
+        viewer = require_viewer(info)
+        entry = waitlist.leave(info.context.session, viewer, _pk(input.entry_id, "WaitlistEntry", "entryId"))
+        return LeaveWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
+
+    @strawberry.mutation(description="Mark all the viewer's notices as read.")
+    @mutation_payload(MarkNotificationsReadPayload)
+    def mark_notifications_read(self, info: Info) -> MarkNotificationsReadPayload:
+        viewer = require_viewer(info)
+        result = info.context.session.execute(
+            sa.update(Notification)
+            .where(Notification.member_id == viewer.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+        return MarkNotificationsReadPayload(count=result.rowcount)
+
+
+@strawberry.input
+class AddResourcePhotoInput:
+    resource_id: strawberry.ID
+    data: str = strawberry.field(description="The image file, base64-encoded (JPEG, PNG or WebP, at most 5 MB).")
+
+
+@strawberry.type
+class AddResourcePhotoPayload:
+    photo: Optional[PhotoType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RemoveResourcePhotoInput:
+    photo_id: strawberry.ID
+
+
+@strawberry.type
+class RemoveResourcePhotoPayload:
+    resource: Optional[ResourceType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PhotoMutation:
+    @strawberry.mutation(description="Add a photo to a resource (its owner); resized and re-encoded.")
+    @mutation_payload(AddResourcePhotoPayload)
+    def add_resource_photo(self, info: Info, input: AddResourcePhotoInput) -> AddResourcePhotoPayload:
+        import base64
+        import binascii
+
+        from app.catalog import photos
+
+        viewer = require_viewer(info)
+        if len(input.data) > photos.MAX_UPLOAD_BYTES * 4 // 3 + 8:
+            raise DomainError(ErrorCode.INVALID, "A photo is at most 5 MB.", "data")
+        try:
+            raw = base64.b64decode(input.data, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError(ErrorCode.INVALID, "Send a JPEG, PNG or WebP photo.", "data")
+        photo = photos.add_photo(info.context.session, viewer, _pk(input.resource_id, "Resource", "resourceId"), raw)
+        return AddResourcePhotoPayload(photo=PhotoType.of(photo.id, photo.width, photo.height))
+
+    @strawberry.mutation(description="Remove a photo (the resource's owner).")
+    @mutation_payload(RemoveResourcePhotoPayload)
+    def remove_resource_photo(self, info: Info, input: RemoveResourcePhotoInput) -> RemoveResourcePhotoPayload:
+        from app.catalog import photos
+
+        viewer = require_viewer(info)
+        resource = photos.remove_photo(info.context.session, viewer, _pk(input.photo_id, "ResourcePhoto", "photoId"))
+        return RemoveResourcePhotoPayload(resource=ResourceType.from_model(resource))

@@ -28,6 +28,7 @@ from models import (
     Account,
     Booking,
     BookingStatus,
+    ClosureKind,
     Member,
     Resource,
     ResourceClosure,
@@ -349,7 +350,14 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.cancelled_at = now
     booking.decision_reason = (reason or "").strip()[:500]
     session.flush()
+    _slot_freed(session, booking, now)
     return booking
+
+
+def _slot_freed(session: so.Session, booking: Booking, now: Optional[dt.datetime] = None) -> None:
+    from app.catalog import waitlist
+
+    waitlist.slot_freed(session, booking, now)
 
 
 def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason: str = "",
@@ -361,6 +369,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     booking.cancelled_at = now or utcnow()
     booking.decision_reason = (reason or "").strip()[:500]
     session.flush()
+    _slot_freed(session, booking, now)
     return booking
 
 
@@ -386,6 +395,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decided_at = utcnow()
     booking.decision_reason = reason.strip()[:500]
     session.flush()
+    _slot_freed(session, booking)
     return booking
 
 
@@ -477,6 +487,50 @@ def _complete(session: so.Session, actor: Member, booking: Booking, resource: Re
         booking.transfer_id = transfer.id
     booking.status = BookingStatus.COMPLETED
     booking.completed_at = now
+    if resource.kind == ResourceKind.TOOL and booking.returned_at is not None:
+        schedule_maintenance_if_due(session, resource, now)
+
+
+MAINTENANCE_REASON = "Entretien après %(count)s prêts"
+
+
+def schedule_maintenance_if_due(session: so.Session, resource: Resource, now: dt.datetime) -> Optional[ResourceClosure]:
+    """After every N-th completed loan, close the calendar for the maintenance block at the
+    first moment the whole resource is free (never over a booking already made)."""
+    every = resource.maintenance_every_loans
+    if not every:
+        return None
+    last = session.scalar(
+        sa.select(sa.func.max(ResourceClosure.created_at)).where(
+            ResourceClosure.resource_id == resource.id, ResourceClosure.kind == ClosureKind.MAINTENANCE
+        )
+    )
+    loans = sa.select(sa.func.count(Booking.id)).where(
+        Booking.resource_id == resource.id, Booking.status == BookingStatus.COMPLETED, Booking.returned_at.is_not(None)
+    )
+    if last is not None:
+        loans = loans.where(Booking.completed_at > last)
+    # The booking being completed is flushed with the caller's changes.
+    session.flush()
+    if session.scalar(loans) < every:
+        return None
+    duration = dt.timedelta(minutes=resource.maintenance_minutes)
+    horizon = now + dt.timedelta(days=366)
+    usages = load_usages(session, [resource.id], now, horizon)[resource.id]
+    closures = load_closures(session, [resource.id], now, horizon)[resource.id]
+    slots = calendar.free_slots(
+        usages, closures, resource.capacity, resource.capacity, None, hub_zone(), False,
+        dt.timedelta(0), duration, now, horizon, 1,
+    )
+    if not slots:
+        return None
+    closure = ResourceClosure(
+        resource_id=resource.id, kind=ClosureKind.MAINTENANCE, start=slots[0].start, end=slots[0].end,
+        reason=MAINTENANCE_REASON % {"count": every}, created_at=now,
+    )
+    session.add(closure)
+    session.flush()
+    return closure
 
 
 def mark_no_show(session: so.Session, actor: Member, booking_id: int, now: Optional[dt.datetime] = None) -> Booking:

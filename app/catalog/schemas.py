@@ -72,6 +72,8 @@ class ResourceFieldsSchema(Schema):
     free_cancellation_hours = fields.Integer(validate=_range(0, 8760))
     late_cancellation_fee_percent = fields.Integer(validate=_range(0, 100))
     late_fee_per_day = MinorUnits(positive=False)
+    maintenance_every_loans = fields.Integer(validate=_range(0, 1000))  # 0: no automatic maintenance
+    maintenance_minutes = fields.Integer(validate=_range(15, 43200))
 
     @validates_schema
     def check_durations(self, data, **kwargs):
@@ -124,3 +126,9 @@ class NoteSchema(Schema):
     note = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
     reason = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
     damage_reported = fields.Boolean(load_default=False)
+
+
+class SeriesSchema(BookResourceSchema):
+    until = fields.Date(required=True)
+    every_weeks = fields.Integer(load_default=1, validate=_range(1, 8))
+    skip_conflicts = fields.Boolean()

@@ -106,7 +106,7 @@ EDITABLE = (
     "title", "description", "category", "address", "town", "condition", "price", "price_unit",
     "capacity", "deposit", "min_duration_minutes", "max_duration_minutes", "max_advance_days",
     "buffer_minutes", "opening_hours", "approval_required", "free_cancellation_hours",
-    "late_cancellation_fee_percent", "late_fee_per_day",
+    "late_cancellation_fee_percent", "late_fee_per_day", "maintenance_every_loans", "maintenance_minutes",
 )
 
 
@@ -172,12 +172,13 @@ def _apply(resource: Resource, fields: dict) -> None:
     for key, value in fields.items():
         if value is None and key in defaults:
             value = defaults[key]
-        if value is None and key in ("min_duration_minutes", "max_duration_minutes"):
+        if value is None and key in ("min_duration_minutes", "max_duration_minutes", "maintenance_every_loans"):
             setattr(resource, key, None)  # no limit
             continue
         if value is None and key in ("price", "capacity", "max_advance_days", "buffer_minutes",
                                      "approval_required", "free_cancellation_hours",
-                                     "late_cancellation_fee_percent", "late_fee_per_day", "price_unit"):
+                                     "late_cancellation_fee_percent", "late_fee_per_day", "price_unit",
+                                     "maintenance_minutes"):
             continue  # keep the default
         setattr(resource, key, value)
     if resource.min_duration_minutes and resource.max_duration_minutes and \

@@ -1,6 +1,9 @@
 """Pages of the catalogue and bookings: browse, a resource with its week calendar and the
 booking form, my bookings, the owner's desk (requests, check-outs, returns), my resources."""
+import base64
 import datetime as dt
+
+import sqlalchemy as sa
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -100,6 +103,36 @@ def week_grid(periods: list[dict], monday: dt.date) -> list[dict]:
     return days
 
 
+def month_grid(periods: list[dict], monday: dt.date, first: dt.date) -> list[list[dict]]:
+    """Six weeks of days, each FREE (free whenever open), BOOKED (never free while open),
+    PARTLY_BOOKED, CLOSED (not open at all) or PAST."""
+    zone = hub_zone()
+    today = dt.datetime.now(zone).date()
+    spans = [(dt.datetime.fromisoformat(p["start"]), dt.datetime.fromisoformat(p["end"]), p["state"]) for p in periods]
+    weeks = []
+    for w in range(6):
+        row = []
+        for d in range(7):
+            day = monday + dt.timedelta(days=w * 7 + d)
+            start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+            end = start + dt.timedelta(days=1)
+            states = {st for s, e, st in spans if s < end and start < e and st != "CLOSED"}
+            if day < today:
+                state = "PAST"
+            elif not states:
+                state = "CLOSED"
+            elif states == {"FREE"}:
+                state = "FREE"
+            elif "FREE" in states or "PARTLY_BOOKED" in states:
+                state = "PARTLY_BOOKED"
+            else:
+                state = "BOOKED"
+            row.append({"date": day, "state": state, "in_month": day.month == first.month,
+                        "week": (day - dt.timedelta(days=day.weekday())).isoformat()})
+        weeks.append(row)
+    return weeks
+
+
 # --- Catalogue -----------------------------------------------------------------------------
 
 
@@ -144,34 +177,69 @@ def catalogue():
 def resource_page(resource_id: str):
     monday = _monday(request.args.get("week"))
     zone = hub_zone()
-    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
-    week_end = week_start + dt.timedelta(days=7)
+    month_view = request.args.get("view") == "month"
+    if month_view:
+        # Six weeks from the Monday on or before the first of the month.
+        first = monday.replace(day=1) if request.args.get("week") else dt.datetime.now(zone).date().replace(day=1)
+        monday = first - dt.timedelta(days=first.weekday())
+        week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+        week_end = week_start + dt.timedelta(days=42)
+    else:
+        first = None
+        week_start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
+        week_end = week_start + dt.timedelta(days=7)
     result = None
     form = {
         "start": request.args.get("start", ""), "end": request.args.get("end", ""),
-        "quantity": request.args.get("quantity", "1"), "note": "",
+        "quantity": request.args.get("quantity", "1"), "note": "", "until": "",
     }
+    series_preview = None
     if request.method == "POST":
         from flask_login import current_user
 
         if not current_user.is_authenticated:
             abort(401)
-        form = {k: request.form.get(k, "") for k in ("start", "end", "quantity", "note")}
+        form = {k: request.form.get(k, "") for k in ("start", "end", "quantity", "note", "until")}
         try:
             quantity = int(form["quantity"] or 1)
         except ValueError:
             quantity = 0
-        result = mutate("BookResource", {
-            "resourceId": resource_id, "start": to_iso(form["start"]) or "", "end": to_iso(form["end"]) or "",
-            "quantity": quantity, "note": form["note"], "idempotencyKey": request.form.get("idempotency_key") or None,
-        })
-        if result.ok:
-            booking = result["booking"]
-            if booking["status"] == "REQUESTED":
-                flash(gettext("Your request is sent: the owner will confirm it."), "success")
-            else:
-                flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
-            return redirect(url_for("catalog.my_bookings"))
+        action = request.form.get("action", "book")
+        slot = {"resourceId": resource_id, "start": to_iso(form["start"]) or "", "end": to_iso(form["end"]) or ""}
+        if action == "waitlist":
+            result = mutate("JoinWaitlist", {**slot, "quantity": quantity})
+            if result.ok:
+                flash(gettext("You are on the waitlist: you will be told if this slot frees up."), "success")
+                return redirect(url_for("catalog.my_bookings"))
+        elif form["until"] and action in ("book", "preview"):
+            # A weekly series: first show which dates clash, then let the member choose.
+            try:
+                preview = query("BookingSeriesPreview", resourceId=resource_id, start=slot["start"], end=slot["end"],
+                                until=form["until"], quantity=quantity)["bookingSeriesPreview"]
+            except Exception:  # an unreadable date from the form: the API's field error below
+                preview = {"occurrences": [], "errors": [{"code": "INVALID", "field": ["until"], "message": gettext("Enter a date and time.")}]}
+            result = Result({"errors": preview["errors"]})
+            series_preview = preview["occurrences"] if result.ok else None
+        elif action in ("series-skip", "series-all"):
+            result = mutate("BookResourceSeries", {
+                **slot, "until": form["until"], "quantity": quantity, "note": form["note"],
+                "skipConflicts": action == "series-skip",
+            })
+            if result.ok:
+                flash(gettext("%(count)s dates booked.", count=len(result["bookings"])), "success")
+                return redirect(url_for("catalog.my_bookings"))
+        else:
+            result = mutate("BookResource", {
+                **slot, "quantity": quantity, "note": form["note"],
+                "idempotencyKey": request.form.get("idempotency_key") or None,
+            })
+            if result.ok:
+                booking = result["booking"]
+                if booking["status"] == "REQUESTED":
+                    flash(gettext("Your request is sent: the owner will confirm it."), "success")
+                else:
+                    flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
+                return redirect(url_for("catalog.my_bookings"))
     data = query("ResourceDetail", id=resource_id, **{"from": week_start.isoformat(), "to": week_end.isoformat()})
     resource = data["resource"]
     if resource is None:
@@ -181,14 +249,23 @@ def resource_page(resource_id: str):
         form["end"] = to_local_input(resource["nextFreeSlot"]["end"])
     import secrets
 
+    if month_view:
+        previous_page = (first - dt.timedelta(days=1)).replace(day=1).isoformat()
+        next_page = (first + dt.timedelta(days=32)).replace(day=1).isoformat()
+    else:
+        previous_page = (monday - dt.timedelta(days=7)).isoformat()
+        next_page = (monday + dt.timedelta(days=7)).isoformat()
     return render_template(
-        "catalog/resource.html", resource=resource, days=week_grid(resource["availability"], monday),
-        monday=monday, previous_week=(monday - dt.timedelta(days=7)).isoformat(),
-        next_week=(monday + dt.timedelta(days=7)).isoformat(), result=result, form=form,
+        "catalog/resource.html", resource=resource,
+        days=week_grid(resource["availability"], monday) if not month_view else None,
+        month=month_grid(resource["availability"], monday, first) if month_view else None, first=first,
+        monday=monday, previous_week=previous_page, next_week=next_page, result=result, form=form,
+        view="month" if month_view else "week",
         suggestions=[{"start": to_local_input(s["start"]), "end": to_local_input(s["end"]), "iso": s["start"]}
                      for s in (result.payload.get("suggestedSlots") or [])] if result else [],
-        idempotency_key=secrets.token_hex(12), hours=HOURS,
-    ), (200 if result is None else 422)
+        idempotency_key=secrets.token_hex(12), hours=HOURS, series_preview=series_preview,
+        conflict=bool(result and any(e["code"] == "CONFLICT" for e in result.errors) and not form.get("until")),
+    ), (200 if result is None or result.ok else 422)
 
 
 # --- My bookings ---------------------------------------------------------------------------
@@ -199,7 +276,9 @@ def resource_page(resource_id: str):
 def my_bookings():
     scope = "PAST" if request.args.get("scope") == "past" else "UPCOMING"
     data = query("MyBookings", scope=scope, first=50, after=request.args.get("after") or None)
-    return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope)
+    return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope,
+                           feed_url=data["myCalendarFeedUrl"], waitlist=data["myWaitlist"],
+                           notifications=data["notifications"])
 
 
 ACTIONS = {
@@ -209,10 +288,12 @@ ACTIONS = {
     "complete": ("CompleteBooking", lambda f: {}),
     "no-show": ("MarkNoShow", lambda f: {}),
     "check-out": ("CheckOutBooking", lambda f: {"conditionNote": f.get("note", "")}),
+    "cancel-series": ("CancelBookingSeries", lambda f: {}),
     "return": ("ReturnBooking", lambda f: {"conditionNote": f.get("note", ""), "damageReported": f.get("damage") == "on"}),
 }
 DONE = {
     "cancel": N_("The booking is cancelled."),
+    "cancel-series": N_("This date and the following ones are cancelled."),
     "approve": N_("The booking is confirmed."),
     "reject": N_("The request is turned down."),
     "complete": N_("The booking is completed and paid."),
@@ -245,6 +326,72 @@ def manage_bookings():
     return render_template("catalog/manage.html", data=data)
 
 
+@bp.route("/waitlist/<entry_id>/leave", methods=["POST"])
+@login_required
+def leave_waitlist(entry_id: str):
+    result = mutate("LeaveWaitlist", {"entryId": entry_id})
+    flash(gettext("You left the waitlist.") if result.ok else result.errors[0]["message"], "success" if result.ok else "error")
+    return redirect(url_for("catalog.my_bookings"))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_read():
+    mutate("MarkNotificationsRead")
+    return redirect(url_for("catalog.my_bookings"))
+
+
+@bp.route("/photos/<photo_id>.jpg")
+def photo(photo_id: str):
+    """A photo's bytes (public, like the catalogue); re-encoded JPEG, so safe to serve inline."""
+    from flask import Response
+
+    from app.api.relay import decode_id
+    from app.database import get_session
+    from models import ResourcePhoto
+
+    pk = decode_id(photo_id, "ResourcePhoto")
+    column = ResourcePhoto.thumbnail if request.args.get("size") == "thumb" else ResourcePhoto.data
+    data = get_session().scalar(sa.select(column).where(ResourcePhoto.id == pk)) if pk else None
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "public, max-age=86400"})
+
+
+# --- iCalendar feeds ------------------------------------------------------------------------
+
+
+@bp.route("/ical/<token>.ics")
+def ical_feed(token: str):
+    """Read by calendar programs without a session: the token is the secret."""
+    from flask import Response, current_app
+
+    from app.catalog import ical
+    from app.database import get_session
+
+    session = get_session()
+    feed = ical.feed_for_token(session, token)
+    if feed is None:
+        abort(404)
+    body = ical.render(session, feed, current_app.config["HUB_NAME"], request.host)
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/calendar-feed", methods=["POST"])
+@login_required
+def create_feed():
+    resource_id = request.form.get("resource_id") or None
+    result = mutate("CreateCalendarFeed", {"resourceId": resource_id})
+    if result.ok:
+        flash(gettext("Your new private calendar address is below; the previous one no longer works."), "success")
+    else:
+        for error in result.errors:
+            flash(error["message"], "error")
+    if resource_id:
+        return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+    return redirect(url_for("catalog.my_bookings"))
+
+
 # --- My resources --------------------------------------------------------------------------
 
 
@@ -274,17 +421,18 @@ def _resource_input(form) -> dict:
     for key, name in [("capacity", "capacity"), ("minDurationMinutes", "min_duration"),
                       ("maxDurationMinutes", "max_duration"), ("maxAdvanceDays", "max_advance_days"),
                       ("bufferMinutes", "buffer_minutes"), ("freeCancellationHours", "free_cancellation_hours"),
-                      ("lateCancellationFeePercent", "late_cancellation_fee_percent")]:
+                      ("lateCancellationFeePercent", "late_cancellation_fee_percent"),
+                      ("maintenanceEveryLoans", "maintenance_every_loans"), ("maintenanceMinutes", "maintenance_hours")]:
         raw = form.get(name, "").strip()
         if raw:
             try:
                 value = int(raw)
             except ValueError:
                 value = -1  # refused by the API with a clear message
-            if name in ("min_duration", "max_duration"):
+            if name in ("min_duration", "max_duration", "maintenance_hours"):
                 value = value * 60 if value > 0 else value  # the form asks in hours
             data[key] = value
-        elif name in ("min_duration", "max_duration"):
+        elif name in ("min_duration", "max_duration", "maintenance_every_loans"):
             data[key] = 0
     data["approvalRequired"] = form.get("approval_required") == "on"
     spans = []
@@ -309,6 +457,8 @@ def _form_from_resource(resource: dict) -> dict:
         "free_cancellation_hours": resource["freeCancellationHours"],
         "late_cancellation_fee_percent": resource["lateCancellationFeePercent"],
         "approval_required": resource["approvalRequired"], "kind": resource["kind"],
+        "maintenance_every_loans": resource["maintenanceEveryLoans"] or "",
+        "maintenance_hours": resource["maintenanceMinutes"] // 60,
     }
     for span in resource["openingHours"]:
         form[f"opens_{span['weekday']}"] = span["opens"]
@@ -325,7 +475,7 @@ def new_resource():
         form = request.form.to_dict()
         data = _resource_input(request.form)
         data["kind"] = form.get("kind", "TOOL")
-        for key in ("minDurationMinutes", "maxDurationMinutes"):
+        for key in ("minDurationMinutes", "maxDurationMinutes", "maintenanceEveryLoans"):
             if data.get(key) == 0:
                 data.pop(key)
         result = mutate("CreateResource", data)
@@ -346,7 +496,7 @@ def edit_resource(resource_id: str):
         abort(404)
     if not resource["canManage"]:
         abort(403)
-    result = status_result = closure_result = None
+    result = status_result = closure_result = photo_result = None
     form = _form_from_resource(resource)
     if request.method == "POST":
         action = request.form.get("action")
@@ -375,14 +525,25 @@ def edit_resource(resource_id: str):
             if closure_result.ok:
                 flash(gettext("The calendar is closed for this period."), "success")
                 return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "add-photo":
+            upload = request.files.get("photo")
+            raw = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+            photo_result = mutate("AddResourcePhoto", {"resourceId": resource_id, "data": base64.b64encode(raw).decode()})
+            if photo_result.ok:
+                flash(gettext("The photo is added."), "success")
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
+        elif action == "remove-photo":
+            photo_result = mutate("RemoveResourcePhoto", {"photoId": request.form.get("photo_id", "")})
+            if photo_result.ok:
+                return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
         elif action == "remove-closure":
             closure_result = mutate("RemoveResourceClosure", {"closureId": request.form.get("closure_id", "")})
             if closure_result.ok:
                 return redirect(url_for("catalog.edit_resource", resource_id=resource_id))
         else:
             abort(400)
-    failed = any(r is not None and not r.ok for r in (result, status_result, closure_result))
+    failed = any(r is not None and not r.ok for r in (result, status_result, closure_result, photo_result))
     return render_template(
         "catalog/resource_form.html", form=form, result=result, resource=resource, weekdays=WEEKDAY_KEYS,
-        status_result=status_result, closure_result=closure_result,
+        status_result=status_result, closure_result=closure_result, photo_result=photo_result,
     ), (422 if failed else 200)

@@ -42,6 +42,8 @@ def upgrade() -> None:
     sa.Column('free_cancellation_hours', sa.Integer(), nullable=False),
     sa.Column('late_cancellation_fee_percent', sa.Integer(), nullable=False),
     sa.Column('late_fee_per_day', sa.BigInteger(), nullable=False),
+    sa.Column('maintenance_every_loans', sa.Integer(), nullable=True),
+    sa.Column('maintenance_minutes', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('AVAILABLE', 'MAINTENANCE', 'RETIRED', name='resourcestatus', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -74,6 +76,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_closures'))
     )
     op.create_index(op.f('ix_resource_closures_resource_id'), 'resource_closures', ['resource_id'], unique=False)
+    op.create_table('booking_series',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('booker_id', sa.Integer(), nullable=False),
+    sa.Column('every_weeks', sa.Integer(), nullable=False),
+    sa.Column('until', sa.Date(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['booker_id'], ['members.id'], name=op.f('fk_booking_series_booker_id_members')),
+    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_booking_series_resource_id_resources')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_series'))
+    )
+    op.create_index(op.f('ix_booking_series_booker_id'), 'booking_series', ['booker_id'], unique=False)
+    op.create_index(op.f('ix_booking_series_resource_id'), 'booking_series', ['resource_id'], unique=False)
     op.create_table('bookings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_id', sa.Integer(), nullable=False),
@@ -91,6 +106,7 @@ def upgrade() -> None:
     sa.Column('transfer_id', sa.Integer(), nullable=True),
     sa.Column('fee_transfer_id', sa.Integer(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('series_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('decision_reason', sa.String(length=500), nullable=False),
     sa.Column('checkout_note', sa.String(length=500), nullable=False),
@@ -112,6 +128,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['fee_transfer_id'], ['transfers.id'], name=op.f('fk_bookings_fee_transfer_id_transfers')),
     sa.ForeignKeyConstraint(['hold_id'], ['holds.id'], name=op.f('fk_bookings_hold_id_holds')),
     sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_bookings_resource_id_resources')),
+    sa.ForeignKeyConstraint(['series_id'], ['booking_series.id'], name=op.f('fk_bookings_series_id_booking_series')),
     sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_bookings_transfer_id_transfers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
     sa.UniqueConstraint('booker_id', 'idempotency_key', name='uq_bookings_idempotency')
@@ -120,6 +137,71 @@ def upgrade() -> None:
     op.create_index('ix_bookings_resource_id_blocked_from', 'bookings', ['resource_id', 'blocked_from'], unique=False)
     op.create_index('ix_bookings_resource_id_start', 'bookings', ['resource_id', 'start'], unique=False)
     op.create_index(op.f('ix_bookings_status'), 'bookings', ['status'], unique=False)
+    op.create_index(op.f('ix_bookings_series_id'), 'bookings', ['series_id'], unique=False)
+    op.create_table('resource_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('thumbnail', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_resource_photos_resource_id_resources'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_photos'))
+    )
+    op.create_index(op.f('ix_resource_photos_resource_id'), 'resource_photos', ['resource_id'], unique=False)
+    op.create_table('email_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox'))
+    )
+    op.create_index(op.f('ix_email_outbox_created_at'), 'email_outbox', ['created_at'], unique=False)
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_notifications_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    op.create_index(op.f('ix_notifications_member_id'), 'notifications', ['member_id'], unique=False)
+    op.create_table('waitlist_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('start', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('end', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('WAITING', 'NOTIFIED', 'LEFT', name='waitliststatus', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notified_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_waitlist_entries_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_waitlist_entries_resource_id_resources'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_waitlist_entries'))
+    )
+    op.create_index(op.f('ix_waitlist_entries_member_id'), 'waitlist_entries', ['member_id'], unique=False)
+    op.create_index('ix_waitlist_entries_resource_id_status', 'waitlist_entries', ['resource_id', 'status'], unique=False)
+    op.create_table('calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_calendar_feeds_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_calendar_feeds_resource_id_resources'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('member_id', 'resource_id', name='uq_calendar_feeds_member_resource'),
+    sa.UniqueConstraint('token', name=op.f('uq_calendar_feeds_token'))
+    )
+    op.create_index(op.f('ix_calendar_feeds_member_id'), 'calendar_feeds', ['member_id'], unique=False)
     # ### end Alembic commands ###
     if op.get_bind().dialect.name == "postgresql":
         # A second guard behind the resource row lock: two active bookings of a capacity-1
@@ -139,11 +221,26 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f('ix_calendar_feeds_member_id'), table_name='calendar_feeds')
+    op.drop_table('calendar_feeds')
+    op.drop_index(op.f('ix_resource_photos_resource_id'), table_name='resource_photos')
+    op.drop_table('resource_photos')
+    op.drop_index('ix_waitlist_entries_resource_id_status', table_name='waitlist_entries')
+    op.drop_index(op.f('ix_waitlist_entries_member_id'), table_name='waitlist_entries')
+    op.drop_table('waitlist_entries')
+    op.drop_index(op.f('ix_notifications_member_id'), table_name='notifications')
+    op.drop_table('notifications')
+    op.drop_index(op.f('ix_email_outbox_created_at'), table_name='email_outbox')
+    op.drop_table('email_outbox')
+    op.drop_index(op.f('ix_bookings_series_id'), table_name='bookings')
     op.drop_index(op.f('ix_bookings_status'), table_name='bookings')
     op.drop_index('ix_bookings_resource_id_start', table_name='bookings')
     op.drop_index('ix_bookings_resource_id_blocked_from', table_name='bookings')
     op.drop_index(op.f('ix_bookings_booker_id'), table_name='bookings')
     op.drop_table('bookings')
+    op.drop_index(op.f('ix_booking_series_resource_id'), table_name='booking_series')
+    op.drop_index(op.f('ix_booking_series_booker_id'), table_name='booking_series')
+    op.drop_table('booking_series')
     op.drop_index(op.f('ix_resource_closures_resource_id'), table_name='resource_closures')
     op.drop_table('resource_closures')
     op.drop_index(op.f('ix_resources_town'), table_name='resources')

@@ -214,3 +214,26 @@ def test_a_booking_is_visible_to_its_booker_and_owner_only(app, make_member, own
     assert owner.data(BOOKING_NODE, id=booking["id"])["node"]["resource"]["title"] == "Scie à ruban"
     stranger = signed_in(app, make_member, "Curieux")
     assert stranger.data(BOOKING_NODE, id=booking["id"])["node"] is None
+
+
+def test_maintenance_block_after_every_n_loans(app, owner, booker):
+    """Every second loan of the sawmill closes its calendar for a day of maintenance, at the
+    first moment it is free (after the bookings already made)."""
+    resource = create_resource(owner, maintenanceEveryLoans=2, maintenanceMinutes=24 * 60)
+    start = base_time()
+    first = booked(booker, resource["id"], start, start + 2 * H)
+    second = booked(booker, resource["id"], start + D, start + D + 2 * H)
+    third = booked(booker, resource["id"], start + 2 * D, start + 2 * D + 2 * H)
+    for booking in (first, second):
+        owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
+        assert owner.data(RETURN, input={"bookingId": booking["id"]})["returnBooking"]["booking"]["status"] == "COMPLETED"
+    closures = owner.data(
+        "query($id: ID!) { resource(id: $id) { closures { kind start end reason } } }", id=resource["id"]
+    )["resource"]["closures"]
+    assert len(closures) == 1 and closures[0]["kind"] == "MAINTENANCE"
+    block_start = dt.datetime.fromisoformat(closures[0]["start"])
+    # Not over the third booking, which was already made.
+    assert not (block_start < start + 2 * D + 2 * H and start + 2 * D < block_start + D)
+    clash = book(booker, resource["id"], block_start + H, block_start + 2 * H)
+    assert clash["errors"][0]["code"] == "CONFLICT"
+    assert third["status"] == "CONFIRMED"

@@ -17,12 +17,21 @@ def _fresh_engine(backend, tmp_path):
     return make_engine(url), lambda: _drop_postgres_database(url)
 
 
+# Made by the migrations on PostgreSQL only, with SQL the models cannot express portably.
+POSTGRESQL_ONLY = {"ix_resources_search_text_trgm"}
+
+
+def _compared(name, type_, parent_names) -> bool:
+    return name not in POSTGRESQL_ONLY
+
+
 def test_migrations_from_empty_match_the_models(backend, tmp_path):
     engine, cleanup = _fresh_engine(backend, tmp_path)
     try:
         migrations.upgrade(engine)
         with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": _compared})
+            diff = compare_metadata(context, Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         # And back down to nothing, then up again.
         migrations.downgrade(engine, "base")

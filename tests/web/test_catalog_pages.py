@@ -124,3 +124,88 @@ def test_pages_in_english(app, make_member, member_api):
     page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
     assert "Week of" in page and "Free cancellation" not in page and "free until 48 hours" in page
     assert client.get("/catalogue/UmVzb3VyY2U6OTk5OQ").status_code == 404
+
+
+def test_weekly_series_preview_then_skip_from_the_resource_page(app, make_member, member_api):
+    room = create_resource(member_api, kind="WORKSPACE", title="Salle de réunion", price="5.00", priceUnit="HOUR")
+    other = signed_in(app, make_member, "Autre Web")
+    start = base_time()
+    booked(other, room["id"], start + dt.timedelta(weeks=1), start + dt.timedelta(weeks=1) + H)
+    client = web_login(app, make_member(organization="Série Web", credit_limit=100_000))
+    url = f"/catalogue/{room['id']}"
+    token = csrf_token(client, url)
+    until = (start + dt.timedelta(weeks=2)).date().isoformat()
+    form = {"csrf_token": token, "start": local(start), "end": local(start + 2 * H), "quantity": "1", "until": until}
+    preview = client.post(url, data=form).get_data(as_text=True)
+    assert "Dates de la série" in preview and preview.count("✓") == 2 and preview.count("✗") == 1
+    assert "Réserver 2 dates, ignorer les autres" in preview
+    done = client.post(url, data={**form, "action": "series-skip"})
+    assert done.status_code == 302
+    page = client.get("/bookings").get_data(as_text=True)
+    assert page.count("hebdomadaire") == 2 and "Annuler cette date et les suivantes" in page
+
+
+def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, member_api):
+    saw = create_resource(member_api, title="Scierie mobile")
+    from tests.conftest import GraphQLClient
+
+    holder_email = make_member(organization="Holder Web", credit_limit=100_000)
+    holder = GraphQLClient(app.test_client()).login(holder_email)
+    start = base_time()
+    booking = booked(holder, saw["id"], start, start + 4 * H)
+    client = web_login(app, make_member(organization="Waiter Web", credit_limit=100_000))
+    url = f"/catalogue/{saw['id']}"
+    token = csrf_token(client, url)
+    form = {"csrf_token": token, "start": local(start + H), "end": local(start + 2 * H), "quantity": "1"}
+    conflict = client.post(url, data=form).get_data(as_text=True)
+    assert "Me prévenir si ce créneau se libère" in conflict
+    joined = client.post(url, data={**form, "action": "waitlist"})
+    assert joined.status_code == 302, re.findall(r'class="(?:error|flash[^"]*)"[^>]*>([^<]+)', joined.get_data(as_text=True))
+    body = client.get("/bookings").get_data(as_text=True)
+    assert "<h2>Liste d'attente</h2>" in body and "En attente" in body
+    holder.data("""mutation($i: BookingActionInput!) { cancelBooking(input: $i) { errors { code } } }""", i={"bookingId": booking["id"]})
+    page = client.get("/bookings").get_data(as_text=True)
+    assert "Un créneau s&#39;est libéré : Scierie mobile" in page
+    assert "De nouveau libre : réservez !" in page
+
+
+def test_upload_a_photo_from_the_edit_page(app, make_member):
+    import io
+
+    from PIL import Image
+
+    email = make_member(organization="Photo Web", credit_limit=100_000)
+    from tests.conftest import GraphQLClient
+
+    resource = create_resource(GraphQLClient(app.test_client()).login(email), title="Raboteuse")
+    client = web_login(app, email)
+    edit_url = f"/catalogue/{resource['id']}/edit"
+    token = csrf_token(client, edit_url)
+    png = io.BytesIO()
+    Image.new("RGB", (900, 600), (90, 60, 30)).save(png, "PNG")
+    png.seek(0)
+    sent = client.post(edit_url, data={"csrf_token": token, "action": "add-photo", "photo": (png, "raboteuse.png")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 302
+    page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
+    assert 'class="gallery"' in page
+    bad = client.post(edit_url, data={"csrf_token": token, "action": "add-photo", "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Envoyez une photo JPEG, PNG ou WebP." in bad.get_data(as_text=True)
+    assert "/photos/" in client.get("/catalogue").get_data(as_text=True)
+
+
+def test_month_view_marks_booked_days(app, make_member, member_api):
+    resource = create_resource(member_api, title="Séchoir")
+    booker = signed_in(app, make_member, "Mois Web")
+    start = base_time()
+    from zoneinfo import ZoneInfo
+
+    day = start.astimezone(ZoneInfo("Europe/Paris")).date()
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo("Europe/Paris"))
+    booked(booker, resource["id"], midnight, midnight + 24 * H)  # the whole local day is taken
+    client = web_login(app, make_member(organization="Lecteur Web"))
+    page = client.get(f"/catalogue/{resource['id']}?view=month&week={day.isoformat()}").get_data(as_text=True)
+    assert 'class="month"' in page
+    assert re.search(r'class="month-day booked[^"]*"[^>]*>%d<' % day.day, page)
+    assert re.search(r'class="month-day free[^"]*"[^>]*>%d<' % (day + dt.timedelta(days=1)).day, page)
