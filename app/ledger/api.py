@@ -163,10 +163,6 @@ class AccountType(Node):
         return services.is_over_limit(self.model)
 
     @strawberry.field
-    def last_activity_at(self) -> Optional[dt.datetime]:
-        return self.model.last_activity_at
-
-    @strawberry.field
     def organization(self, info: Info) -> Optional[Annotated["OrganizationType", strawberry.lazy("app.auth.api")]]:
         from app.auth.api import OrganizationType
 
