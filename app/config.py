@@ -46,7 +46,8 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Flask-Babel reads this key (it wins over init_app's default): times show in the hub's zone.
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Argon2 cost; tests lower it to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("ALVEOLE_PASSWORD_TIME_COST", 3)),
