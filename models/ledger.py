@@ -70,7 +70,6 @@ class Account(Base):
     balance_cap: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
     on_hold: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
-    last_activity_at: so.Mapped[Optional[dt.datetime]]
 
     __table_args__ = (
         sa.CheckConstraint("credit_limit >= 0", name="credit_limit_not_negative"),

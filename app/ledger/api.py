@@ -163,10 +163,6 @@ class AccountType(Node):
         return services.is_over_limit(self.model)
 
     @strawberry.field
-    def last_activity_at(self) -> Optional[dt.datetime]:
-        return self.model.last_activity_at
-
-    @strawberry.field
     def organization(self, info: Info) -> Optional[Annotated["OrganizationType", strawberry.lazy("app.auth.api")]]:
         from app.auth.api import OrganizationType
 
@@ -377,6 +373,7 @@ class Payee:
     name: str
     kind: AccountKindEnum
     town: Optional[str]
+    contact: Optional[str] = strawberry.field(description="The member behind the account (an organisation's manager).")
 
 
 def visible_account(
@@ -489,7 +486,7 @@ class LedgerQuery:
         ).first()
         if row is None:
             return None
-        return Payee(id=to_global_id("Account", row[0].id), name=row[0].name, kind=row[0].kind, town=row[1])
+        return Payee(id=to_global_id("Account", row[0].id), name=row[0].name, kind=row[0].kind, town=row[1], contact=None)
 
     @strawberry.field(description="Open accounts the viewer can pay, by name (signed-in members).")
     def payees(
@@ -501,16 +498,24 @@ class LedgerQuery:
             return None
         session = info.context.session
         own = services.paying_account(session, viewer)
+        # Found by the account's name or by the name of the member behind it.
         stmt = (
-            sa.select(Account, Organization.town)
+            sa.select(Account, Organization.town, Member.name)
             .outerjoin(Organization, Organization.id == Account.organization_id)
+            .outerjoin(Member, sa.or_(Member.id == Account.member_id, Member.id == Organization.manager_id))
             .where(Account.status == AccountStatus.OPEN, Account.kind != AccountKind.SYSTEM)
             .order_by(Account.name, Account.id)
         )
         if own is not None:
             stmt = stmt.where(Account.id != own.id)
         if search and search.strip():
-            stmt = stmt.where(sa.func.lower(Account.name).contains(search.strip().lower(), autoescape=True))
+            term = search.strip().lower()
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(Account.name).contains(term, autoescape=True),
+                    sa.func.lower(Member.name).contains(term, autoescape=True),
+                )
+            )
         limit = check_first(first)
         offset = 0
         if after:
@@ -520,10 +525,13 @@ class LedgerQuery:
         rows = session.execute(stmt.offset(offset).limit(limit + 1)).all()
         edges = [
             Edge(
-                node=Payee(id=to_global_id("Account", a.id), name=a.name, kind=a.kind, town=town),
+                node=Payee(
+                    id=to_global_id("Account", a.id), name=a.name, kind=a.kind, town=town,
+                    contact=contact if contact != a.name else None,
+                ),
                 cursor=_cursor(offset + i),
             )
-            for i, (a, town) in enumerate(rows[:limit])
+            for i, (a, town, contact) in enumerate(rows[:limit])
         ]
         return Connection(
             edges=edges,

@@ -64,11 +64,12 @@ def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = Non
     managers = _managers(session)
     accounts = {org: ledger.paying_account(session, m) for org, m in managers.items()}
     treasurer = session.scalar(sa.select(Member).where(Member.role == Role.TREASURER).order_by(Member.id))
-    now = dt.datetime.combine(today or dt.date.today(), dt.time(18, 0), dt.timezone.utc)
-    start = now - dt.timedelta(days=120)
+    now = dt.datetime.combine(today or dt.date.today(), dt.time(16, 0), dt.timezone.utc)
+    start = dt.datetime.combine(now.date() - dt.timedelta(days=120), dt.time(0, 0), dt.timezone.utc)
     # Working days, a few trades each, in chronological order (ids then follow time).
     moments = sorted(
-        start + dt.timedelta(days=rng.randint(0, 118), hours=rng.randint(7, 17), minutes=rng.randint(0, 59))
+        # Office hours in the Alps (UTC+1/+2).
+        start + dt.timedelta(days=rng.randint(0, 118), hours=rng.randint(6, 15), minutes=rng.randint(0, 59))
         for _ in range(110)
     )
     moments = [m if m.weekday() < 5 else m - dt.timedelta(days=m.weekday() - 4) for m in moments]

@@ -12,6 +12,8 @@ hitting a cap) undoes the legs already applied, so a caller that catches the Dom
 carries on never commits half an entry.
 """
 import datetime as dt
+import functools
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,6 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import DomainError, ErrorCode
 from models import (
@@ -281,51 +282,129 @@ def _atomic(session: so.Session):
         yield
 
 
+# --- The hot path in plain SQL ----------------------------------------------------------------
+#
+# A transfer is the hub's most frequent write. Its five statements run as plain SQL on the
+# session's own DBAPI connection (so inside the session's transaction): SQLAlchemy's
+# per-statement work costs more than the database round trip itself. The objects returned to
+# callers are still ORM instances.
+
+_SQL = {
+    # The payee and the hub's fee policy in one round trip.
+    "payee": "SELECT a.id, a.kind, a.name, a.status, s.transfer_fee_bps, s.transfer_fee_min"
+             " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
+    "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
+    "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, initiator_id,"
+             " idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
+             " :amount, :fee, :memo, :initiator_id, :idempotency_key, :reverses_id, :created_at)"
+             " ON CONFLICT DO NOTHING RETURNING id",
+    "postings": "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
+                " VALUES (:transfer_id, :account_id, :amount, :balance_after, :created_at)",
+    "delete_entry": "DELETE FROM transfers WHERE id = :id",
+}
+_ENTRY_COLUMNS = (
+    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "initiator_id",
+    "idempotency_key", "reverses_id", "created_at",
+)
+
+
+@dataclass(frozen=True)
+class _Payee:
+    id: int
+    kind: str
+    name: str
+    status: str
+    transfer_fee_bps: Optional[int]
+    transfer_fee_min: Optional[int]
+
+
+@functools.lru_cache(maxsize=None)
+def _update_sql(require_open: bool, guard_limit: bool, guard_cap: bool, guard_hold: bool) -> str:
+    """The guarded UPDATE of one account, for each combination of guards."""
+    sql = ("UPDATE accounts SET balance = balance + :delta, on_hold = on_hold + :hold WHERE id = :account_id")
+    if require_open:
+        sql += " AND status = 'OPEN'"
+    if guard_limit:
+        sql += " AND balance + :delta + credit_limit - (on_hold + :hold) >= 0"
+    if guard_cap:
+        sql += " AND (balance_cap IS NULL OR balance + :delta <= balance_cap)"
+    if guard_hold:
+        sql += " AND on_hold + :hold >= 0"
+    return sql + " RETURNING balance, on_hold, credit_limit, status"
+
+
+@functools.lru_cache(maxsize=None)
+def _dialect_sql(sql: str, paramstyle: str) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", sql) if paramstyle == "pyformat" else sql
+
+
+def _execute(session: so.Session, sql: str, params: dict | list[dict]):
+    """Run plain SQL on the session's connection, in its transaction; returns the cursor."""
+    connection = session.connection()
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    text = _dialect_sql(sql, dialect.paramstyle)
+    if isinstance(params, list):
+        cursor.executemany(text, params)
+    else:
+        cursor.execute(text, params)
+    return cursor
+
+
+def _db_time(session: so.Session, value: dt.datetime):
+    """A UTC datetime as the column stores it (SQLite: SQLAlchemy's naive text format)."""
+    value = value.astimezone(dt.timezone.utc)
+    if session.get_bind().dialect.name == "sqlite":
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
 def _post(
     session: so.Session, changes: dict[int, _Change], check_limits: bool = True, require_open: bool = True
 ) -> dict[int, int]:
     """Apply the changes to the accounts, in ascending id order, each as one guarded UPDATE.
-    Returns the new balance of each account. Raises DomainError (and the operation's savepoint
-    rolls back what was applied) when a guard refuses."""
-    now = utcnow()
+    Returns the new balance of each account. Raises DomainError when a guard refuses, after
+    undoing the legs already applied."""
     balances = {}
     for account_id in sorted(changes):
         change = changes[account_id]
-        stmt = (
-            sa.update(Account)
-            .where(Account.id == account_id)
-            .values(
-                balance=Account.balance + change.balance,
-                on_hold=Account.on_hold + change.hold,
-                last_activity_at=now,
-            )
-            .returning(Account.balance)
-            .execution_options(synchronize_session=False)
+        sql = _update_sql(
+            require_open,
+            # Only a change that lowers `available` is guarded: an account over a lowered
+            # limit may still receive, and release or capture its holds for less.
+            check_limits and change.balance - change.hold < 0,
+            change.balance > 0,
+            change.hold < 0,
         )
-        if require_open:
-            stmt = stmt.where(Account.status == AccountStatus.OPEN)
-        # Only a change that lowers `available` is guarded: an account over a lowered limit
-        # may still receive, and release or capture its holds for less.
-        if check_limits and change.balance - change.hold < 0:
-            available_after = (
-                Account.balance + change.balance + Account.credit_limit - (Account.on_hold + change.hold)
-            )
-            stmt = stmt.where(available_after >= 0)
-        if change.balance > 0:
-            stmt = stmt.where(
-                sa.or_(Account.balance_cap.is_(None), Account.balance + change.balance <= Account.balance_cap)
-            )
-        if change.hold < 0:
-            stmt = stmt.where(Account.on_hold + change.hold >= 0)
-        new_balance = session.execute(stmt).scalar_one_or_none()
-        if new_balance is None:
+        row = _execute(session, sql, {"account_id": account_id, "delta": change.balance, "hold": change.hold}).fetchone()
+        if row is None:
+            # Undo the legs already applied (their rows are still locked by this transaction,
+            # so this is exact): the operation changes nothing, even without a savepoint.
+            _apply_back(session, {i: changes[i] for i in balances})
             _explain_refusal(session, account_id, change)
-        balances[account_id] = new_balance
-    # The rows changed behind the ORM's back: reload them when next read.
-    for account_id in changes:
-        if (account := session.identity_map.get(session.identity_key(Account, account_id))) is not None:
-            session.expire(account)
+        balance, on_hold, credit_limit, status = row
+        balances[account_id] = balance
+        # The row changed behind the ORM's back: give a loaded Account the values the UPDATE
+        # returned (the latest, since the row is locked), rather than reloading it later.
+        account = session.identity_map.get(session.identity_key(Account, account_id))
+        if account is not None:
+            so.attributes.set_committed_value(account, "balance", balance)
+            so.attributes.set_committed_value(account, "on_hold", on_hold)
+            so.attributes.set_committed_value(account, "credit_limit", credit_limit)
+            so.attributes.set_committed_value(account, "status", AccountStatus(status))
     return balances
+
+
+def _apply_back(session: so.Session, applied: dict[int, _Change]) -> None:
+    for account_id, change in applied.items():
+        balance, on_hold, *_ = _execute(
+            session, _update_sql(False, False, False, False),
+            {"account_id": account_id, "delta": -change.balance, "hold": -change.hold},
+        ).fetchone()
+        account = session.identity_map.get(session.identity_key(Account, account_id))
+        if account is not None:
+            so.attributes.set_committed_value(account, "balance", balance)
+            so.attributes.set_committed_value(account, "on_hold", on_hold)
 
 
 def _explain_refusal(session: so.Session, account_id: int, change: _Change):
@@ -388,19 +467,20 @@ def _journal(
     balances = _post(session, changes, check_limits)
     # Inserted while the account rows are still locked: posting ids then follow the order in
     # which balances changed, so `balance_after` is a true running balance per account.
+    created_at = _db_time(session, transfer.created_at)
     rows = [
         {
             "transfer_id": transfer.id,
             "account_id": account_id,
             "amount": change.balance,
             "balance_after": balances[account_id],
-            "created_at": transfer.created_at,
+            "created_at": created_at,
         }
         for account_id, change in sorted(changes.items())
         if change.balance != 0
     ]
     if rows:
-        session.execute(sa.insert(Posting), rows)
+        _execute(session, _SQL["postings"], rows)
     return transfer
 
 
@@ -409,19 +489,34 @@ def _insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
     is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
     back, so two identical requests at once never both pay."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"created_at": utcnow(), "fee": 0, "memo": "", **values}
-    stmt = insert(Transfer).values(**values).on_conflict_do_nothing().returning(Transfer)
-    return session.scalars(stmt, execution_options={"populate_existing": True}).one_or_none()
+    values = {
+        "created_at": utcnow(), "fee": 0, "memo": "", "initiator_id": None, "idempotency_key": None,
+        "reverses_id": None, **values,
+    }
+    params = {name: values[name] for name in _ENTRY_COLUMNS}
+    params["kind"] = values["kind"].value
+    params["created_at"] = _db_time(session, values["created_at"])
+    row = _execute(session, _SQL["entry"], params).fetchone()
+    if row is None:
+        return None
+    row_id = row[0]
+    # The row as an ORM instance, without reading it back: attached as already persistent.
+    entry = Transfer(id=row_id, **values)
+    so.make_transient_to_detached(entry)
+    # An entry of a rolled-back attempt can linger in the identity map with the same id
+    # (SQLite reuses ids): it never existed, so it makes way.
+    stale = session.identity_map.get(session.identity_key(Transfer, row_id))
+    if stale is not None:
+        session.expunge(stale)
+    session.add(entry)
+    return entry
 
 
 def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]) -> Optional[Transfer]:
     if key is None:
         return None
-    return session.scalar(
-        sa.select(Transfer).where(Transfer.initiator_id == initiator_id, Transfer.idempotency_key == key)
-    )
+    found = _execute(session, _SQL["by_key"], {"initiator_id": initiator_id, "key": key}).fetchone()
+    return None if found is None else session.get(Transfer, found[0])
 
 
 def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, amount: int) -> Transfer:
@@ -434,19 +529,24 @@ def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, a
     return earlier
 
 
-def _fee(session: so.Session, kind: TransferKind, amount: int, *accounts: Account) -> int:
-    if kind not in FEE_KINDS or any(a.kind == AccountKind.SYSTEM for a in accounts):
+def _fee(session: so.Session, kind: TransferKind, amount: int, *accounts, settings=None) -> int:
+    if kind not in FEE_KINDS or any(a.kind in (AccountKind.SYSTEM, AccountKind.SYSTEM.value) for a in accounts):
         return 0
-    return fee_for(get_settings(session), amount)
+    return fee_for(settings or get_settings(session), amount)
 
 
-def _payee(session: so.Session, to_account_id: int, from_account_id: int) -> Account:
-    to_account = session.get(Account, to_account_id) if isinstance(to_account_id, int) else None
+def _payee(session: so.Session, to_account_id: int, from_account_id: int):
+    """The payee's id, kind, name and status (one light query: no ORM object needed)."""
+    to_account = None
+    # Ids are 32-bit integers on PostgreSQL: a larger one names no account.
+    if isinstance(to_account_id, int) and not isinstance(to_account_id, bool) and 0 < to_account_id < 2**31:
+        row = _execute(session, _SQL["payee"], {"account_id": to_account_id}).fetchone()
+        to_account = _Payee(*row) if row else None
     if to_account is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
     if to_account.id == from_account_id:
         raise DomainError(ErrorCode.INVALID, "You cannot pay your own account.", "toAccountId")
-    if to_account.status != AccountStatus.OPEN:
+    if to_account.status != AccountStatus.OPEN.value:
         raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "toAccountId", name=to_account.name)
     return to_account
 
@@ -464,44 +564,54 @@ def transfer(
     check_permission: bool = True,
 ) -> Transfer:
     """Move `amount` from `from_account` to another account, plus the hub's fee if any.
-    The same idempotency key from the same member returns the first transfer."""
+    The same idempotency key from the same member returns the first transfer.
+
+    The hot path of the hub, kept to the statements the database needs: check the payee,
+    insert the entry (a taken key answers the retry), two guarded UPDATEs, the postings. A
+    refusal undoes what was applied and deletes the entry, so no savepoint is needed."""
     if check_permission and not can_use(session, actor, from_account):
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
     _check_amount(amount)
     memo = _check_memo(memo)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= KEY_LENGTH:
         raise DomainError(ErrorCode.INVALID, "An idempotency key has 1 to 100 characters.", "idempotencyKey")
-    earlier = _by_key(session, actor.id, idempotency_key) if idempotency_key else None
-    if earlier is not None:
-        # A retry: answer it before any check that the first request changed (the balance).
-        return _same_request(earlier, from_account.id, to_account_id, amount)
-    to_account = _payee(session, to_account_id, from_account.id)
-    fee = _fee(session, kind, amount, from_account, to_account)
+    from_id = from_account.id
+    try:
+        to_account = _payee(session, to_account_id, from_id)
+    except DomainError:
+        # A retry is answered even if the payee was closed since the first request.
+        earlier = _by_key(session, actor.id, idempotency_key)
+        if earlier is not None:
+            return _same_request(earlier, from_id, to_account_id, amount)
+        raise
+    policy = HubSettings(
+        transfer_fee_bps=to_account.transfer_fee_bps or 0, transfer_fee_min=to_account.transfer_fee_min or 0
+    )
+    fee = _fee(session, kind, amount, from_account, to_account, settings=policy)
     commons_id = system_account(session, COMMONS).id if fee else None
-    with _atomic(session):
-        entry = _insert_entry(
-            session,
-            dict(
-                kind=kind,
-                from_account_id=from_account.id,
-                to_account_id=to_account.id,
-                amount=amount,
-                fee=fee,
-                memo=memo,
-                initiator_id=actor.id,
-                idempotency_key=idempotency_key,
-            ),
-        )
-        if entry is None:
-            # The same key committed by a concurrent request while we were checking.
-            earlier = _by_key(session, actor.id, idempotency_key)
-            if earlier is None:
-                raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
-            return _same_request(earlier, from_account.id, to_account.id, amount)
-        legs = [(from_account.id, -(amount + fee)), (to_account.id, amount)]
-        if fee:
-            legs.append((commons_id, fee))
+    entry = _insert_entry(
+        session,
+        dict(
+            kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
+            memo=memo, initiator_id=actor.id, idempotency_key=idempotency_key,
+        ),
+    )
+    if entry is None:
+        # The key is taken: by an earlier request, or by a concurrent one that committed
+        # while this insert waited on the unique index.
+        earlier = _by_key(session, actor.id, idempotency_key)
+        if earlier is None:
+            raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
+        return _same_request(earlier, from_id, to_account.id, amount)
+    legs = [(from_id, -(amount + fee)), (to_account.id, amount)]
+    if fee:
+        legs.append((commons_id, fee))
+    try:
         return _journal(session, entry, legs)
+    except DomainError:
+        _execute(session, _SQL["delete_entry"], {"id": entry.id})
+        session.expunge(entry)
+        raise
 
 
 def journal_entry(

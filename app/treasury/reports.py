@@ -153,10 +153,10 @@ def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = N
         elif use >= settings.warning_level_percent:
             near.append(AccountFigure(account, use))
     cutoff = now - dt.timedelta(days=INACTIVE_DAYS)
-    inactive = [
-        a for a in members
-        if (a.last_activity_at or a.created_at) < cutoff
-    ]
+    last_posted = dict(
+        session.execute(sa.select(Posting.account_id, sa.func.max(Posting.created_at)).group_by(Posting.account_id)).all()
+    )
+    inactive = [a for a in members if (last_posted.get(a.id) or a.created_at) < cutoff]
     late = sa.and_(Invoice.status.in_(UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < today)
     overdue_count, overdue_total = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Invoice.outstanding), 0)).where(late)

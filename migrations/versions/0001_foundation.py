@@ -81,7 +81,6 @@ def upgrade() -> None:
     sa.Column('balance_cap', sa.BigInteger(), nullable=True),
     sa.Column('on_hold', sa.BigInteger(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_activity_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(kind = 'ORGANIZATION' AND organization_id IS NOT NULL AND member_id IS NULL) OR (kind = 'MEMBER' AND member_id IS NOT NULL AND organization_id IS NULL) OR (kind = 'SYSTEM' AND system_code IS NOT NULL AND member_id IS NULL AND organization_id IS NULL)", name=op.f('ck_accounts_one_owner')),
     sa.CheckConstraint('balance_cap IS NULL OR balance_cap > 0', name=op.f('ck_accounts_balance_cap_positive')),
     sa.CheckConstraint('credit_limit >= 0', name=op.f('ck_accounts_credit_limit_not_negative')),

@@ -54,7 +54,7 @@ def at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
 
 
-def test_dashboard_figures(db, hub):
+def test_dashboard_figures(db, hub, make_member):
     today = dt.date.today()
     last_month = reports.add_months(reports.month_start(today), -1)
     hub.pay("A", "B", 30_000, when=at(last_month))
@@ -62,14 +62,16 @@ def test_dashboard_figures(db, hub):
     late = inv.issue_invoice(db, hub.member("B"), debtor_account_id=hub.account("A").id, amount=5_000,
                              due_date=today - dt.timedelta(days=3), today=today - dt.timedelta(days=10))
     inv.accept_invoice(db, hub.member("A"), late.id)
-    db.execute(sa.update(Account).where(Account.id == hub.account("A").id)
-               .values(last_activity_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=120)))
+    # Firm D joined long ago and has not traded for 90 days; A, B and C traded this quarter.
+    make_member(name="D", organization="Firm D", credit_limit=0)
+    db.execute(sa.update(Account).where(Account.name == "Firm D")
+               .values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=200)))
     d = reports.dashboard(db, hub.member("T"))
     assert d.sum_of_balances == 0
     assert d.total_positive == 39_000 and d.total_negative == -39_000
     assert [f.account.name for f in d.near_limit] == ["Firm C"] and d.near_limit[0].use_percent == 90
     assert d.at_limit == []
-    assert [a.name for a in d.inactive] == ["Firm A"]
+    assert [a.name for a in d.inactive] == ["Firm D"]
     assert (d.overdue_count, d.overdue_total, [i.id for i in d.overdue_invoices]) == (1, 5_000, [late.id])
     assert len(d.months) == 12
     by_month = {m.month: m for m in d.months}

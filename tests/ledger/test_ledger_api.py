@@ -252,6 +252,8 @@ def test_payee_search_by_name(three):
     query = 'query($s: String) { payees(search: $s, first: 10) { nodes { id name } } }'
     found = clients["alice"].data(query, s="charp")["payees"]["nodes"]
     assert found == [{"id": ids["bob"], "name": "Charpentes Arve"}]
+    # ... or by the name of the member behind the account (Bob manages Charpentes Arve).
+    assert clients["alice"].data(query, s="duret")["payees"]["nodes"] == found
     names = [n["name"] for n in clients["alice"].data(query)["payees"]["nodes"]]
     assert "Scierie du Giffre" not in names and "Carol Gay" in names
 
