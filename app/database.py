@@ -3,7 +3,7 @@ transaction takes the write lock up front (BEGIN IMMEDIATE) so that concurrent w
 instead of failing with 'database is locked' half-way through a request."""
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
 def get_session() -> so.Session:
     """The request's session: one per request, committed in one place (app.api.execution)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_request_sessionmaker"]()
+        # Only web requests start read-only: commands and workers write without a mutation.
+        maker = "db_request_sessionmaker" if has_request_context() else "db_sessionmaker"
+        g.db_session = current_app.extensions[maker]()
     return g.db_session
 
 
