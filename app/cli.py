@@ -122,6 +122,23 @@ def extract_messages():
     return catalog
 
 
+def conflicting_translations(locale: str) -> dict[str, set[str]]:
+    """Messages that two catalogues translate differently (one would silently win)."""
+    from babel.messages.pofile import read_po
+
+    from app.extensions import translation_directories
+
+    seen: dict[str, set[str]] = {}
+    for directory in translation_directories():
+        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
+        if po_path.exists():
+            with po_path.open("rb") as f:
+                for message in read_po(f):
+                    if message.id and message.string:
+                        seen.setdefault(str(message.id), set()).add(str(message.string))
+    return {msgid: strings for msgid, strings in seen.items() if len(strings) > 1}
+
+
 def untranslated_messages(locale: str) -> list[str]:
     from babel.messages.pofile import read_po
 

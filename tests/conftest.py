@@ -13,7 +13,7 @@ from pathlib import Path
 import threading
 
 import pytest
-from flask import request_finished
+from flask import appcontext_tearing_down
 import sqlalchemy as sa
 
 from app import create_app
@@ -127,8 +127,8 @@ def runner(app):
 def db(app):
     """A session of its own, for arranging data and checking results. It starts read-only on
     SQLite (no write lock held while the test makes requests) and is rolled back after each
-    request of the test's thread, so that its next read sees what the request wrote. (No app
-    context is kept pushed: requests would share its `g`, hence its session and user.)"""
+    request or command of the test's thread, so that its next read sees what they wrote. (No
+    app context is kept pushed: requests would share its `g`, hence its session and user.)"""
     session = app.extensions["db_request_sessionmaker"]()
     thread = threading.get_ident()
 
@@ -136,9 +136,9 @@ def db(app):
         if threading.get_ident() == thread and not (session.new or session.dirty or session.deleted):
             session.rollback()
 
-    request_finished.connect(refresh, app)
+    appcontext_tearing_down.connect(refresh, app)
     yield session
-    request_finished.disconnect(refresh, app)
+    appcontext_tearing_down.disconnect(refresh, app)
     session.close()
 
 

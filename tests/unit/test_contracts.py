@@ -32,3 +32,9 @@ def test_every_message_has_a_french_translation():
     assert untranslated_messages("fr") == [], (
         "add these to a messages.po under app/**/translations/fr/LC_MESSAGES (`flask translations`)"
     )
+
+
+def test_no_message_is_translated_two_ways():
+    from app.cli import conflicting_translations
+
+    assert conflicting_translations("fr") == {}, "one English message, one French translation"
