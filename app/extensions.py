@@ -1,4 +1,6 @@
 """Extensions, created once and bound to the app in create_app."""
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -64,8 +66,9 @@ def compile_translations() -> None:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as mo_file:
+        # Several processes may start at once (test workers, gunicorn): each writes its own
+        # file and renames it into place, which is atomic.
+        with tempfile.NamedTemporaryFile(dir=mo_path.parent, suffix=".tmp", delete=False) as mo_file:
             write_mo(mo_file, catalog)
-        tmp.replace(mo_path)
+        os.replace(mo_file.name, mo_path)
 

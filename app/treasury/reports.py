@@ -16,6 +16,8 @@ import sqlalchemy.orm as so
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
 from app.treasury.invoices import UNPAID_STATUSES, is_staff
+from app.catalog.calendar import hub_zone
+from app.catalog.stats import SharingFigures, sharing_figures
 from models import (
     Account,
     AccountKind,
@@ -28,6 +30,7 @@ from models import (
     Member,
     PeriodClose,
     Posting,
+    ResourceKind,
     Transfer,
     TransferKind,
     utcnow,
@@ -49,8 +52,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _utc(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+def _midnight(day: dt.date) -> dt.datetime:
+    """The start of a day in the hub's time zone: a month closes at midnight in the valley."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=hub_zone())
 
 
 def month_key(session: so.Session, column) -> sa.ColumnElement:
@@ -121,7 +125,7 @@ def monthly_volumes(session: so.Session, first_month: dt.date, end: dt.date) -> 
     key = month_key(session, Transfer.created_at)
     rows = session.execute(
         sa.select(key, Transfer.kind, sa.func.count(), sa.func.sum(Transfer.amount))
-        .where(Transfer.created_at >= _utc(first_month), Transfer.created_at < _utc(end))
+        .where(Transfer.created_at >= _midnight(first_month), Transfer.created_at < _midnight(end))
         .group_by(key, Transfer.kind)
     ).all()
     found: dict[str, dict] = defaultdict(dict)
@@ -199,6 +203,7 @@ class Impact:
     cleared_set_off: int
     cleared_credit: int
     runs_posted: int
+    sharing: SharingFigures
 
     @property
     def credit_volume(self) -> int:
@@ -214,6 +219,7 @@ class Impact:
 
     def rows(self) -> list[tuple[str, str, int]]:
         """(key, English label, value) in the order of the report; money in minor units."""
+        tools, spaces, skills = (self.sharing.by_kind[k] for k in (ResourceKind.TOOL, ResourceKind.WORKSPACE, ResourceKind.SKILL))
         return [
             ("credit_volume", N_("Credit volume (trade)"), self.credit_volume),
             ("transfer_count", N_("Trade transfers"), self.transfer_count),
@@ -225,6 +231,16 @@ class Impact:
             ("debt_cleared_set_off", N_("of which by multilateral set-off"), self.cleared_set_off),
             ("debt_cleared_credit", N_("of which by settlement in credits"), self.cleared_credit),
             ("clearing_runs", N_("Clearing runs posted"), self.runs_posted),
+            ("equipment_loans", N_("Equipment loans"), tools.bookings),
+            ("equipment_hours", N_("Hours of equipment shared"), round(tools.hours)),
+            ("equipment_members", N_("Members who borrowed equipment"), len(tools.members)),
+            ("workspace_bookings", N_("Workspace bookings"), spaces.bookings),
+            ("workspace_hours", N_("Hours of workspace used"), round(spaces.hours)),
+            ("skill_jobs", N_("Skill jobs"), skills.bookings),
+            ("skill_hours", N_("Hours of skills exchanged"), round(skills.hours)),
+            ("skill_insertion_hours", N_("of which by job-insertion structures"), round(self.sharing.insertion_hours)),
+            ("skill_training_hours", N_("of which by training centres"), round(self.sharing.training_hours)),
+            ("skill_members", N_("Members who hired a skill"), len(skills.members)),
         ]
 
 
@@ -236,7 +252,7 @@ def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> 
     require_treasurer(actor)
     if end <= start:
         raise DomainError(ErrorCode.INVALID, "The end of the period must come after its start.", "to")
-    lo, hi = _utc(start), _utc(end)
+    lo, hi = _midnight(start), _midnight(end)
     by_kind = {
         TransferKind(kind): (count, int(volume or 0))
         for kind, count, volume in session.execute(
@@ -280,6 +296,7 @@ def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> 
         cleared_set_off=int(cleared.get(ClearingMethod.SET_OFF, 0) or 0),
         cleared_credit=int(cleared.get(ClearingMethod.CREDIT_TRANSFERS, 0) or 0),
         runs_posted=runs_posted,
+        sharing=sharing_figures(session, lo, hi),
     )
 
 
@@ -305,7 +322,7 @@ def close_period(session: so.Session, actor: Member, period_start: dt.date, toda
     except sa.exc.IntegrityError:  # closed concurrently
         raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month")
 
-    lo, hi = _utc(period_start), _utc(period_end)
+    lo, hi = _midnight(period_start), _midnight(period_end)
     opening = dict(
         session.execute(
             sa.select(Posting.account_id, sa.func.sum(Posting.amount)).where(Posting.created_at < lo).group_by(Posting.account_id)

@@ -14,7 +14,8 @@ from app.api.validation import load
 from app.errors import DomainError
 from app.treasury import reports, schemas
 from app.treasury.invoices import is_staff, usable_account_ids
-from models import AccountStatement, PeriodClose, Role
+from app.catalog.stats import utilisation
+from models import AccountStatement, PeriodClose, Role, utcnow
 
 
 
@@ -62,6 +63,22 @@ class OverdueInvoice:
 
 
 @strawberry.type
+class MonthUse:
+    month: str
+    booked_hours: float
+    open_hours: float
+    percent: Optional[int] = strawberry.field(description="Booked hours / open hours; null when never open.")
+
+
+@strawberry.type
+class ResourceUtilisation:
+    resource_id: strawberry.ID
+    title: str
+    kind: str
+    months: list[MonthUse]
+
+
+@strawberry.type
 class TreasuryDashboard:
     sum_of_balances: Money = strawberry.field(description="Must read 0.")
     total_positive: Money = strawberry.field(description="Credit in circulation.")
@@ -80,6 +97,26 @@ class TreasuryDashboard:
     pending_invoice_count: int
     balance_distribution: list[BalanceBucket]
 
+    @strawberry.field(description="Booked hours / open hours of every tool and space, month by month (the current one last).")
+    def equipment_utilisation(self, info: Info, months: int = 6) -> list[ResourceUtilisation]:
+        if not 1 <= months <= 24:
+            raise QueryError("`months` must be between 1 and 24.")
+        first = reports.add_months(reports.month_start(utcnow().date()), 1 - months)
+        periods = [(reports.add_months(first, i), reports.add_months(first, i + 1)) for i in range(months)]
+        return [
+            ResourceUtilisation(
+                resource_id=to_global_id("Resource", use.resource.id),
+                title=use.resource.title,
+                kind=use.resource.kind.value,
+                months=[
+                    MonthUse(month=m.start.strftime("%Y-%m"), booked_hours=round(m.booked_hours, 1),
+                             open_hours=round(m.open_hours, 1), percent=m.percent)
+                    for m in use.months
+                ],
+            )
+            for use in utilisation(info.context.session, periods)
+        ]
+
 
 @strawberry.type
 class ImpactFigure:
@@ -95,7 +132,6 @@ class ImpactReport:
     end: dt.date = strawberry.field(description="Exclusive.")
     figures: list[ImpactFigure]
     by_kind: list[KindFigure]
-    not_covered: list[str] = strawberry.field(description="Figures this report cannot give yet.")
 
 
 @strawberry.type
@@ -280,7 +316,6 @@ class ReportsQuery:
                 for key, label, value in report.rows()
             ],
             by_kind=_kinds(report.by_kind),
-            not_covered=["equipment_shared", "skills_exchanged"],
         )
 
     @strawberry.field(description="Closed months, newest first: the treasurer sees every statement, a member their own.")

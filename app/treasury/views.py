@@ -164,6 +164,14 @@ def date_only(value) -> str:
     return format_date(dt.date.fromisoformat(value) if isinstance(value, str) else value, "medium")
 
 
+@bp.app_template_filter("month_label")
+def month_label(value: str) -> str:
+    """'2026-11' as 'nov. 2026' in the member's locale."""
+    from flask_babel import format_date
+
+    return format_date(dt.date.fromisoformat(value + "-01"), "MMM y")
+
+
 # --- Dashboard, impact report, period close -------------------------------------------------------
 
 # Colours of the transfer kinds on the charts (the stylesheet's palette).
