@@ -178,8 +178,8 @@ def conflicting_translations(locale: str) -> dict[str, set[str]]:
         if po_path.exists():
             with po_path.open("rb") as f:
                 for message in read_po(f):
-                    if message.id and message.string:
-                        seen.setdefault(str(message.id), set()).add(str(message.string))
+                    if message.id and _translated(message.string):
+                        seen.setdefault(_key(message.id), set()).add(str(message.string))
     return {msgid: strings for msgid, strings in seen.items() if len(strings) > 1}
 
 
@@ -193,5 +193,14 @@ def untranslated_messages(locale: str) -> list[str]:
         po_path = directory / locale / "LC_MESSAGES" / "messages.po"
         if po_path.exists():
             with po_path.open("rb") as f:
-                translated |= {m.id for m in read_po(f) if m.id and m.string}
-    return sorted(m.id for m in extract_messages() if m.id and m.id not in translated)
+                translated |= {_key(m.id) for m in read_po(f) if m.id and _translated(m.string)}
+    return sorted({_key(m.id) for m in extract_messages() if m.id} - translated)
+
+
+def _key(msgid) -> str:
+    """A plural message is known by its singular."""
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _translated(string) -> bool:
+    return all(string) if isinstance(string, tuple) else bool(string)

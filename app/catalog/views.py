@@ -17,9 +17,9 @@ from app.web.pages import Result, mutate, query
 bp = Blueprint("catalog", __name__)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels():
-    """The catalogue's enum labels, translated, for every page of the slice."""
+    """The catalogue's enum labels, translated, for its pages and the home page."""
     return {
         "kind_labels": {"TOOL": _l("Tool"), "WORKSPACE": _l("Workspace"), "SKILL": _l("Skill")},
         "unit_labels": {"HOUR": _l("per hour"), "HALF_DAY": _l("per half-day"), "DAY": _l("per day")},

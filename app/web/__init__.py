@@ -17,7 +17,7 @@ def home():
         return redirect(url_for("auth.login"))
     from app.web.pages import query
 
-    return render_template("home.html", viewer=query("Viewer")["viewer"])
+    return render_template("home.html", data=query("Home"))
 
 
 @core.route("/lang/<code>", methods=["POST"])

@@ -135,3 +135,19 @@ def test_admin_suspends_a_member_from_the_members_page(client, make_member, db):
     })
     assert response.status_code == 302
     assert db.scalar(sa.select(Member.status).where(Member.email == target)) == MemberStatus.SUSPENDED
+
+
+def test_home_gathers_what_needs_doing(client, make_member, db):
+    from app.treasury import invoices
+    from models import Account, Member as M
+
+    debtor_email = make_member(name="Claire Bouvier", organization="Ossature Test", credit_limit=100_000)
+    creditor_email = make_member(name="Paul Vuarnet", organization="Menuiserie Test")
+    creditor = db.scalar(sa.select(M).where(M.email == creditor_email))
+    debtor_account = db.scalar(sa.select(Account).where(Account.name == "Ossature Test"))
+    invoices.issue_invoice(db, creditor, debtor_account_id=debtor_account.id, amount=12_000, memo="Fenêtres bois-alu")
+    db.commit()
+    sign_in(client, debtor_email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Fenêtres bois-alu" in page and "120,00" in page and "à accepter" in page
+    assert "Aucune réservation à venir." in page
