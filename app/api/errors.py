@@ -1,10 +1,11 @@
 """UserError, the ErrorCode enum and the wrapper that turns DomainError into payload errors."""
 import functools
 import re
+from decimal import Decimal
 from typing import Optional
 
 import strawberry
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 
 from app.errors import DomainError, ErrorCode, ValidationFailed
 
@@ -29,10 +30,15 @@ def to_user_errors(exc: DomainError) -> list[UserError]:
         UserError(
             code=e.code,
             field=[camel(part) for part in e.field] if e.field else None,
-            message=gettext(str(e.message), **e.params),
+            message=gettext(str(e.message), **{k: _localized(v) for k, v in e.params.items()}),
         )
         for e in errors
     ]
+
+
+def _localized(value):
+    """Amounts in messages read as the member writes them: 1 234,50 in French."""
+    return format_decimal(value, format="#,##0.00") if isinstance(value, Decimal) else value
 
 
 def mutation_payload(payload_cls):

@@ -294,7 +294,7 @@ class TransferType(Node):
 
     @strawberry.field(description="True when the treasurer may still reverse it.")
     def reversible(self) -> bool:
-        return self.model.kind != TransferKind.REVERSAL and self.reversed_by_ is None
+        return self.model.kind not in (TransferKind.REVERSAL, TransferKind.CLEARING) and self.reversed_by_ is None
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ hitting a cap) undoes the legs already applied, so a caller that catches the Dom
 carries on never commits half an entry.
 """
 import datetime as dt
+from decimal import Decimal
 import functools
 import re
 import uuid
@@ -424,14 +425,8 @@ def _explain_refusal(session: so.Session, account_id: int, change: _Change):
         ErrorCode.CREDIT_LIMIT_EXCEEDED,
         "Not enough credit available: %(available)s available.",
         "amount",
-        available=format_amount(max(account.available, 0)),
+        available=Decimal(max(account.available, 0)) / 100,
     )
-
-
-def format_amount(minor_units: int) -> str:
-    sign = "-" if minor_units < 0 else ""
-    units, cents = divmod(abs(minor_units), 100)
-    return f"{sign}{units}.{cents:02d}"
 
 
 def _check_amount(amount: int, field: str = "amount") -> None:
@@ -661,6 +656,11 @@ def reverse_transfer(session: so.Session, actor: Member, transfer_id: int, memo:
         raise DomainError(ErrorCode.NOT_FOUND, "This transfer does not exist.", "transferId")
     if original.kind == TransferKind.REVERSAL:
         raise DomainError(ErrorCode.INVALID_STATE, "A reversal cannot itself be reversed.", "transferId")
+    if original.kind == TransferKind.CLEARING:
+        # One entry of a set-off alone would move balances that the whole run leaves unchanged.
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "A clearing entry belongs to its run and cannot be reversed alone.", "transferId"
+        )
     legs = session.execute(
         sa.select(Posting.account_id, Posting.amount).where(Posting.transfer_id == original.id).order_by(Posting.id)
     ).all()

@@ -6,6 +6,7 @@ limit, and its outstanding goes down in the same transaction through a guarded U
 concurrent payments can never pay more than what is owed).
 """
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
@@ -206,7 +207,7 @@ def pay_invoice(
             ErrorCode.INVALID,
             "You can pay at most the outstanding amount, %(outstanding)s.",
             "amount",
-            outstanding=ledger.format_amount(invoice.outstanding),
+            outstanding=Decimal(invoice.outstanding) / 100,
         )
     if idempotency_key is not None:
         earlier = _earlier_payment(session, actor, invoice.id, idempotency_key)

@@ -339,3 +339,18 @@ def test_concurrent_payments_never_pay_more_than_owed(app, db, hub):
     assert db.get(Invoice, invoice.id).outstanding == 2_000
     assert hub.account("B").balance == -8_000
     assert ledger.invariant_violations(db) == []
+
+
+def test_a_clearing_entry_cannot_be_reversed_alone(db, hub):
+    from models import Transfer, TransferKind
+
+    for creditor, debtor in [("A", "B"), ("B", "C"), ("C", "A")]:
+        invoice = inv.issue_invoice(db, hub.member(creditor), debtor_account_id=hub.account(debtor).id, amount=5_000)
+        inv.accept_invoice(db, hub.member(debtor), invoice.id)
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.post_clearing(db, hub.member("T"), run.id)
+    entry = db.scalar(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING).limit(1))
+    with pytest.raises(DomainError) as refused:
+        ledger.reverse_transfer(db, hub.member("T"), entry.id)
+    assert refused.value.code == ErrorCode.INVALID_STATE
+    assert ledger.invariant_violations(db) == []

@@ -49,7 +49,7 @@ def test_credit_limit_is_the_floor(db, pair):
     with pytest.raises(DomainError) as refused:
         ledger.transfer(db, alice, from_account=a, to_account_id=b.id, amount=1)
     assert refused.value.code.value == "CREDIT_LIMIT_EXCEEDED"
-    assert refused.value.params == {"available": "0.00"}
+    assert refused.value.params == {"available": 0}
     db.commit()  # a caller that carries on commits nothing of the refused entry
     assert snapshot(db) == before
 
