@@ -6,6 +6,7 @@ organisation's as its manager) and the transfers touching it; the treasurer and 
 everything. Anything else reads as null. Lists load their related rows in batches."""
 import datetime as dt
 import enum
+from decimal import Decimal
 from typing import Annotated, Iterable, Optional
 from zoneinfo import ZoneInfo
 
@@ -367,6 +368,21 @@ class LedgerSummary:
     warning_level_percent: int
 
 
+@strawberry.type(description="The hub's ledger policy, set by the treasurer.")
+class LedgerSettings:
+    transfer_fee_percent: Decimal = strawberry.field(description="Paid by the payer to the commons account.")
+    transfer_fee_minimum: Money
+    warning_level_percent: int = strawberry.field(description="Accounts past this share of their limit are flagged.")
+
+    @classmethod
+    def from_model(cls, settings) -> "LedgerSettings":
+        return cls(
+            transfer_fee_percent=(Decimal(settings.transfer_fee_bps) / 100).quantize(Decimal("0.01")),
+            transfer_fee_minimum=money(settings.transfer_fee_min),
+            warning_level_percent=settings.warning_level_percent,
+        )
+
+
 @strawberry.type(description="An account a member can pay: its name only.")
 class Payee:
     id: strawberry.ID
@@ -473,6 +489,12 @@ class LedgerQuery:
             transfer_count=s.transfer_count, near_limit_count=s.near_limit_count,
             over_limit_count=s.over_limit_count, warning_level_percent=_warning_level(info),
         )
+
+    @strawberry.field(description="The transfer fee and the warning level (treasurer; null for anyone else).")
+    def ledger_settings(self, info: Info) -> Optional[LedgerSettings]:
+        if not _is_treasurer(info):
+            return None
+        return LedgerSettings.from_model(services.get_settings(info.context.session))
 
     @strawberry.field(description="An open account the viewer can pay, by its id (signed-in members).")
     def payee(self, info: Info, id: strawberry.ID) -> Optional[Payee]:
@@ -607,6 +629,30 @@ def _account_id(global_id: str, field: str) -> int:
     return pk
 
 
+@strawberry.input
+class UpdateLedgerSettingsInput:
+    transfer_fee_percent: Optional[str] = strawberry.field(default=None, description='e.g. "1.50" for 1.5 %.')
+    transfer_fee_minimum: Optional[str] = strawberry.field(default=None, description='A Decimal string such as "0.50".')
+    warning_level_percent: Optional[int] = None
+
+
+@strawberry.type
+class UpdateLedgerSettingsPayload:
+    settings: Optional[LedgerSettings] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CloseAccountInput:
+    account_id: strawberry.ID
+
+
+@strawberry.type
+class CloseAccountPayload:
+    account: Optional[AccountType] = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class LedgerMutation:
     @strawberry.mutation(description="Pay another account from the viewer's account.")
@@ -659,3 +705,23 @@ class LedgerMutation:
         entry = services.reverse_transfer(session, viewer, pk, data["memo"])
         original = session.get(Transfer, pk)
         return ReverseTransferPayload(transfer=TransferType.one(info, entry), reversed=TransferType.one(info, original))
+
+    @strawberry.mutation(description="Set the transfer fee and the warning level (treasurer).")
+    @mutation_payload(UpdateLedgerSettingsPayload)
+    def update_ledger_settings(self, info: Info, input: UpdateLedgerSettingsInput) -> UpdateLedgerSettingsPayload:
+        viewer = require_viewer(info)
+        data = load(schemas.LedgerSettingsSchema(), strawberry.asdict(input))
+        settings = services.update_settings(
+            info.context.session, viewer,
+            transfer_fee_bps=data.get("transfer_fee_percent"),
+            transfer_fee_min=data.get("transfer_fee_minimum"),
+            warning_level_percent=data.get("warning_level_percent"),
+        )
+        return UpdateLedgerSettingsPayload(settings=LedgerSettings.from_model(settings))
+
+    @strawberry.mutation(description="Close an empty account: it neither pays nor receives any more (treasurer).")
+    @mutation_payload(CloseAccountPayload)
+    def close_account(self, info: Info, input: CloseAccountInput) -> CloseAccountPayload:
+        viewer = require_viewer(info)
+        account = services.close_account(info.context.session, viewer, _account_id(input.account_id, "accountId"))
+        return CloseAccountPayload(account=AccountType.from_model(account))

@@ -1,5 +1,5 @@
 """Input schemas of the ledger: amounts as Decimal strings, memos and keys within their columns."""
-from marshmallow import Schema, validate
+from marshmallow import Schema, fields, validate
 
 from app.api.validation import MinorUnits, TrimmedString
 from app.errors import N_
@@ -24,3 +24,12 @@ class SetCreditLimitSchema(Schema):
 
 class ReverseTransferSchema(Schema):
     memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=MEMO_TOO_LONG))
+
+
+class LedgerSettingsSchema(Schema):
+    # A percentage with two decimals is a whole number of basis points: "1.50" -> 150.
+    transfer_fee_percent = MinorUnits(positive=False)
+    transfer_fee_minimum = MinorUnits(positive=False)
+    warning_level_percent = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=100, error=N_("The warning level is between 1 and 100 %."))
+    )

@@ -174,11 +174,11 @@ def update_settings(
     if actor.role not in (Role.TREASURER, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change the hub's ledger settings.")
     if transfer_fee_bps is not None and not 0 <= transfer_fee_bps <= 10_000:
-        raise DomainError(ErrorCode.INVALID, "A fee is between 0 and 100 %.", "transferFeeBps")
+        raise DomainError(ErrorCode.INVALID, "A fee is between 0 and 100 %.", "transferFeePercent")
     if warning_level_percent is not None and not 1 <= warning_level_percent <= 100:
         raise DomainError(ErrorCode.INVALID, "The warning level is between 1 and 100 %.", "warningLevelPercent")
     if transfer_fee_min is not None and not 0 <= transfer_fee_min < MAX_AMOUNT:
-        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "transferFeeMin")
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "transferFeeMinimum")
     settings = session.get(HubSettings, 1, with_for_update=True)
     if settings is None:
         settings = get_settings(session)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app.api.relay import decode_id
 from app.api.scalars import to_minor_units
-from app.web.pages import mutate, query
+from app.web.pages import Result, mutate, query
 
 bp = Blueprint("ledger", __name__)
 
@@ -325,23 +325,49 @@ def accounts():
         abort(403)
     result = None
     if request.method == "POST":
-        result = mutate(
-            "SetCreditLimit",
-            {
-                "accountId": request.form.get("account_id", ""),
-                "creditLimit": request.form.get("credit_limit", ""),
-                "reason": request.form.get("reason", ""),
-            },
-        )
+        action = request.form.get("action", "limit")
+        if action == "limit":
+            result = mutate(
+                "SetCreditLimit",
+                {
+                    "accountId": request.form.get("account_id", ""),
+                    "creditLimit": request.form.get("credit_limit", ""),
+                    "reason": request.form.get("reason", ""),
+                },
+            )
+            if result.ok:
+                account = result["account"]
+                flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=_money(account["creditLimit"])), "success")
+        elif action == "settings":
+            level = request.form.get("warning_level_percent", "").strip()
+            if level.isdigit():
+                result = mutate(
+                    "UpdateLedgerSettings",
+                    {
+                        "transferFeePercent": request.form.get("transfer_fee_percent", "").replace(",", "."),
+                        "transferFeeMinimum": request.form.get("transfer_fee_minimum", "").replace(",", "."),
+                        "warningLevelPercent": int(level),
+                    },
+                )
+            else:  # not a whole number: the API's Int would refuse the request itself
+                result = Result({"errors": [{"code": "INVALID", "field": ["warningLevelPercent"],
+                                             "message": gettext("The warning level is between 1 and 100 %.")}]})
+            if result.ok:
+                flash(gettext("The hub's ledger policy is saved."), "success")
+        elif action == "close":
+            result = mutate("CloseAccount", {"accountId": request.form.get("account_id", "")})
+            if result.ok:
+                flash(gettext("The account %(name)s is closed.", name=result["account"]["name"]), "success")
+        else:
+            abort(400)
         if result.ok:
-            account = result["account"]
-            flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=_money(account["creditLimit"])), "success")
             return redirect(request.full_path if request.args else url_for("ledger.accounts"))
     order = request.args.get("order", "use")
     if order not in ORDERS:
         abort(400)
     near = request.args.get("near") == "1"
     search = request.args.get("q", "").strip()
+    settings = query("LedgerSettings")["ledgerSettings"]
     data = query(
         "TreasurerAccounts", first=50, after=request.args.get("after") or None,
         nearLimit=True if near else None, search=search or None, orderBy=ORDERS[order],
@@ -349,4 +375,6 @@ def accounts():
     return render_template(
         "ledger/accounts.html", summary=data["ledgerSummary"], accounts=data["accounts"], order=order,
         near=near, search=search, result=result, failed_account=request.form.get("account_id"), form=request.form,
+        settings=settings, action=request.form.get("action", "limit"),
     ), (400 if result and not result.ok else 200)
+
