@@ -23,11 +23,21 @@ def money(minor_units: int, currency: str | None = None) -> Money:
     )
 
 
+# Spaces a French member may type or paste between thousands: plain, no-break, narrow no-break.
+_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
 def to_minor_units(value) -> int:
-    """Parse a Decimal string ("12.50") into cents. ValueError with an English msgid when it
-    is not a number with at most two decimals, or is beyond MAX_AMOUNT."""
+    """Parse an amount into cents: "12.50", or as a French member writes it, "12,50" or
+    "1 234,50". ValueError with an English msgid when it is not a number with at most two
+    decimals, or is beyond MAX_AMOUNT."""
+    text = str(value).strip().translate(_SPACES)
+    if "," in text:
+        if "." in text:  # "1.234,50" or "1,234.50": ambiguous, so refused rather than guessed
+            raise ValueError(N_("Enter an amount such as 12.50."))
+        text = text.replace(",", ".")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise ValueError(N_("Enter an amount such as 12.50."))
     if not amount.is_finite():

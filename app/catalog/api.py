@@ -293,7 +293,9 @@ class ResourceType(Node):
     @strawberry.field(description="The first free slot at or after `after` (default now) lasting `durationMinutes` (default one price unit), within 60 days.")
     def next_free_slot(self, info: Info, after: Optional[dt.datetime] = None,
                        duration_minutes: Optional[int] = None) -> Optional[TimeSlot]:
-        after = max(after or utcnow(), utcnow())
+        if after is None:  # from the next full hour: nobody books "from 06:28"
+            after = utcnow().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        after = max(after, utcnow())
         if duration_minutes is not None and not 1 <= duration_minutes <= 60 * 24 * 31:
             raise QueryError("`durationMinutes` must be between 1 and 44640.")
         duration = dt.timedelta(minutes=duration_minutes) if duration_minutes else None

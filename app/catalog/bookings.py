@@ -133,9 +133,7 @@ def next_free_slots(session: so.Session, resources: list[Resource], after: dt.da
     closures = load_closures(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
     result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     for r in bookable:
-        length = duration or max(
-            dt.timedelta(seconds=PRICE_UNIT_SECONDS[r.price_unit]), dt.timedelta(minutes=r.min_duration_minutes or 0)
-        )
+        length = duration or _default_length(r)
         latest = min(horizon, after + dt.timedelta(days=r.max_advance_days))
         slots = calendar.free_slots(
             usages[r.id], closures[r.id], r.capacity, 1, r.opening_hours, zone,
@@ -143,6 +141,21 @@ def next_free_slots(session: so.Session, resources: list[Resource], after: dt.da
         )
         result[r.id] = slots[0] if slots else None
     return result
+
+
+def _default_length(resource: Resource) -> dt.timedelta:
+    """One price unit (or the minimum duration if longer); for a space or a service booked
+    within its opening hours, no longer than its longest opening window: a "day" in a hall
+    open 8:00-18:00 is those ten hours."""
+    length = max(
+        dt.timedelta(seconds=PRICE_UNIT_SECONDS[resource.price_unit]),
+        dt.timedelta(minutes=resource.min_duration_minutes or 0),
+    )
+    hours = calendar.parse_opening_hours(resource.opening_hours)
+    if resource.kind != ResourceKind.TOOL and hours:
+        longest = max(b - a for spans in hours.values() for a, b in spans)
+        length = min(length, dt.timedelta(minutes=longest))
+    return length
 
 
 def _buffer(resource: Resource) -> dt.timedelta:

@@ -113,9 +113,11 @@ def within_opening_hours(opening_hours: Optional[dict], start: dt.datetime, end:
     picked up and brought back while its depot is open (`handover_only`)."""
     if opening_hours is None:
         return True
-    windows = opening_windows(opening_hours, start, end, zone)
+    # Up to just past `end`: a window that opens exactly at `end` counts for a return.
+    windows = opening_windows(opening_hours, start, end + dt.timedelta(microseconds=1), zone)
     if handover_only:
-        return any(w.start <= start < w.end for w in windows) and any(w.start < end <= w.end for w in windows)
+        # Brought back at opening time or at closing time: both while someone is there.
+        return any(w.start <= start < w.end for w in windows) and any(w.start <= end <= w.end for w in windows)
     return any(w.start <= start and end <= w.end for w in windows)
 
 

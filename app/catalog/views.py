@@ -73,6 +73,8 @@ def _monday(value: str | None) -> dt.date:
         day = dt.date.fromisoformat(value) if value else today
     except ValueError:
         day = today
+    if abs(day.year - today.year) > 50:  # far outside any calendar a member browses
+        abort(400)
     return day - dt.timedelta(days=day.weekday())
 
 
@@ -412,7 +414,7 @@ def _resource_input(form) -> dict:
                       ("address", "address"), ("town", "town"), ("condition", "condition"),
                       ("price", "price"), ("deposit", "deposit"), ("lateFeePerDay", "late_fee_per_day")]:
         if name in form:
-            data[key] = form.get(name, "").replace(",", ".") if key in ("price", "deposit", "lateFeePerDay") else form.get(name, "")
+            data[key] = form.get(name, "")
     for key in ("deposit", "lateFeePerDay"):
         if data.get(key) == "":
             data[key] = "0"

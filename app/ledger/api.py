@@ -90,6 +90,8 @@ def _period(since: Optional[dt.date], until: Optional[dt.date]) -> tuple[Optiona
     """Whole days in the hub's time zone, `until` included, as a half-open UTC interval."""
     if since and until and until < since:
         raise QueryError("`until` must not be before `since`.")
+    if any(day and not 1900 <= day.year < 9999 for day in (since, until)):
+        raise QueryError("A statement covers dates from 1900 on.")
     tz = _tz()
     start = dt.datetime.combine(since, dt.time(), tz).astimezone(dt.timezone.utc) if since else None
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.timezone.utc) if until else None

@@ -421,11 +421,17 @@ def _explain_refusal(session: so.Session, account_id: int, change: _Change):
             "amount",
             name=account.name,
         )
+    if account.available < 0:  # the treasurer lowered the limit below what the account uses
+        raise DomainError(
+            ErrorCode.CREDIT_LIMIT_EXCEEDED,
+            "Your account is past its credit limit: you can receive payments, but not spend, until it recovers.",
+            "amount",
+        )
     raise DomainError(
         ErrorCode.CREDIT_LIMIT_EXCEEDED,
         "Not enough credit available: %(available)s available.",
         "amount",
-        available=Decimal(max(account.available, 0)) / 100,
+        available=Decimal(account.available) / 100,
     )
 
 

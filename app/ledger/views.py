@@ -109,7 +109,7 @@ def pay():
         errors = _check_amount(values["amount"])
         if errors:
             return render_template(
-                "ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=_FormErrors(errors)
+                "ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=Result.invalid(errors)
             ), 400
         amount_money = {"amount": Decimal(to_minor_units(values["amount"])) / 100, "currency": current_app.config["CURRENCY_CODE"]}
         return render_template(
@@ -131,15 +131,6 @@ def pay():
         flash(gettext("You paid %(amount)s to %(name)s.", amount=_money(paid["amount"]), name=paid["toName"]), "success")
         return redirect(url_for("ledger.my_account"))
     return render_template("ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=result), 400
-
-
-class _FormErrors:
-    """The shape of pages.Result for an error found before the mutation runs."""
-
-    def __init__(self, field_errors: dict):
-        self.field_errors = field_errors
-        self.form_errors = []
-        self.ok = False
 
 
 def _check_amount(value: str) -> dict:
@@ -344,14 +335,13 @@ def accounts():
                 result = mutate(
                     "UpdateLedgerSettings",
                     {
-                        "transferFeePercent": request.form.get("transfer_fee_percent", "").replace(",", "."),
-                        "transferFeeMinimum": request.form.get("transfer_fee_minimum", "").replace(",", "."),
+                        "transferFeePercent": request.form.get("transfer_fee_percent", ""),
+                        "transferFeeMinimum": request.form.get("transfer_fee_minimum", ""),
                         "warningLevelPercent": int(level),
                     },
                 )
             else:  # not a whole number: the API's Int would refuse the request itself
-                result = Result({"errors": [{"code": "INVALID", "field": ["warningLevelPercent"],
-                                             "message": gettext("The warning level is between 1 and 100 %.")}]})
+                result = Result.invalid({"warningLevelPercent": gettext("The warning level is between 1 and 100 %.")})
             if result.ok:
                 flash(gettext("The hub's ledger policy is saved."), "success")
         elif action == "close":

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.errors import N_
-from app.web.pages import mutate, query
+from app.web.pages import Result, mutate, query
 
 bp = Blueprint("treasury", __name__)
 
@@ -45,7 +45,7 @@ def invoices():
                     "IssueInvoice",
                     {
                         "debtorAccountId": form.get("debtor_account_id", ""),
-                        "amount": form.get("amount", "").replace(",", ".").strip(),
+                        "amount": form.get("amount", "").strip(),
                         "memo": form.get("memo", ""),
                         "dueDate": due_date,
                     },
@@ -60,7 +60,7 @@ def invoices():
                 flash(gettext(message, number=action_result["invoice"]["number"]), "success")
                 return redirect(url_for("treasury.invoices"))
         elif action == "pay":
-            amount = form.get("amount", "").replace(",", ".").strip() or None
+            amount = form.get("amount", "").strip() or None
             action_result = mutate(
                 "PayInvoice",
                 {"invoiceId": form.get("invoice_id", ""), "amount": amount, "idempotencyKey": form.get("idempotency_key") or None},
@@ -93,17 +93,8 @@ def _idempotency_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-class _FormError:
-    """A form error found before calling the API (a date the browser let through)."""
-
-    def __init__(self, field: str, message: str):
-        self.field_errors = {field: message}
-        self.form_errors: list[str] = []
-        self.ok = False
-
-
-def _form_error(field: str, message: str) -> _FormError:
-    return _FormError(field, message)
+def _form_error(field: str, message: str) -> Result:
+    return Result.invalid({field: message})
 
 
 # --- Clearing -----------------------------------------------------------------------------------

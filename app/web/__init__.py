@@ -20,6 +20,12 @@ def home():
     return render_template("home.html", data=query("Home"))
 
 
+@core.route("/favicon.ico")
+def favicon():
+    # Browsers ask for it on pages without our <link rel="icon">: printouts, GraphiQL.
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @core.route("/lang/<code>", methods=["POST"])
 def switch_language(code: str):
     if code not in LANGUAGES:

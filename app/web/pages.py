@@ -33,9 +33,19 @@ class Result:
             else:
                 self.form_errors.append(error["message"])
 
+    @classmethod
+    def invalid(cls, field_errors: dict[str, str]) -> "Result":
+        """Errors a page finds before it can call the API (a date the browser let through)."""
+        return cls({"errors": [{"code": "INVALID", "field": [f], "message": m} for f, m in field_errors.items()]})
+
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def unshown(self, shown) -> list[str]:
+        """Messages about fields the form does not display (e.g. the credit a booking needs),
+        to show above it rather than lose them."""
+        return [message for field, message in self.field_errors.items() if field not in shown]
 
     def __getitem__(self, key):
         return self.payload[key]

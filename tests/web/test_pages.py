@@ -112,6 +112,12 @@ def test_admin_form_errors_are_shown_and_nothing_is_written(client, make_member,
     assert "Saisissez une adresse email valide." in page
     assert "Le mot de passe doit comporter au moins 10 caractères." in page
     assert db.scalar(sa.select(sa.func.count()).select_from(Member)) == before
+    response = client.post("/admin/members", data={
+        "csrf_token": token, "action": "create-member", "name": "X", "email": "pas-un-email",
+        "password": "court", "role": "TREASURER", "language": "en",
+    })
+    page = response.get_data(as_text=True)
+    assert '<option value="TREASURER" selected>' in page and '<option value="en" selected>' in page
 
 
 def test_unknown_page_is_a_404_page(client):
@@ -151,3 +157,17 @@ def test_home_gathers_what_needs_doing(client, make_member, db):
     page = client.get("/").get_data(as_text=True)
     assert "Fenêtres bois-alu" in page and "120,00" in page and "à accepter" in page
     assert "Aucune réservation à venir." in page
+
+
+def test_absurd_dates_in_urls_are_bad_requests_not_errors(client, make_member, db):
+    from models import Resource, ResourceKind
+    from app.api.relay import to_global_id
+
+    sign_in(client, make_member(organization="Dates Org"))
+    resource = Resource(kind=ResourceKind.TOOL, title="Tarière", price=0)
+    db.add(resource)
+    db.commit()
+    rid = to_global_id("Resource", resource.id)
+    for url in (f"/catalogue/{rid}?view=month&week=1900-01-01", f"/catalogue/{rid}?week=9999-12-27",
+                "/account/statement?since=0001-01-01", "/account/statement?since=2026-11-30&until=2026-11-01"):
+        assert client.get(url).status_code == 400, url
