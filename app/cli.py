@@ -81,24 +81,20 @@ def register_cli(app: Flask) -> None:
     @catalog.command("send-mail")
     def catalog_send_mail():
         """Send the email outbox (waitlist notices) through SMTP_HOST, if it is configured."""
-        import os
-
         from app.catalog.waitlist import send_outbox
         from models import OutboxEmail
 
         session = get_session()
-        host = os.environ.get("SMTP_HOST")
-        if not host:
+        config = current_app.config
+        if not config["SMTP_HOST"]:
             import sqlalchemy as sa
 
             waiting = session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.sent_at.is_(None)))
             click.echo(f"SMTP is not configured (SMTP_HOST): {waiting} email(s) wait in the outbox.")
             return
         settings = {
-            "host": host, "port": int(os.environ.get("SMTP_PORT", "587")),
-            "username": os.environ.get("SMTP_USERNAME"), "password": os.environ.get("SMTP_PASSWORD"),
-            "starttls": os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
-            "sender": os.environ.get("SMTP_FROM", "alveole@localhost"),
+            "host": config["SMTP_HOST"], "port": config["SMTP_PORT"], "username": config["SMTP_USERNAME"],
+            "password": config["SMTP_PASSWORD"], "starttls": config["SMTP_STARTTLS"], "sender": config["SMTP_FROM"],
         }
         sent, failed = send_outbox(session, settings)
         click.echo(f"{sent} email(s) sent, {failed} failed.")

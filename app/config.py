@@ -52,6 +52,15 @@ def load_config() -> dict:
         # Argon2 cost; tests lower it to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("ALVEOLE_PASSWORD_TIME_COST", 3)),
         "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("ALVEOLE_PASSWORD_MEMORY_COST", 65536)),
+        # Outgoing mail (waitlist notices): without SMTP_HOST, emails wait in the outbox.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", 587)),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", True),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
+        # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
+        "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -1,5 +1,4 @@
 """Flask commands of the treasury: `flask clearing propose|post|discard`, `flask invoices auto-accept`."""
-import os
 
 import click
 import sqlalchemy as sa
@@ -111,7 +110,7 @@ def clearing_discard(run_id, email):
 
 
 def auto_accept_days() -> int:
-    return int(current_app.config.get("INVOICE_AUTO_ACCEPT_DAYS") or os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14))
+    return current_app.config["INVOICE_AUTO_ACCEPT_DAYS"]
 
 
 @invoices.command("auto-accept")

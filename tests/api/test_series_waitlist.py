@@ -161,9 +161,7 @@ def test_send_mail_delivers_the_outbox_through_smtp(app, make_member, member_api
     booking = booked(holder, saw["id"], start, start + 2 * H)
     waiter.data(JOIN, input={"resourceId": saw["id"], "start": iso(start), "end": iso(start + H)})
     holder.data(CANCEL, input={"bookingId": booking["id"]})
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(server.port))
-    monkeypatch.setenv("SMTP_STARTTLS", "0")
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False)
     result = runner.invoke(args=["catalog", "send-mail"])
     server.join(5)
     assert "1 email(s) sent" in result.output, result.output
