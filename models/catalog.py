@@ -171,6 +171,8 @@ class Booking(Base):
     status: so.Mapped[BookingStatus] = so.mapped_column(_enum(BookingStatus), index=True)
     price: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)  # fixed at booking time
     hold_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("holds.id"))
+    # Left on account: no hold; what is due is invoiced to the booker when it falls due.
+    on_account: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     fee_transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"))
     idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))

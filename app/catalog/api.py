@@ -353,6 +353,10 @@ class BookingType(Node):
     model: strawberry.Private[Booking]
     batch: strawberry.Private["BookingBatch"]
 
+    @strawberry.field(description="Left on account: invoiced to the booker when due, no credit held.")
+    def on_account(self) -> bool:
+        return self.model.on_account
+
     @classmethod
     def from_model(cls, booking: Booking, batch: Optional["BookingBatch"] = None) -> "BookingType":
         return cls(
@@ -737,6 +741,9 @@ class BookResourceInput:
     quantity: int = 1
     idempotency_key: Optional[str] = None
     note: Optional[str] = None
+    pay_on_account: bool = strawberry.field(
+        default=False, description="No hold: the price is invoiced to the booker when the booking completes."
+    )
 
 
 @strawberry.type
@@ -924,7 +931,7 @@ class CatalogMutation:
             with session.begin_nested():
                 booking = booking_services.book_resource(
                     session, viewer, resource_pk, data["start"], data["end"], data["quantity"],
-                    data.get("idempotency_key"), data.get("note", ""),
+                    data.get("idempotency_key"), data.get("note", ""), on_account=data["pay_on_account"],
                 )
         except booking_services.SlotTaken as exc:
             return BookResourcePayload(

@@ -223,10 +223,11 @@ def format_minutes(minutes: int) -> str:
 def book_resource(session: so.Session, actor: Member, resource_id: int, start: dt.datetime,
                   end: dt.datetime, quantity: int = 1, idempotency_key: Optional[str] = None,
                   note: str = "", now: Optional[dt.datetime] = None,
-                  zone: Optional[ZoneInfo] = None) -> Booking:
+                  zone: Optional[ZoneInfo] = None, on_account: bool = False) -> Booking:
     """Book `quantity` units of a resource over [start, end), paid from the actor's paying
-    account with a hold; CONFIRMED at once, or REQUESTED when the owner approves bookings.
-    The same idempotency key from the same member returns the first booking."""
+    account with a hold, or left `on_account` (invoiced when due, see _charge); CONFIRMED at
+    once, or REQUESTED when the owner approves bookings. The same idempotency key from the same
+    member returns the first booking."""
     now = now or utcnow()
     zone = zone or hub_zone()
     # The lock that serialises every booking of this resource (PostgreSQL; SQLite serialises all).
@@ -249,7 +250,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     # Booking one's own organisation's resource moves no credit.
     price = 0 if to_account_id == account.id else price_of(resource, start, end, quantity)
     hold = None
-    if price > 0:
+    if price > 0 and not on_account:
         hold = ledger.place_hold(
             session, actor, account, price, memo=f"Réservation : {resource.title}"[:500]
         )
@@ -258,7 +259,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
         start=start, end=end, blocked_from=start - buffer, blocked_until=end + buffer,
         quantity=quantity, exclusive=resource.capacity == 1,
         status=BookingStatus.REQUESTED if resource.approval_required else BookingStatus.CONFIRMED,
-        price=price, hold_id=hold.id if hold else None,
+        price=price, hold_id=hold.id if hold else None, on_account=on_account and price > 0,
         idempotency_key=idempotency_key or None, note=(note or "").strip()[:500],
     )
     try:
@@ -358,6 +359,8 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
             booking.fee_transfer_id = transfer.id
         else:
             ledger.release_hold(session, booking.hold_id)
+    elif booking.on_account and fee > 0:
+        _invoice(session, actor, booking, resource, fee, f"Frais d'annulation : {resource.title}")
     booking.cancellation_fee = fee
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -453,7 +456,9 @@ def return_booking(session: so.Session, actor: Member, booking_id: int, conditio
     if fee > 0 and booking.account_id is not None:
         booking.late_fee = fee
         to_account_id = owner_account_id(session, resource)
-        if to_account_id != booking.account_id:
+        if booking.on_account:
+            _invoice(session, actor, booking, resource, fee, f"Retard de retour : {resource.title}")
+        elif to_account_id != booking.account_id:
             booker = session.get(Member, booking.booker_id)
             try:
                 with session.begin_nested():
@@ -491,6 +496,16 @@ def complete_booking(session: so.Session, actor: Member, booking_id: int,
     return booking
 
 
+def _invoice(session: so.Session, actor: Member, booking: Booking, resource: Resource, amount: int, memo: str) -> None:
+    """Bill a booking left on account: from the owner's account to the booker's."""
+    from app.treasury.invoices import invoice_booking
+
+    invoice_booking(
+        session, creditor_account_id=owner_account_id(session, resource), debtor_account_id=booking.account_id,
+        amount=amount, memo=memo, booking_id=booking.id, issued_by=actor,
+    )
+
+
 def _complete(session: so.Session, actor: Member, booking: Booking, resource: Resource, now: dt.datetime) -> None:
     if booking.hold_id is not None:
         transfer = ledger.capture_hold(
@@ -498,6 +513,8 @@ def _complete(session: so.Session, actor: Member, booking: Booking, resource: Re
             kind=TransferKind.BOOKING, memo=f"Réservation : {resource.title}"[:500],
         )
         booking.transfer_id = transfer.id
+    elif booking.on_account:
+        _invoice(session, actor, booking, resource, booking.price, f"Réservation : {resource.title}")
     booking.status = BookingStatus.COMPLETED
     booking.completed_at = now
     if resource.kind == ResourceKind.TOOL and booking.returned_at is not None:
@@ -560,6 +577,8 @@ def mark_no_show(session: so.Session, actor: Member, booking_id: int, now: Optio
             kind=TransferKind.BOOKING, memo=f"Absence : {resource.title}"[:500],
         )
         booking.transfer_id = transfer.id
+    elif booking.on_account:
+        _invoice(session, actor, booking, resource, booking.price, f"Absence : {resource.title}")
     booking.status = BookingStatus.NO_SHOW
     booking.completed_at = now
     session.flush()

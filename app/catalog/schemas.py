@@ -101,6 +101,7 @@ class BookResourceSchema(Schema):
     quantity = fields.Integer(load_default=1, validate=_range(1, 1000))
     idempotency_key = TrimmedString(validate=validate.Length(max=100, error=TOO_LONG))
     note = TrimmedString(validate=validate.Length(max=500, error=TOO_LONG))
+    pay_on_account = fields.Boolean(load_default=False)
 
     @validates_schema
     def check_order(self, data, **kwargs):

@@ -234,11 +234,14 @@ def resource_page(resource_id: str):
             result = mutate("BookResource", {
                 **slot, "quantity": quantity, "note": form["note"],
                 "idempotencyKey": request.form.get("idempotency_key") or None,
+                "payOnAccount": request.form.get("pay_on_account") == "1",
             })
             if result.ok:
                 booking = result["booking"]
                 if booking["status"] == "REQUESTED":
                     flash(gettext("Your request is sent: the owner will confirm it."), "success")
+                elif request.form.get("pay_on_account") == "1":
+                    flash(gettext("Booked on account: the owner will invoice you when the booking is completed."), "success")
                 else:
                     flash(gettext("Booked. The price is reserved on your account until the booking is completed."), "success")
                 return redirect(url_for("catalog.my_bookings"))

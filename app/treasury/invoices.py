@@ -116,6 +116,24 @@ def issue_invoice(
     return invoice
 
 
+def invoice_booking(
+    session: so.Session, *, creditor_account_id: int, debtor_account_id: int, amount: int, memo: str,
+    booking_id: int, issued_by: Member,
+) -> Invoice:
+    """What a booking left on account costs, billed when it falls due. Accepted at once: the
+    booker agreed to it when booking."""
+    now = utcnow()
+    invoice = Invoice(
+        creditor_account_id=creditor_account_id, debtor_account_id=debtor_account_id, amount=amount,
+        outstanding=amount, status=InvoiceStatus.ACCEPTED, memo=memo.strip()[:500],
+        due_date=now.date() + dt.timedelta(days=DEFAULT_DUE_DAYS), source_booking_id=booking_id,
+        issued_by_id=issued_by.id, accepted_at=now,
+    )
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
 def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> None:
     debtor = session.get(Account, invoice.debtor_account_id)
     if not ledger.can_use(session, actor, debtor):

@@ -237,3 +237,37 @@ def test_maintenance_block_after_every_n_loans(app, owner, booker):
     clash = book(booker, resource["id"], block_start + H, block_start + 2 * H)
     assert clash["errors"][0]["code"] == "CONFLICT"
     assert third["status"] == "CONFIRMED"
+
+
+INVOICES = """{ invoices(direction: TO_PAY) { nodes { status amount { amount } outstanding { amount } sourceBookingId memo creditor { name } } } }"""
+
+
+def test_a_booking_left_on_account_is_invoiced_when_it_completes(app, owner, booker):
+    resource = create_resource(owner, price="25.00")
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + 2 * D, payOnAccount=True)
+    # No credit is held: the booker's available credit does not move.
+    assert account(booker)["onHold"]["amount"] == "0.00"
+    owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
+    back = owner.data(RETURN, input={"bookingId": booking["id"]})["returnBooking"]
+    assert back["booking"]["status"] == "COMPLETED"
+    invoices = booker.data(INVOICES)["invoices"]["nodes"]
+    assert invoices == [{
+        "status": "ACCEPTED", "amount": {"amount": "50.00"}, "outstanding": {"amount": "50.00"},
+        "sourceBookingId": parse_global_id(booking["id"])[1], "memo": "Réservation : Scie à ruban",
+        "creditor": {"name": "Member org"},
+    }]
+    # The debt is on account, not in the balances: the clearing will see it.
+    assert account(booker)["balance"]["amount"] == "0.00" and account(owner)["balance"]["amount"] == "0.00"
+    ledger_ok(app)
+
+
+def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker):
+    resource = create_resource(owner, price="10.00", freeCancellationHours=24 * 365)
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D, payOnAccount=True)
+    cancelled = act(booker, "cancelBooking", booking["id"])["booking"]
+    assert cancelled["status"] == "CANCELLED"
+    [fee] = booker.data(INVOICES)["invoices"]["nodes"]
+    assert fee["amount"] == {"amount": "5.00"} and fee["memo"].startswith("Frais d'annulation")
+    ledger_ok(app)
