@@ -12,6 +12,7 @@ from flask_login import login_required
 
 from app.catalog.calendar import hub_zone
 from app.errors import N_
+from app.web import amount_for_input
 from app.web.pages import Result, mutate, query
 
 bp = Blueprint("catalog", __name__)
@@ -453,9 +454,10 @@ def _form_from_resource(resource: dict) -> dict:
     form = {
         "title": resource["title"], "description": resource["description"], "category": resource["category"],
         "address": resource["address"], "town": resource["town"], "condition": resource["condition"],
-        "price": resource["price"]["amount"], "price_unit": resource["priceUnit"], "capacity": resource["capacity"],
-        "deposit": resource["deposit"]["amount"] if resource["deposit"] else "",
-        "late_fee_per_day": resource["lateFeePerDay"]["amount"],
+        "price": amount_for_input(resource["price"]["amount"]), "price_unit": resource["priceUnit"],
+        "capacity": resource["capacity"],
+        "deposit": amount_for_input(resource["deposit"]["amount"]) if resource["deposit"] else "",
+        "late_fee_per_day": amount_for_input(resource["lateFeePerDay"]["amount"]),
         "min_duration": (resource["minDurationMinutes"] or 0) // 60 or "",
         "max_duration": (resource["maxDurationMinutes"] or 0) // 60 or "",
         "max_advance_days": resource["maxAdvanceDays"], "buffer_minutes": resource["bufferMinutes"],

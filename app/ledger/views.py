@@ -162,6 +162,8 @@ def _parse_date(value: str | None):
 
 def _statement_args() -> dict:
     since, until = _parse_date(request.args.get("since")), _parse_date(request.args.get("until"))
+    if since and until and until < since:  # typed the wrong way round: show the period meant
+        since, until = until, since
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KIND_LABELS:
         abort(400)

@@ -39,6 +39,15 @@ def switch_language(code: str):
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("core.home"))
 
 
+def amount_for_input(value) -> str:
+    """A Decimal string from the API ("4000.00") as the member types it: "4000,00" in French.
+    No thousands separator, so that it reads back as typed."""
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    return text.replace(".", ",") if get_locale() and get_locale().language == "fr" else text
+
+
 def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
@@ -71,6 +80,10 @@ def register_web(app: Flask) -> None:
         if value is None:
             return "—"
         return f"{format_decimal(value['amount'], format='#,##0.00')} {value['currency']}"
+
+    @app.template_filter("amount_input")
+    def amount_input_filter(value) -> str:
+        return amount_for_input(value)
 
     @app.template_filter("datetime")
     def datetime_filter(value, format: str = "medium") -> str:
