@@ -32,10 +32,17 @@ class UnitOfWork(SchemaExtension):
         context = self.execution_context.context
         result = self.execution_context.result
         is_mutation = self.execution_context.operation_type == OperationType.MUTATION
-        if is_mutation and result is not None and not result.errors:
+        if is_mutation and result is not None and all(map(_expected, result.errors or [])):
+            # A bad argument in a payload's nested field does not undo the mutation its
+            # payload reports as done; only an unexpected failure rolls everything back.
             context.session.commit()
         else:
             context.session.rollback()
+
+
+def _expected(error: GraphQLError) -> bool:
+    """A QueryError raised by a resolver (a bad argument), as opposed to a crash."""
+    return isinstance(error.original_error, GraphQLError)
 
 
 class MaskUnexpectedErrors(SchemaExtension):

@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 
 MAX_PAGE_SIZE = 100
+MAX_PK = 2**31 - 1
 T = TypeVar("T")
 
 
@@ -29,7 +30,10 @@ def parse_global_id(global_id: str) -> tuple[str, int]:
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        return type_name, int(pk)
+        pk = int(pk)
+        if not 0 < pk <= MAX_PK:  # beyond PostgreSQL's integer: names nothing of ours
+            raise ValueError
+        return type_name, pk
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"not a valid id: {global_id!r}") from exc
 

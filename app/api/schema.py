@@ -6,6 +6,7 @@ import strawberry
 
 from app.api.context import Info
 from app.api.execution import extensions
+from app.api.scalars import SCALAR_OVERRIDES
 from app.api.relay import Node, parse_global_id
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import (
@@ -71,4 +72,4 @@ class Schema(strawberry.Schema):
         """Errors about the request are the client's business; MaskUnexpectedErrors logs ours."""
 
 
-schema = Schema(query=Query, mutation=Mutation, extensions=extensions())
+schema = Schema(query=Query, mutation=Mutation, extensions=extensions(), scalar_overrides=SCALAR_OVERRIDES)

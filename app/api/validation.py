@@ -5,7 +5,7 @@ import enum
 
 from marshmallow import Schema, ValidationError, fields
 
-from app.api.scalars import to_minor_units
+from app.api.scalars import FIRST_YEAR, LAST_YEAR, to_minor_units
 from app.errors import N_, DomainError, ErrorCode, ValidationFailed
 
 
@@ -54,6 +54,8 @@ class AwareDateTime(fields.Field):
             raise ValidationError("Enter a date and time.")
         if value.tzinfo is None:
             raise ValidationError("A date and time must include its offset from UTC.")
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError("Enter a date and time.")
         return value.astimezone(dt.timezone.utc)
 
 

@@ -204,7 +204,8 @@ def revoke_api_token(session: so.Session, member: Member, token_id: int) -> ApiT
     return token
 
 
-def member_for_token(session: so.Session, secret: str) -> Optional[Member]:
+def token_for_secret(session: so.Session, secret: str) -> Optional[ApiToken]:
+    """The live token behind a bearer secret, if its member is active. Reads only."""
     token = session.scalar(
         sa.select(ApiToken).where(
             ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
@@ -215,9 +216,18 @@ def member_for_token(session: so.Session, secret: str) -> Optional[Member]:
     member = session.get(Member, token.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         return None
-    now = utcnow()
-    # Written at most once a minute: a busy client should not turn every read into a write.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        token.last_used_at = now
-        session.commit()
-    return member
+    return token
+
+
+def touch_token(session: so.Session, token_id: int, now: Optional[dt.datetime] = None) -> None:
+    """Record a token's use, at most once a minute: a busy client must not turn every read
+    into a write."""
+    now = now or utcnow()
+    session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - dt.timedelta(minutes=1)),
+        )
+        .values(last_used_at=now)
+    )

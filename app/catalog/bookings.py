@@ -249,6 +249,8 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     to_account_id = owner_account_id(session, resource)
     # Booking one's own organisation's resource moves no credit.
     price = 0 if to_account_id == account.id else price_of(resource, start, end, quantity)
+    if price >= ledger.MAX_AMOUNT:  # checked here too: a booking on account places no hold
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "end")
     hold = None
     if price > 0 and not on_account:
         hold = ledger.place_hold(

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from app.catalog.services import can_manage, get_resource
 from app.errors import DomainError, ErrorCode
-from models import Booking, BookingStatus, CalendarFeed, Member, Resource, ResourceClosure, utcnow
+from models import Booking, BookingStatus, CalendarFeed, Member, MemberStatus, Resource, ResourceClosure, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
 HISTORY = dt.timedelta(days=90)  # past events kept in a feed
@@ -37,9 +37,19 @@ def create_feed(session: so.Session, actor: Member, resource_id: Optional[int] =
 
 
 def feed_for_token(session: so.Session, token: str) -> Optional[CalendarFeed]:
+    """The feed behind a private URL, while its member is active and, for a resource's feed,
+    still manages the resource: the URL must not outlive the rights it was made with."""
     if not token or len(token) > 64:
         return None
-    return session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token == token))
+    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token == token))
+    if feed is None:
+        return None
+    member = session.get(Member, feed.member_id)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return None
+    if feed.resource_id is not None and not can_manage(session, member, session.get(Resource, feed.resource_id)):
+        return None
+    return feed
 
 
 def render(session: so.Session, feed: CalendarFeed, hub_name: str, host: str) -> bytes:

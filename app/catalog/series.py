@@ -114,10 +114,10 @@ def cancel_rest_of_series(session: so.Session, actor: Member, booking_id: int) -
     """Cancel this occurrence and every later one of its series that can still be cancelled
     (each with the usual cancellation policy)."""
     booking = booking_services.get_booking(session, booking_id)
+    if booking.booker_id != actor.id:  # first: a stranger learns nothing about the booking
+        raise DomainError(ErrorCode.FORBIDDEN, "You cannot cancel this booking.")
     if booking.series_id is None:
         raise DomainError(ErrorCode.INVALID, "This booking is not part of a series.", "bookingId")
-    if booking.booker_id != actor.id:
-        raise DomainError(ErrorCode.FORBIDDEN, "You cannot cancel this booking.")
     later = session.scalars(
         sa.select(Booking.id)
         .where(Booking.series_id == booking.series_id, Booking.start >= booking.start,

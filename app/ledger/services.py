@@ -520,8 +520,10 @@ def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]
     return None if found is None else session.get(Transfer, found[0])
 
 
-def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, amount: int) -> Transfer:
-    if (earlier.from_account_id, earlier.to_account_id, earlier.amount) != (from_account_id, to_account_id, amount):
+def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, amount: int, kind: TransferKind) -> Transfer:
+    if (earlier.from_account_id, earlier.to_account_id, earlier.amount, earlier.kind) != (
+        from_account_id, to_account_id, amount, kind
+    ):
         raise DomainError(
             ErrorCode.INVALID,
             "This idempotency key was already used for another transfer.",
@@ -583,7 +585,7 @@ def transfer(
         # A retry is answered even if the payee was closed since the first request.
         earlier = _by_key(session, actor.id, idempotency_key)
         if earlier is not None:
-            return _same_request(earlier, from_id, to_account_id, amount)
+            return _same_request(earlier, from_id, to_account_id, amount, kind)
         raise
     policy = HubSettings(
         transfer_fee_bps=to_account.transfer_fee_bps or 0, transfer_fee_min=to_account.transfer_fee_min or 0
@@ -603,7 +605,7 @@ def transfer(
         earlier = _by_key(session, actor.id, idempotency_key)
         if earlier is None:
             raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
-        return _same_request(earlier, from_id, to_account.id, amount)
+        return _same_request(earlier, from_id, to_account.id, amount, kind)
     legs = [(from_id, -(amount + fee)), (to_account.id, amount)]
     if fee:
         legs.append((commons_id, fee))

@@ -375,7 +375,6 @@ class IssueInvoiceInput:
     amount: str = strawberry.field(description='A Decimal string such as "120.00".')
     memo: str = ""
     due_date: Optional[dt.date] = strawberry.field(default=None, description="Default: in 30 days.")
-    source_booking_id: Optional[int] = None
 
 
 @strawberry.type
@@ -479,7 +478,6 @@ class TreasuryMutation(ReportsMutation):
             amount=data["amount"],
             memo=data["memo"],
             due_date=data["due_date"],
-            source_booking_id=input.source_booking_id,
         )
         return IssueInvoicePayload(invoice=InvoiceType.from_model(invoice))
 

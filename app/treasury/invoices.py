@@ -78,7 +78,6 @@ def issue_invoice(
     memo: str = "",
     due_date: Optional[dt.date] = None,
     creditor_account: Optional[Account] = None,
-    source_booking_id: Optional[int] = None,
     today: Optional[dt.date] = None,
 ) -> Invoice:
     """The creditor (the actor's paying account unless given) bills another account."""
@@ -108,7 +107,6 @@ def issue_invoice(
         status=InvoiceStatus.ISSUED,
         memo=memo.strip(),
         due_date=due_date,
-        source_booking_id=source_booking_id,
         issued_by_id=actor.id,
     )
     session.add(invoice)
@@ -228,6 +226,9 @@ def pay_invoice(
             outstanding=Decimal(invoice.outstanding) / 100,
         )
     if idempotency_key is not None:
+        # A key of its own per invoice: a key the member used for another payment must not
+        # make this one look already paid.
+        idempotency_key = f"invoice:{invoice.id}:{idempotency_key}"[:100]
         earlier = _earlier_payment(session, actor, invoice.id, idempotency_key)
         if earlier is not None:
             return invoice

@@ -16,6 +16,9 @@ def query(name: str, **variables: Any) -> dict:
         code = (exc.errors[0].extensions or {}).get("code")
         if code in _STATUS_OF_CODE:
             abort(_STATUS_OF_CODE[code])
+        if all(error.path is None for error in exc.errors):
+            # The operations are valid (a test checks them): a value from the URL was not.
+            abort(400)
         raise
 
 

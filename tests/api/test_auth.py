@@ -169,9 +169,9 @@ def test_emails_are_unique_whatever_their_case(admin_api, make_member):
 
 
 def test_a_member_sees_no_other_members_account(member_api, make_member):
-    other = make_member(organization="Autre Org", credit_limit=1000)
+    make_member(name="Autre Personne", organization="Autre Org", credit_limit=1000)
     node = member_api.data(
-        '{ members(search: "%s") { edges { node { name email account { id } } } } }' % other.split("@")[0]
+        '{ members(search: "Autre Personne") { edges { node { name email account { id } } } } }'
     )["members"]["edges"][0]["node"]
     assert node["account"] is None and node["email"] is None
 
@@ -223,3 +223,13 @@ def test_admin_changes_a_role(admin_api, member_api):
     )["setMemberRole"]
     assert result == {"member": {"role": "TREASURER"}, "errors": []}
     assert member_api.data(VIEWER)["viewer"]["role"] == "TREASURER"
+
+
+def test_members_cannot_search_hidden_emails(member_api, treasurer_api, make_member):
+    make_member(name="Alice Martin", email="alice.secret@example.test")
+    query = 'query($q: String) { members(search: $q) { nodes { name } } }'
+    assert member_api.data(query, q="alice.secret")["members"]["nodes"] == []
+    assert member_api.data(query, q="%")["members"]["nodes"] == []  # wildcards are plain characters
+    assert member_api.data(query, q="alice")["members"]["nodes"] == [{"name": "Alice Martin"}]
+    assert treasurer_api.data(query, q="alice.secret")["members"]["nodes"] == [{"name": "Alice Martin"}]
+    assert member_api.data(query, q="x" * 100_000)["members"]["nodes"] == []

@@ -53,3 +53,16 @@ def test_resource_feed_is_for_its_owner_and_shows_bookers_and_closures(app, make
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
     assert summaries == ["Halle — Julie Favre", "Halle — maintenance"]
     assert fetch(client, url.replace(".ics", "x.ics")).status_code == 404
+
+
+def test_a_feed_stops_when_its_member_leaves(app, make_member, member_api, client, db):
+    import sqlalchemy as sa
+
+    from models import Member, MemberStatus
+
+    url = member_api.data(FEED, input={})["createCalendarFeed"]["url"]
+    assert fetch(client, url).status_code == 200
+    viewer_name = member_api.data("{ viewer { name } }")["viewer"]["name"]
+    db.execute(sa.update(Member).where(Member.name == viewer_name).values(status=MemberStatus.LEFT))
+    db.commit()
+    assert fetch(client, url).status_code == 404

@@ -111,3 +111,47 @@ def test_graphiql_is_served_from_our_own_files(client):
     page = client.get("/graphql", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "graphiql.min.js" in page
     assert "unpkg" not in page and "jsdelivr" not in page and "https://" not in page
+
+
+def test_a_bad_argument_in_a_payload_does_not_undo_the_mutation(member_api, make_member):
+    make_member(organization="Payee Org")
+    payee = member_api.data('{ payees(search: "Payee Org") { nodes { id } } }')["payees"]["nodes"][0]["id"]
+    body = member_api.gql(
+        """mutation($input: TransferInput!) { transfer(input: $input) {
+             transfer { id } errors { code } account { transfers(first: 500) { totalCount } } } }""",
+        input={"toAccountId": payee, "amount": "3.00"},
+    )
+    assert body["data"]["transfer"]["transfer"]["id"] and body["errors"][0]["extensions"]["code"] == "INVALID"
+    # The payment the payload reports is really made.
+    balance = member_api.data("{ viewer { account { balance { amount } } } }")["viewer"]["account"]["balance"]
+    assert balance == {"amount": "-3.00"}
+
+
+@pytest.mark.parametrize("query", [
+    '{ resources(availableFrom: "0001-01-01T00:00:00+01:00", availableTo: "0001-01-02T00:00:00+01:00") { totalCount } }',
+    '{ impactReport(from: "0001-01-01", to: "9999-12-31") { start } }',
+])
+def test_dates_centuries_away_are_refused_cleanly(treasurer_api, query):
+    body = treasurer_api.gql(query)
+    assert body["data"] is None and "Value cannot represent" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1E+30", "9" * 40])
+def test_huge_amounts_are_refused_cleanly(member_api, amount):
+    errors = member_api.data(
+        'mutation($input: TransferInput!) { transfer(input: $input) { errors { code field message } } }',
+        input={"toAccountId": "QWNjb3VudDox", "amount": amount},
+    )["transfer"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["amount"])]
+
+
+def test_ids_beyond_the_database_integer_read_as_nothing(member_api):
+    import base64
+
+    big = base64.urlsafe_b64encode(b"Account:4294967296").decode().rstrip("=")
+    assert member_api.data('query($id: ID!) { node(id: $id) { id } }', id=big) == {"node": None}
+    errors = member_api.data(
+        'mutation($input: BookingActionInput!) { cancelBooking(input: $input) { errors { code } } }',
+        input={"bookingId": base64.urlsafe_b64encode(b"Booking:99999999999999999999").decode().rstrip("=")},
+    )["cancelBooking"]["errors"]
+    assert [e["code"] for e in errors] == ["NOT_FOUND"]
