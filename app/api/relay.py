@@ -93,6 +93,16 @@ def _parse_cursor(cursor: Optional[str]) -> int:
         raise QueryError(f"Invalid cursor: {cursor!r}")
 
 
+def preload(session: so.Session, model, ids) -> None:
+    """Load the rows of `ids` in one query, so that the `session.get` of each nested resolver
+    finds them in the identity map instead of querying one by one."""
+    ids = {i for i in ids if i is not None}
+    if ids:
+        rows = session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+        # The identity map holds rows weakly: keep them for the rest of the request.
+        session.info.setdefault("preloaded", []).extend(rows)
+
+
 def check_first(first: Optional[int], default: int = 20) -> int:
     if first is None:
         return default

@@ -10,7 +10,7 @@ from flask import current_app, request
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload, to_user_errors
 from app.api.permissions import require_role, require_signed_in, require_viewer
-from app.api.relay import Connection, Node, decode_id, paginate, to_global_id
+from app.api.relay import Connection, Node, decode_id, paginate, preload, to_global_id
 from app.api.validation import load
 from app.auth import schemas, services
 from app.errors import N_, DomainError, ErrorCode
@@ -177,7 +177,9 @@ class AuthQuery:
     @strawberry.field(description="Organisations of the hub, by name (signed-in members).")
     def organizations(self, info: Info) -> list[OrganizationType]:
         require_signed_in(info)
-        rows = info.context.session.scalars(sa.select(Organization).order_by(Organization.name))
+        session = info.context.session
+        rows = session.scalars(sa.select(Organization).order_by(Organization.name)).all()
+        preload(session, Member, (o.manager_id for o in rows))
         return [OrganizationType.from_model(o) for o in rows]
 
 
@@ -185,10 +187,7 @@ MAX_SEARCH = 200
 
 
 def _members_with_organizations(session, members: list[Member]) -> list[MemberType]:
-    """One query for the organisations of a page of members (later gets hit the identity map)."""
-    ids = {m.organization_id for m in members if m.organization_id is not None}
-    if ids:
-        session.scalars(sa.select(Organization).where(Organization.id.in_(ids))).all()
+    preload(session, Organization, (m.organization_id for m in members))
     return [MemberType.from_model(m) for m in members]
 
 

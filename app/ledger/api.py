@@ -17,7 +17,18 @@ from flask import current_app
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
 from app.api.permissions import require_viewer
-from app.api.relay import Connection, Edge, Node, PageInfo, QueryError, check_first, decode_id, paginate, to_global_id
+from app.api.relay import (
+    Connection,
+    Edge,
+    Node,
+    PageInfo,
+    QueryError,
+    check_first,
+    decode_id,
+    paginate,
+    preload,
+    to_global_id,
+)
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
@@ -477,7 +488,13 @@ class LedgerQuery:
             AccountOrder.LIMIT_USE_DESC: [services.limit_use_sql().desc(), Account.balance],
         }[order_by]
         stmt = stmt.order_by(*order, Account.id)
-        return paginate(info.context.session, stmt, first, after, lambda rows: [AccountType.from_model(a) for a in rows])
+        session = info.context.session
+
+        def wrap(rows):
+            preload(session, Organization, (a.organization_id for a in rows))
+            return [AccountType.from_model(a) for a in rows]
+
+        return paginate(session, stmt, first, after, wrap)
 
     @strawberry.field(description="Totals of the whole ledger (treasurer; null for anyone else).")
     def ledger_summary(self, info: Info) -> Optional[LedgerSummary]:

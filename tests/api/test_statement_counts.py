@@ -1,0 +1,46 @@
+"""Lists cost the same number of SQL statements whatever their length (no N+1)."""
+import contextlib
+
+import pytest
+import sqlalchemy as sa
+
+
+@contextlib.contextmanager
+def counted(engine):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("query", [
+    "query($first: Int) { members(first: $first) { nodes { name organization { name } } } }",
+    "query($first: Int) { accounts(first: $first) { nodes { name organization { name } } } }",
+])
+def test_list_cost_does_not_grow_with_its_length(treasurer_api, make_member, engine, query):
+    for n in range(12):
+        make_member(organization=f"Firm {n}")
+    costs = []
+    for first in (2, 12):
+        with counted(engine) as statements:
+            treasurer_api.data(query, first=first)
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs
+
+
+def test_organizations_with_their_managers_cost_the_same_for_many(treasurer_api, make_member, engine):
+    query = "{ organizations { name manager { name } } }"
+    make_member(organization="Firm 0")
+    with counted(engine) as few:
+        treasurer_api.data(query)
+    for n in range(1, 10):
+        make_member(organization=f"Firm {n}")
+    with counted(engine) as many:
+        treasurer_api.data(query)
+    assert len(few) == len(many), (len(few), len(many))
