@@ -49,7 +49,6 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_timezone=app.config["TIMEZONE"],
         default_translation_directories=";".join(str(d) for d in translation_directories()),
     )
     login_manager.init_app(app)

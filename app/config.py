@@ -35,9 +35,6 @@ def load_config() -> dict:
         "CURRENCY_CODE": os.environ.get("ALVEOLE_CURRENCY_CODE", "ALV"),
         "CURRENCY_NAME": os.environ.get("ALVEOLE_CURRENCY_NAME", "crédit Alvéole"),
         "TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
-        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
-        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         # Cookies are Secure whenever the app is served over https (see create_app).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

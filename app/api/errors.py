@@ -1,6 +1,5 @@
 """UserError, the ErrorCode enum and the wrapper that turns DomainError into payload errors."""
 import functools
-import re
 from decimal import Decimal
 from typing import Optional
 
@@ -62,10 +61,3 @@ def mutation_payload(payload_cls):
         return wrapper
 
     return decorate
-
-
-_CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-def snake(name: str) -> str:
-    return _CAMEL_BOUNDARY.sub("_", name).lower()

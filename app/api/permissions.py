@@ -18,10 +18,6 @@ def require_role(info, *roles: Role) -> Member:
     return viewer
 
 
-def has_role(viewer, *roles: Role) -> bool:
-    return viewer is not None and viewer.role in roles
-
-
 def require_signed_in(info) -> Member:
     """For queries: an anonymous call is a top-level UNAUTHENTICATED error."""
     if info.context.viewer is None:

@@ -364,9 +364,9 @@ class AuthMutation:
     @strawberry.mutation(description="Add a member (admin).")
     @mutation_payload(CreateMemberPayload)
     def create_member(self, info: Info, input: CreateMemberInput) -> CreateMemberPayload:
-        require_role(info, Role.ADMIN)
+        viewer = require_role(info, Role.ADMIN)
         data = load(schemas.CreateMemberSchema(), strawberry.asdict(input))
-        member = services.create_member(info.context.session, passwords(), **data)
+        member = services.create_member(info.context.session, passwords(), actor=viewer, **data)
         return CreateMemberPayload(member=MemberType.from_model(member))
 
     @strawberry.mutation(description="Add an organisation and its account (admin).")
@@ -374,9 +374,9 @@ class AuthMutation:
     def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> CreateOrganizationPayload:
-        require_role(info, Role.ADMIN)
+        viewer = require_role(info, Role.ADMIN)
         data = load(schemas.CreateOrganizationSchema(), strawberry.asdict(input))
-        organization = services.create_organization(info.context.session, **data)
+        organization = services.create_organization(info.context.session, actor=viewer, **data)
         return CreateOrganizationPayload(organization=OrganizationType.from_model(organization))
 
     @strawberry.mutation(description="Change the viewer's name or language.")

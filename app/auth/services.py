@@ -41,6 +41,12 @@ def siret_is_valid(siret: str) -> bool:
     return total % 10 == 0
 
 
+def _require_admin(actor: Optional[Member]) -> None:
+    """`actor` None is the hub itself (demo seeding, commands); a person must be an admin."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise DomainError(ErrorCode.FORBIDDEN, "You are not allowed to do this.")
+
+
 def create_organization(
     session: so.Session,
     name: str,
@@ -48,7 +54,9 @@ def create_organization(
     siret: Optional[str] = None,
     town: Optional[str] = None,
     credit_limit: int = 0,
+    actor: Optional[Member] = None,
 ) -> Organization:
+    _require_admin(actor)
     name = name.strip()
     if session.scalar(sa.select(Organization.id).where(Organization.name == name)):
         raise DomainError(ErrorCode.CONFLICT, "An organisation with this name already exists.", "organizationName")
@@ -79,10 +87,12 @@ def create_member(
     siret: Optional[str] = None,
     credit_limit: int = 0,
     is_demo: bool = False,
+    actor: Optional[Member] = None,
 ) -> Member:
     """A new member. A new `organization_name` creates that organisation with the member as
     its manager and the credit limit on its account; an existing one is joined, and the limit
     then goes to the member's own account."""
+    _require_admin(actor)
     email = normalize_email(email)
     if session.scalar(sa.select(Member.id).where(Member.email == email)):
         raise DomainError(ErrorCode.CONFLICT, "A member with this email already exists.", "email")

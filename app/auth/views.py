@@ -3,15 +3,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from app.web.pages import Result, mutate, query
+from app.web.pages import Result, mutate, query, safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,7 +19,7 @@ def login():
             {"email": request.form.get("email", ""), "password": request.form.get("password", "")},
         )
         if result.ok:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), "core.home"))
     return render_template("auth/login.html", result=result, email=request.form.get("email", "")), (
         401 if result and not result.ok else 200
     )

@@ -508,15 +508,21 @@ def _invoice(session: so.Session, actor: Member, booking: Booking, resource: Res
     )
 
 
-def _complete(session: so.Session, actor: Member, booking: Booking, resource: Resource, now: dt.datetime) -> None:
+def _charge(session: so.Session, actor: Member, booking: Booking, resource: Resource, memo: str) -> None:
+    """The booking's price falls due: its hold is captured to the owner, or, left on account,
+    it is invoiced."""
     if booking.hold_id is not None:
         transfer = ledger.capture_hold(
             session, actor, booking.hold_id, to_account_id=owner_account_id(session, resource),
-            kind=TransferKind.BOOKING, memo=f"Réservation : {resource.title}"[:500],
+            kind=TransferKind.BOOKING, memo=memo[:500],
         )
         booking.transfer_id = transfer.id
     elif booking.on_account:
-        _invoice(session, actor, booking, resource, booking.price, f"Réservation : {resource.title}")
+        _invoice(session, actor, booking, resource, booking.price, memo)
+
+
+def _complete(session: so.Session, actor: Member, booking: Booking, resource: Resource, now: dt.datetime) -> None:
+    _charge(session, actor, booking, resource, f"Réservation : {resource.title}")
     booking.status = BookingStatus.COMPLETED
     booking.completed_at = now
     if resource.kind == ResourceKind.TOOL and booking.returned_at is not None:
@@ -573,14 +579,7 @@ def mark_no_show(session: so.Session, actor: Member, booking_id: int, now: Optio
     _require_status(booking, BookingStatus.CONFIRMED)
     if now < booking.start:
         raise DomainError(ErrorCode.INVALID_STATE, "This booking has not started yet.", "bookingId")
-    if booking.hold_id is not None:
-        transfer = ledger.capture_hold(
-            session, actor, booking.hold_id, to_account_id=owner_account_id(session, resource),
-            kind=TransferKind.BOOKING, memo=f"Absence : {resource.title}"[:500],
-        )
-        booking.transfer_id = transfer.id
-    elif booking.on_account:
-        _invoice(session, actor, booking, resource, booking.price, f"Absence : {resource.title}")
+    _charge(session, actor, booking, resource, f"Absence : {resource.title}")
     booking.status = BookingStatus.NO_SHOW
     booking.completed_at = now
     session.flush()

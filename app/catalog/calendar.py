@@ -13,7 +13,6 @@ from typing import Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 DEFAULT_ZONE = "Europe/Paris"
-WEEKDAYS = range(7)  # 0 = Monday, as date.weekday()
 
 
 def hub_zone() -> ZoneInfo:

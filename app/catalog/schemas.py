@@ -122,13 +122,6 @@ class ClosureSchema(Schema):
             raise ValidationError(END_BEFORE_START, "end")
 
 
-class NoteSchema(Schema):
-    booking_id = fields.String(required=True)
-    note = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
-    reason = TrimmedString(load_default="", validate=validate.Length(max=500, error=TOO_LONG))
-    damage_reported = fields.Boolean(load_default=False)
-
-
 class SeriesSchema(BookResourceSchema):
     until = fields.Date(required=True)
     every_weeks = fields.Integer(load_default=1, validate=_range(1, 8))

@@ -13,7 +13,7 @@ from flask_login import login_required
 from app.catalog.calendar import hub_zone
 from app.errors import N_
 from app.web import amount_for_input
-from app.web.pages import Result, mutate, query
+from app.web.pages import Result, mutate, query, safe_next
 
 bp = Blueprint("catalog", __name__)
 
@@ -322,7 +322,7 @@ def booking_action(booking_id: str, action: str):
         for error in result.errors:
             flash(error["message"], "error")
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("catalog.my_bookings"))
+    return redirect(safe_next(target, "catalog.my_bookings"))
 
 
 @bp.route("/bookings/manage")

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app.api.relay import decode_id
 from app.api.scalars import to_minor_units
-from app.web.pages import Result, mutate, query
+from app.web.pages import Result, mutate, query, safe_next
 
 bp = Blueprint("ledger", __name__)
 
@@ -304,8 +304,7 @@ def reverse(transfer_id: str):
     else:
         for message in result.form_errors + list(result.field_errors.values()):
             flash(message, "error")
-    target = request.form.get("next") or url_for("ledger.my_account")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("ledger.my_account"))
+    return redirect(safe_next(request.form.get("next"), "ledger.my_account"))
 
 
 # --- Treasurer -------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The treasurer's figures: the weekly dashboard, the impact report, the monthly period close.
 
-Months are calendar months in UTC (the ledger stores UTC; a transfer at 00:30 Paris time on
-the 1st belongs to the previous month here). Velocity is the trade volume (payments, bookings,
+Months and days are cut at midnight in the hub's time zone (the ledger stores UTC). Velocity is the trade volume (payments, bookings,
 skills, invoices paid in credits: not clearings, corrections or fees) divided by the credit in
 circulation (the sum of positive balances) now.
 """
@@ -55,13 +54,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def _midnight(day: dt.date) -> dt.datetime:
     """The start of a day in the hub's time zone: a month closes at midnight in the valley."""
     return dt.datetime.combine(day, dt.time(), tzinfo=hub_zone())
-
-
-def month_key(session: so.Session, column) -> sa.ColumnElement:
-    """'YYYY-MM' of a UTC timestamp column, on SQLite and PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
 
 
 def require_treasurer(actor: Member) -> None:
@@ -122,21 +114,29 @@ class Dashboard:
 
 
 def monthly_volumes(session: so.Session, first_month: dt.date, end: dt.date) -> list[MonthFigure]:
-    key = month_key(session, Transfer.created_at)
+    """Count and volume per kind for each month from `first_month` to `end` (excluded), the
+    months cut at midnight in the hub's time zone, in one query."""
+    starts = []
+    day = first_month
+    while day < end:
+        starts.append(day)
+        day = add_months(day, 1)
+    label = sa.case(
+        *[
+            (sa.and_(Transfer.created_at >= _midnight(start), Transfer.created_at < _midnight(add_months(start, 1))),
+             f"{start.year:04d}-{start.month:02d}")
+            for start in starts
+        ]
+    )
     rows = session.execute(
-        sa.select(key, Transfer.kind, sa.func.count(), sa.func.sum(Transfer.amount))
+        sa.select(label, Transfer.kind, sa.func.count(), sa.func.sum(Transfer.amount))
         .where(Transfer.created_at >= _midnight(first_month), Transfer.created_at < _midnight(end))
-        .group_by(key, Transfer.kind)
+        .group_by(label, Transfer.kind)
     ).all()
     found: dict[str, dict] = defaultdict(dict)
     for month, kind, count, volume in rows:
         found[month][TransferKind(kind)] = (count, int(volume or 0))
-    months, day = [], first_month
-    while day < end:
-        label = f"{day.year:04d}-{day.month:02d}"
-        months.append(MonthFigure(label, found.get(label, {})))
-        day = add_months(day, 1)
-    return months
+    return [MonthFigure(f"{s.year:04d}-{s.month:02d}", found.get(f"{s.year:04d}-{s.month:02d}", {})) for s in starts]
 
 
 def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = None) -> Dashboard:

@@ -35,8 +35,9 @@ def switch_language(code: str):
         from app.web.pages import mutate
 
         mutate("UpdateProfile", {"language": code})
-    target = request.form.get("next") or url_for("core.home")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("core.home"))
+    from app.web.pages import safe_next
+
+    return redirect(safe_next(request.form.get("next"), "core.home"))
 
 
 def amount_for_input(value) -> str:

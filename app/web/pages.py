@@ -1,7 +1,7 @@
 """What every page uses to run its named GraphQL operation in-process."""
 from typing import Any
 
-from flask import abort
+from flask import abort, url_for
 
 from app.api.execution import OperationFailed, run_operation
 
@@ -58,3 +58,11 @@ def mutate(name: str, input: dict | None = None) -> Result:
     variables = {"input": input} if input is not None else {}
     data = run_operation(name, variables)
     return Result(next(iter(data.values())))
+
+
+def safe_next(target: str | None, endpoint: str) -> str:
+    """Where to go back after a form: a path of this site, else `endpoint`. "//host" and
+    "/\\host" are other sites to a browser."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return url_for(endpoint)

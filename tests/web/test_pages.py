@@ -1,4 +1,5 @@
 """The web shell: sign-in, CSRF, languages, the profile and the admin's members page."""
+import pytest
 import sqlalchemy as sa
 
 from app.demo import DEMO_PASSWORD
@@ -49,10 +50,11 @@ def test_a_form_without_csrf_token_is_refused(client, make_member):
     assert client.get("/").status_code == 302  # not signed in
 
 
-def test_next_parameter_only_redirects_inside_the_site(client, make_member):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_next_parameter_only_redirects_inside_the_site(client, make_member, target):
     email = make_member()
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=https://evil.example/", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    response = client.post("/login", query_string={"next": target}, data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/"
 
 
