@@ -130,7 +130,7 @@ class InvoiceType(Node):
 
     @strawberry.field(description="Unpaid after its due date.")
     def overdue(self) -> bool:
-        return inv.is_overdue(self.model, dt.date.today())
+        return inv.is_overdue(self.model, inv.hub_today())
 
     @strawberry.field(description="The viewer acts for the debtor (may accept, reject, pay).")
     def viewer_is_debtor(self, info: Info) -> bool:
@@ -338,9 +338,7 @@ class TreasuryQuery(ReportsQuery):
         if status:
             stmt = stmt.where(Invoice.status.in_(status))
         if overdue is not None:
-            late = sa.and_(
-                Invoice.status.in_(inv.UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < dt.date.today()
-            )
+            late = inv.overdue_clause(inv.hub_today())
             stmt = stmt.where(late if overdue else sa.not_(late))
         return paginate(info.context.session, stmt, first, after, _wrap_invoices(info))
 

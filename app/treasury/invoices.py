@@ -12,6 +12,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.catalog.calendar import hub_zone
 from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
 from models import (
@@ -95,7 +96,7 @@ def issue_invoice(
         raise DomainError(ErrorCode.INVALID, "You cannot invoice your own account.", "debtorAccountId")
     if debtor.status != AccountStatus.OPEN or creditor.status != AccountStatus.OPEN:
         raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "debtorAccountId", name=debtor.name)
-    today = today or utcnow().date()
+    today = today or hub_today()
     due_date = due_date or today + dt.timedelta(days=DEFAULT_DUE_DAYS)
     if due_date < today:
         raise DomainError(ErrorCode.INVALID, "The due date cannot be in the past.", "dueDate")
@@ -274,5 +275,15 @@ def auto_accept_invoices(session: so.Session, after_days: int, now: Optional[dt.
     return result.rowcount
 
 
+def hub_today() -> dt.date:
+    """Today in the valley: due dates and months turn at local midnight."""
+    return dt.datetime.now(hub_zone()).date()
+
+
 def is_overdue(invoice: Invoice, today: dt.date) -> bool:
     return invoice.status in UNPAID_STATUSES and invoice.outstanding > 0 and invoice.due_date < today
+
+
+def overdue_clause(today: dt.date):
+    """is_overdue as SQL, for lists and counts."""
+    return sa.and_(Invoice.status.in_(UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < today)

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
-from app.treasury.invoices import UNPAID_STATUSES, is_staff
+from app.treasury.invoices import UNPAID_STATUSES, is_staff, overdue_clause
 from app.catalog.calendar import hub_zone
 from app.catalog.stats import SharingFigures, sharing_figures
 from models import (
@@ -142,7 +142,7 @@ def monthly_volumes(session: so.Session, first_month: dt.date, end: dt.date) -> 
 def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = None) -> Dashboard:
     require_treasurer(actor)
     now = now or utcnow()
-    today = now.date()
+    today = now.astimezone(hub_zone()).date()
     settings = ledger.get_settings(session)
     accounts = session.scalars(sa.select(Account).order_by(Account.name, Account.id)).all()
     balances = [a.balance for a in accounts]
@@ -161,7 +161,7 @@ def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = N
         session.execute(sa.select(Posting.account_id, sa.func.max(Posting.created_at)).group_by(Posting.account_id)).all()
     )
     inactive = [a for a in members if (last_posted.get(a.id) or a.created_at) < cutoff]
-    late = sa.and_(Invoice.status.in_(UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < today)
+    late = overdue_clause(today)
     overdue_count, overdue_total = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Invoice.outstanding), 0)).where(late)
     ).one()

@@ -6,6 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.errors import N_
+from app.treasury.invoices import hub_today
 from app.web.pages import Result, mutate, query
 
 bp = Blueprint("treasury", __name__)
@@ -82,7 +83,7 @@ def invoices():
         issue_result=issue_result,
         action_result=action_result,
         form=form,
-        today=dt.date.today(),
+        today=hub_today(),
         new_key=_idempotency_key(),
     ), (400 if failed else 200)
 
@@ -225,13 +226,13 @@ def kind_label(kind: str) -> str:
 def _recent_months(count: int = 12) -> list[str]:
     from app.treasury.reports import add_months, month_start
 
-    this = month_start(dt.date.today())
+    this = month_start(hub_today())
     return [f"{d.year:04d}-{d.month:02d}" for d in (add_months(this, -i) for i in range(1, count + 1))]
 
 
 def _period_args():
     """The report's [from, to) from the query string; default: the current year so far."""
-    today = dt.date.today()
+    today = hub_today()
     try:
         start = dt.date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")
         end = dt.date.fromisoformat(request.args.get("to") or (today + dt.timedelta(days=1)).isoformat())
