@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
-from app.treasury.invoices import UNPAID_STATUSES, is_staff, overdue_clause
+from app.treasury.invoices import is_staff, overdue_clause
 from app.catalog.calendar import hub_zone
 from app.catalog.stats import SharingFigures, sharing_figures
 from models import (
