@@ -13,7 +13,7 @@ import strawberry
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload, to_user_errors
 from app.api.permissions import require_signed_in, require_viewer
-from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_global_id
+from app.api.relay import Connection, Node, QueryError, decode_id, paginate, preload, to_global_id
 from app.api.scalars import Money, money, to_minor_units
 from app.api.validation import load
 from app.auth.api import MemberType, OrganizationType
@@ -145,6 +145,30 @@ class ResourceBatch:
         self._next: dict = {}
         self._managed: Optional[set[int]] = None
         self._photos: Optional[dict[int, list]] = None
+        self._closures: Optional[dict[int, list]] = None
+        self._feeds: Optional[dict[int, str]] = None
+
+    def closures(self, session, resource_id: int) -> list:
+        """Closures from now on of every resource of the page, in one query."""
+        if self._closures is None:
+            self._closures = {i: [] for i in self.ids}
+            rows = session.scalars(
+                sa.select(ResourceClosure)
+                .where(ResourceClosure.resource_id.in_(self.ids), ResourceClosure.end > utcnow())
+                .order_by(ResourceClosure.start)
+            ) if self.ids else []
+            for closure in rows:
+                self._closures[closure.resource_id].append(closure)
+        return self._closures.get(resource_id, [])
+
+    def feed_tokens(self, session, member_id: int) -> dict[int, str]:
+        """The viewer's calendar-feed tokens for the resources of the page, in one query."""
+        if self._feeds is None:
+            self._feeds = dict(session.execute(
+                sa.select(CalendarFeed.resource_id, CalendarFeed.token)
+                .where(CalendarFeed.member_id == member_id, CalendarFeed.resource_id.in_(self.ids))
+            ).all()) if self.ids else {}
+        return self._feeds
 
     def photos(self, session, resource_id: int) -> list:
         if self._photos is None:
@@ -318,18 +342,12 @@ class ResourceType(Node):
         viewer = info.context.viewer
         if viewer is None or not self.batch.can_manage(info, self.model):
             return None
-        token = info.context.session.scalar(
-            sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id == self.model.id)
-        )
+        token = self.batch.feed_tokens(info.context.session, viewer.id).get(self.model.id)
         return feed_url(token) if token else None
 
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
-        rows = info.context.session.scalars(
-            sa.select(ResourceClosure)
-            .where(ResourceClosure.resource_id == self.model.id, ResourceClosure.end > utcnow())
-            .order_by(ResourceClosure.start)
-        )
+        rows = self.batch.closures(info.context.session, self.model.id)
         return [
             ClosureType(id=to_global_id("ResourceClosure", c.id), kind=c.kind, start=c.start, end=c.end, reason=c.reason)
             for c in rows
@@ -426,6 +444,8 @@ class BookingBatch:
         if self._members is None:
             ids = {b.booker_id for b in self.bookings}
             self._members = {m.id: m for m in session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
+            # Their organisations too, for `booker { organization }`.
+            preload(session, Organization, (m.organization_id for m in self._members.values()))
         return self._members[member_id]
 
 

@@ -1,5 +1,6 @@
 """Lists cost the same number of SQL statements whatever their length (no N+1)."""
 import contextlib
+import datetime as dt
 
 import pytest
 import sqlalchemy as sa
@@ -44,3 +45,34 @@ def test_organizations_with_their_managers_cost_the_same_for_many(treasurer_api,
     with counted(engine) as many:
         treasurer_api.data(query)
     assert len(few) == len(many), (len(few), len(many))
+
+
+def test_resources_with_their_closures_and_feeds_cost_the_same_for_many(member_api, engine):
+    from tests.api.catalog_helpers import create_resource
+
+    query = "query($first: Int) { myResources(first: $first) { nodes { title closures { reason } calendarFeedUrl } } }"
+    for n in range(12):
+        create_resource(member_api, title=f"Outil {n}")
+    costs = []
+    for first in (2, 12):
+        with counted(engine) as statements:
+            member_api.data(query, first=first)
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs
+
+
+def test_bookings_with_their_bookers_organisations_cost_the_same_for_many(app, member_api, make_member, engine):
+    from tests.api.catalog_helpers import base_time, booked, create_resource, signed_in
+
+    resource = create_resource(member_api, title="Halle", kind="WORKSPACE", capacity=20)
+    start = base_time()
+    for n in range(6):
+        booker = signed_in(app, make_member, f"Firm {n}")
+        booked(booker, resource["id"], start, start + dt.timedelta(hours=1))
+    query = "query($first: Int) { managedBookings(first: $first) { nodes { booker { name organization { name } } } } }"
+    costs = []
+    for first in (2, 6):
+        with counted(engine) as statements:
+            member_api.data(query, first=first)
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs
