@@ -247,24 +247,42 @@ class TransferType(Node):
     from_model_: strawberry.Private[Optional[Account]]
     to_model_: strawberry.Private[Optional[Account]]
     reversed_by_: strawberry.Private[Optional[Transfer]]
+    reverses_: strawberry.Private[Optional["TransferType"]] = None
+    reversed_by_type_: strawberry.Private[Optional["TransferType"]] = None
 
     @classmethod
     def many(cls, info: Info, transfers: list[Transfer]) -> list["TransferType"]:
-        """GraphQL objects for a page of transfers: their accounts and reversals in two queries."""
-        accounts = _accounts(info, [i for t in transfers for i in (t.from_account_id, t.to_account_id)])
+        """GraphQL objects for a page of transfers: their accounts, their reversals and the
+        entries the reversals undo, in a fixed number of queries."""
+        session = info.context.session
         ids = [t.id for t in transfers]
         reversals = {}
         if ids:
-            for reversal in info.context.session.scalars(sa.select(Transfer).where(Transfer.reverses_id.in_(ids))):
+            for reversal in session.scalars(sa.select(Transfer).where(Transfer.reverses_id.in_(ids))):
                 reversals[reversal.reverses_id] = reversal
-        return [
-            cls(
+        undone_ids = {t.reverses_id for t in transfers if t.reverses_id is not None}
+        undone = {t.id: t for t in session.scalars(sa.select(Transfer).where(Transfer.id.in_(undone_ids)))} if undone_ids else {}
+        accounts = _accounts(
+            info, [i for t in [*transfers, *undone.values()] for i in (t.from_account_id, t.to_account_id)]
+        )
+
+        def make(t: Transfer, reversed_by: Optional[Transfer]) -> "TransferType":
+            return cls(
                 id=to_global_id("Transfer", t.id), kind=t.kind, memo=t.memo, created_at=t.created_at, model=t,
                 from_model_=accounts.get(t.from_account_id), to_model_=accounts.get(t.to_account_id),
-                reversed_by_=reversals.get(t.id),
+                reversed_by_=reversed_by,
             )
-            for t in transfers
-        ]
+
+        objects = []
+        for t in transfers:
+            item = make(t, reversals.get(t.id))
+            if t.reverses_id in undone:  # the entry a reversal undoes was reversed by it
+                item.reverses_ = make(undone[t.reverses_id], t)
+            if item.reversed_by_ is not None:  # and a reversal undoes this one, and nothing undoes it
+                item.reversed_by_type_ = make(item.reversed_by_, None)
+                item.reversed_by_type_.reverses_ = item
+            objects.append(item)
+        return objects
 
     @classmethod
     def one(cls, info: Info, transfer: Transfer) -> "TransferType":
@@ -298,13 +316,15 @@ class TransferType(Node):
 
     @strawberry.field(description="The entry that reversed this one, if any.")
     def reversed_by(self, info: Info) -> Optional["TransferType"]:
-        return TransferType.one(info, self.reversed_by_) if self.reversed_by_ else None
+        if self.reversed_by_ is None:
+            return None
+        return self.reversed_by_type_ or TransferType.one(info, self.reversed_by_)
 
     @strawberry.field(description="The entry this reversal undoes.")
     def reverses(self, info: Info) -> Optional["TransferType"]:
         if self.model.reverses_id is None:
             return None
-        return TransferType.one(info, info.context.session.get(Transfer, self.model.reverses_id))
+        return self.reverses_ or TransferType.one(info, info.context.session.get(Transfer, self.model.reverses_id))
 
     @strawberry.field(description="True when the treasurer may still reverse it.")
     def reversible(self) -> bool:

@@ -76,3 +76,23 @@ def test_bookings_with_their_bookers_organisations_cost_the_same_for_many(app, m
             member_api.data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
+
+
+def test_transfers_with_what_they_reverse_cost_the_same_for_many(member_api, treasurer_api, make_member, engine):
+    make_member(organization="Payee Org")
+    payee = member_api.data('{ payees(search: "Payee Org") { nodes { id } } }')["payees"]["nodes"][0]["id"]
+    pay = "mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } } }"
+    reverse = "mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { errors { code } } }"
+    for n in range(6):
+        paid = member_api.data(pay, input={"toAccountId": payee, "amount": "1.00"})["transfer"]["transfer"]["id"]
+        assert treasurer_api.data(reverse, input={"transferId": paid})["reverseTransfer"]["errors"] == []
+    account = member_api.data("{ viewer { account { id } } }")["viewer"]["account"]["id"]
+    query = """query($id: ID!, $first: Int) { node(id: $id) { ... on Account {
+        transfers(first: $first) { nodes { kind reverses { id from { id } } reversedBy { id } } } } } }"""
+    costs = []
+    for first in (2, 12):
+        with counted(engine) as statements:
+            nodes = member_api.data(query, id=account, first=first)["node"]["transfers"]["nodes"]
+        costs.append(len(statements))
+    assert any(n["reverses"] for n in nodes)
+    assert costs[0] == costs[1], costs
