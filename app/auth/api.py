@@ -188,6 +188,8 @@ MAX_SEARCH = 200
 
 def _members_with_organizations(session, members: list[Member]) -> list[MemberType]:
     preload(session, Organization, (m.organization_id for m in members))
+    # Noted so that their accounts, if asked for, load together (app.ledger.api._paying_accounts).
+    session.info.setdefault("listed_members", set()).update(m.id for m in members)
     return [MemberType.from_model(m) for m in members]
 
 

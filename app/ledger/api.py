@@ -72,6 +72,17 @@ def _accounts(info: Info, ids: Iterable[int]) -> dict[int, Account]:
     return cache
 
 
+def _paying_accounts(info: Info, member_id: int) -> Optional[Account]:
+    """A member's paying account; asked for one member of a listed page, it is found for every
+    member of the page at once (the list notes them in `session.info["listed_members"]`)."""
+    cache = info.context.cache.setdefault("paying_accounts", {})
+    if member_id not in cache:
+        wanted = ({member_id} | info.context.session.info.get("listed_members", set())) - cache.keys()
+        found = services.paying_accounts(info.context.session, wanted)
+        cache.update({i: found.get(i) for i in wanted})
+    return cache[member_id]
+
+
 def _visible_ids(info: Info) -> Optional[set[int]]:
     """Ids of the accounts the viewer may see (None: all of them), once per request."""
     cache = info.context.cache
@@ -433,7 +444,9 @@ def visible_account(
     if viewer is None:
         return None
     if paying_for is not None:
-        account = services.paying_account(session, paying_for)
+        if _visible_ids(info) is not None and paying_for.id != viewer.id:
+            return None  # a member sees the account they pay from, never another member's
+        account = _paying_accounts(info, paying_for.id)
     else:
         account = session.scalar(sa.select(Account).where(Account.organization_id == organization_id))
     if account is None or not services.can_see(session, viewer, account):

@@ -96,3 +96,16 @@ def test_transfers_with_what_they_reverse_cost_the_same_for_many(member_api, tre
         costs.append(len(statements))
     assert any(n["reverses"] for n in nodes)
     assert costs[0] == costs[1], costs
+
+
+def test_members_with_their_accounts_cost_the_same_for_many(treasurer_api, make_member, engine):
+    for n in range(12):
+        make_member(organization=f"Firm {n}")
+    query = "query($first: Int) { members(first: $first) { nodes { name account { balance { amount } } } } }"
+    costs = []
+    for first in (2, 12):
+        with counted(engine) as statements:
+            nodes = treasurer_api.data(query, first=first)["members"]["nodes"]
+        costs.append(len(statements))
+    assert all(n["account"] is not None for n in nodes)
+    assert costs[0] == costs[1], costs
