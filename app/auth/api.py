@@ -180,6 +180,7 @@ class AuthQuery:
         session = info.context.session
         rows = session.scalars(sa.select(Organization).order_by(Organization.name)).all()
         preload(session, Member, (o.manager_id for o in rows))
+        session.info.setdefault("listed_organizations", set()).update(o.id for o in rows)
         return [OrganizationType.from_model(o) for o in rows]
 
 

@@ -184,8 +184,9 @@ class ResourceBatch:
     def owner(self, session, resource: Resource) -> Optional[Organization]:
         if self._owners is None:
             org_ids = {r.owner_organization_id for r in self.resources if r.owner_organization_id}
-            rows = session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids))) if org_ids else []
+            rows = session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids))).all() if org_ids else []
             self._owners = {o.id: o for o in rows}
+            preload(session, Member, (o.manager_id for o in rows))  # for `owner { manager }`
         return self._owners.get(resource.owner_organization_id)
 
     def calendar(self, session, start: dt.datetime, end: dt.datetime):

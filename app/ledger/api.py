@@ -83,6 +83,18 @@ def _paying_accounts(info: Info, member_id: int) -> Optional[Account]:
     return cache[member_id]
 
 
+def _organization_accounts(info: Info, organization_id: int) -> Optional[Account]:
+    """An organisation's account; for a listed page of organisations, all of theirs at once
+    (the list notes them in `session.info["listed_organizations"]`)."""
+    cache = info.context.cache.setdefault("organization_accounts", {})
+    if organization_id not in cache:
+        session = info.context.session
+        wanted = ({organization_id} | session.info.get("listed_organizations", set())) - cache.keys()
+        found = {a.organization_id: a for a in session.scalars(sa.select(Account).where(Account.organization_id.in_(wanted)))}
+        cache.update({i: found.get(i) for i in wanted})
+    return cache[organization_id]
+
+
 def _visible_ids(info: Info) -> Optional[set[int]]:
     """Ids of the accounts the viewer may see (None: all of them), once per request."""
     cache = info.context.cache
@@ -448,7 +460,7 @@ def visible_account(
             return None  # a member sees the account they pay from, never another member's
         account = _paying_accounts(info, paying_for.id)
     else:
-        account = session.scalar(sa.select(Account).where(Account.organization_id == organization_id))
+        account = _organization_accounts(info, organization_id)
     if account is None or not services.can_see(session, viewer, account):
         return None
     return AccountType.from_model(account)

@@ -36,7 +36,7 @@ def test_list_cost_does_not_grow_with_its_length(treasurer_api, make_member, eng
 
 
 def test_organizations_with_their_managers_cost_the_same_for_many(treasurer_api, make_member, engine):
-    query = "{ organizations { name manager { name } } }"
+    query = "{ organizations { name manager { name } account { balance { amount } } } }"
     make_member(organization="Firm 0")
     with counted(engine) as few:
         treasurer_api.data(query)
@@ -108,4 +108,19 @@ def test_members_with_their_accounts_cost_the_same_for_many(treasurer_api, make_
             nodes = treasurer_api.data(query, first=first)["members"]["nodes"]
         costs.append(len(statements))
     assert all(n["account"] is not None for n in nodes)
+    assert costs[0] == costs[1], costs
+
+
+def test_resources_with_their_owners_managers_cost_the_same_for_many(app, make_member, engine):
+    from tests.api.catalog_helpers import create_resource, signed_in
+
+    owners = [signed_in(app, make_member, f"Owner {n}") for n in range(8)]
+    for owner in owners:
+        create_resource(owner, title="Scie")
+    query = "query($first: Int) { resources(first: $first) { nodes { title owner { name manager { name } } } } }"
+    costs = []
+    for first in (2, 8):
+        with counted(engine) as statements:
+            owners[0].data(query, first=first)
+        costs.append(len(statements))
     assert costs[0] == costs[1], costs
