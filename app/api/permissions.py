@@ -23,3 +23,11 @@ def require_signed_in(info) -> Member:
     if info.context.viewer is None:
         raise QueryError("You must be signed in.", code="UNAUTHENTICATED")
     return info.context.viewer
+
+
+def require_role_for_query(info, *roles: Role) -> Member:
+    """For queries: signed in, else UNAUTHENTICATED; in one of `roles`, else FORBIDDEN."""
+    viewer = require_signed_in(info)
+    if viewer.role not in roles:
+        raise QueryError("Only the treasurer can see this.", code="FORBIDDEN")
+    return viewer

@@ -8,11 +8,9 @@ import datetime as dt
 import enum
 from decimal import Decimal
 from typing import Annotated, Iterable, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import strawberry
-from flask import current_app
 
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
@@ -30,6 +28,7 @@ from app.api.relay import (
     to_global_id,
 )
 from app.api.scalars import Money, money
+from app.catalog.calendar import hub_zone
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
 from app.ledger import schemas, services
@@ -41,7 +40,6 @@ from models import (
     Member,
     Organization,
     Posting,
-    Role,
     Transfer,
     TransferKind,
 )
@@ -62,7 +60,7 @@ class AccountOrder(enum.Enum):
 # --- Batch loading -----------------------------------------------------------------------------
 
 
-def _accounts(info: Info, ids: Iterable[int]) -> dict[int, Account]:
+def accounts_by_id(info: Info, ids: Iterable[int]) -> dict[int, Account]:
     """Accounts by id, loaded once per request for all the rows of a page."""
     cache = info.context.cache.setdefault("Account", {})
     missing = {i for i in ids if i is not None and i not in cache}
@@ -116,17 +114,13 @@ def _warning_level(info: Info) -> int:
     return cache["warning_level"]
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def _period(since: Optional[dt.date], until: Optional[dt.date]) -> tuple[Optional[dt.datetime], Optional[dt.datetime]]:
     """Whole days in the hub's time zone, `until` included, as a half-open UTC interval."""
     if since and until and until < since:
         raise QueryError("`until` must not be before `since`.")
     if any(day and not 1900 <= day.year < 9999 for day in (since, until)):
         raise QueryError("A statement covers dates from 1900 on.")
-    tz = _tz()
+    tz = hub_zone()
     start = dt.datetime.combine(since, dt.time(), tz).astimezone(dt.timezone.utc) if since else None
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.timezone.utc) if until else None
     return start, end
@@ -285,7 +279,7 @@ class TransferType(Node):
                 reversals[reversal.reverses_id] = reversal
         undone_ids = {t.reverses_id for t in transfers if t.reverses_id is not None}
         undone = {t.id: t for t in session.scalars(sa.select(Transfer).where(Transfer.id.in_(undone_ids)))} if undone_ids else {}
-        accounts = _accounts(
+        accounts = accounts_by_id(
             info, [i for t in [*transfers, *undone.values()] for i in (t.from_account_id, t.to_account_id)]
         )
 
@@ -491,7 +485,7 @@ def resolve_transfer_node(info: Info, pk: int) -> Optional[TransferType]:
 
 def _is_treasurer(info: Info) -> bool:
     viewer = info.context.viewer
-    return viewer is not None and viewer.role in (Role.TREASURER, Role.ADMIN)
+    return viewer is not None and services.is_treasurer(viewer)
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -747,7 +741,7 @@ class LedgerMutation:
     @mutation_payload(SetCreditLimitPayload)
     def set_credit_limit(self, info: Info, input: SetCreditLimitInput) -> SetCreditLimitPayload:
         viewer = require_viewer(info)
-        if viewer.role not in (Role.TREASURER, Role.ADMIN):
+        if not services.is_treasurer(viewer):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change credit limits.")
         data = load(schemas.SetCreditLimitSchema(), {"credit_limit": input.credit_limit, "reason": input.reason})
         account = services.set_credit_limit(
@@ -759,7 +753,7 @@ class LedgerMutation:
     @mutation_payload(ReverseTransferPayload)
     def reverse_transfer(self, info: Info, input: ReverseTransferInput) -> ReverseTransferPayload:
         viewer = require_viewer(info)
-        if viewer.role not in (Role.TREASURER, Role.ADMIN):
+        if not services.is_treasurer(viewer):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can reverse a transfer.")
         data = load(schemas.ReverseTransferSchema(), {"memo": input.memo})
         pk = decode_id(input.transfer_id, "Transfer")

@@ -110,6 +110,11 @@ def system_account(session: so.Session, code: str) -> Account:
     return account if account is not None else ensure_system_accounts(session)[code]
 
 
+def is_treasurer(member: Member) -> bool:
+    """The treasurer and the admin see every account and run the hub's money."""
+    return member.role in (Role.TREASURER, Role.ADMIN)
+
+
 def paying_account(session: so.Session, member: Member) -> Optional[Account]:
     """The account a member pays from: the organisation's when they manage one, else their own."""
     return paying_accounts(session, [member.id]).get(member.id)
@@ -146,12 +151,12 @@ def can_use(session: so.Session, member: Member, account: Account) -> bool:
 
 
 def can_see(session: so.Session, member: Member, account: Account) -> bool:
-    return member.role in (Role.TREASURER, Role.ADMIN) or can_use(session, member, account)
+    return is_treasurer(member) or can_use(session, member, account)
 
 
 def visible_account_ids(session: so.Session, member: Member) -> Optional[set[int]]:
     """The accounts a member may see, or None when they see them all (treasurer, admin)."""
-    if member.role in (Role.TREASURER, Role.ADMIN):
+    if is_treasurer(member):
         return None
     own = sa.select(Account.id).where(Account.member_id == member.id)
     managed = (
@@ -181,7 +186,7 @@ def update_settings(
     transfer_fee_min: Optional[int] = None,
     warning_level_percent: Optional[int] = None,
 ) -> HubSettings:
-    if actor.role not in (Role.TREASURER, Role.ADMIN):
+    if not is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change the hub's ledger settings.")
     if transfer_fee_bps is not None and not 0 <= transfer_fee_bps <= 10_000:
         raise DomainError(ErrorCode.INVALID, "A fee is between 0 and 100 %.", "transferFeePercent")
@@ -250,7 +255,7 @@ def near_limit_sql(warning_level: int):
 def close_account(session: so.Session, actor: Member, account_id: int) -> Account:
     """The treasurer closes an empty account (balance 0, nothing on hold): it then neither
     pays nor receives. One guarded UPDATE, so a concurrent payment cannot slip in between."""
-    if actor.role not in (Role.TREASURER, Role.ADMIN):
+    if not is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can close an account.")
     closed = session.execute(
         sa.update(Account)
@@ -666,7 +671,7 @@ def reverse_transfer(session: so.Session, actor: Member, transfer_id: int, memo:
     """A new entry that undoes every posting of the original, linked both ways; once only.
     It respects credit limits like any entry: a payee who already spent the money must be
     brought back within limits first."""
-    if actor.role not in (Role.TREASURER, Role.ADMIN):
+    if not is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can reverse a transfer.")
     memo = _check_memo(memo)
     original = session.get(Transfer, transfer_id, populate_existing=True) if isinstance(transfer_id, int) else None
@@ -820,7 +825,7 @@ def set_credit_limit(session: so.Session, actor: Member, account_id: int, new_li
     """The treasurer sets how far below zero an account may go. A limit below what the account
     already uses is allowed: it then blocks further spending (available < 0) until it recovers,
     and the account reads as over its limit."""
-    if actor.role not in (Role.TREASURER, Role.ADMIN):
+    if not is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change credit limits.")
     if not isinstance(new_limit, int) or new_limit < 0:
         raise DomainError(ErrorCode.INVALID, "A credit limit cannot be negative.", "creditLimit")

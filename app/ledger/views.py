@@ -7,11 +7,14 @@ import uuid
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, gettext, lazy_gettext
+from flask_babel import format_date, get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from app.api.relay import decode_id
 from app.api.scalars import to_minor_units
+from app.catalog.calendar import hub_zone
+from app.ledger import services
+from app.web import format_money
 from app.web.pages import Result, mutate, query, safe_next
 
 bp = Blueprint("ledger", __name__)
@@ -56,7 +59,7 @@ def limit_bar(account: dict) -> dict:
 
 
 def _is_treasurer() -> bool:
-    return current_user.role.value in ("TREASURER", "ADMIN")
+    return services.is_treasurer(current_user)
 
 
 def _own_account() -> dict:
@@ -128,7 +131,7 @@ def pay():
     )
     if result.ok:
         paid = result["transfer"]
-        flash(gettext("You paid %(amount)s to %(name)s.", amount=_money(paid["amount"]), name=paid["toName"]), "success")
+        flash(gettext("You paid %(amount)s to %(name)s.", amount=format_money(paid["amount"]), name=paid["toName"]), "success")
         return redirect(url_for("ledger.my_account"))
     return render_template("ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=result), 400
 
@@ -142,10 +145,6 @@ def _check_amount(value: str) -> dict:
     if cents <= 0:
         return {"amount": gettext("The amount must be greater than zero.")}
     return {}
-
-
-def _money(value: dict) -> str:
-    return f"{format_decimal(Decimal(value['amount']), format='#,##0.00')} {value['currency']}"
 
 
 # --- Statements ------------------------------------------------------------------------------
@@ -240,7 +239,7 @@ def statement_csv(account_id: str | None = None):
     ])
     for line in lines:
         amount = Decimal(line["amount"]["amount"])
-        when = dt.datetime.fromisoformat(line["createdAt"]).astimezone(_tz())
+        when = dt.datetime.fromisoformat(line["createdAt"]).astimezone(hub_zone())
         writer.writerow([
             when.strftime("%Y-%m-%d %H:%M"),
             transfer_kind(line["transfer"]["kind"]),
@@ -257,14 +256,6 @@ def statement_csv(account_id: str | None = None):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
-
-
-def _tz():
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def _filename(name: str, args: dict) -> str:
@@ -329,7 +320,7 @@ def accounts():
             )
             if result.ok:
                 account = result["account"]
-                flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=_money(account["creditLimit"])), "success")
+                flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=format_money(account["creditLimit"])), "success")
         elif action == "settings":
             level = request.form.get("warning_level_percent", "").strip()
             if level.isdigit():

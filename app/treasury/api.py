@@ -8,11 +8,13 @@ import strawberry
 
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
-from app.api.permissions import require_role, require_signed_in, require_viewer
-from app.api.relay import Connection, Node, QueryError, decode_id, paginate, to_global_id
+from app.api.permissions import require_role, require_role_for_query, require_signed_in, require_viewer
+from app.api.relay import Connection, Node, decode_id, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
+from app.ledger import services as ledger
+from app.ledger.api import accounts_by_id
 from app.treasury import invoices as inv
 from app.treasury import runs, schemas
 from app.treasury.reports_api import ReportsMutation, ReportsQuery, resolve_period_close_node, resolve_statement_node
@@ -54,16 +56,6 @@ def _usable(info: Info) -> set[int]:
     return cache["usable_accounts"]
 
 
-def _accounts(info: Info, ids) -> dict[int, Account]:
-    """Accounts by id, loaded in one query for everything still missing from the cache."""
-    cache = info.context.cache.setdefault(Account, {})
-    missing = {i for i in ids if i not in cache}
-    if missing:
-        for account in info.context.session.scalars(sa.select(Account).where(Account.id.in_(missing))):
-            cache[account.id] = account
-    return cache
-
-
 @strawberry.type(description="A party to an invoice: its account's id and name. `account` "
                              "(balance and all) only for those who may see it.")
 class InvoiceParty:
@@ -80,7 +72,7 @@ class InvoiceParty:
         from app.ledger.api import AccountType as Type
 
         viewer = info.context.viewer
-        if viewer is None or not (inv.is_staff(viewer) or self.model.id in _usable(info)):
+        if viewer is None or not (ledger.is_treasurer(viewer) or self.model.id in _usable(info)):
             return None
         return Type.from_model(self.model)
 
@@ -122,11 +114,11 @@ class InvoiceType(Node):
 
     @strawberry.field
     def creditor(self, info: Info) -> InvoiceParty:
-        return InvoiceParty.from_model(_accounts(info, [self.model.creditor_account_id])[self.model.creditor_account_id])
+        return InvoiceParty.from_model(accounts_by_id(info, [self.model.creditor_account_id])[self.model.creditor_account_id])
 
     @strawberry.field
     def debtor(self, info: Info) -> InvoiceParty:
-        return InvoiceParty.from_model(_accounts(info, [self.model.debtor_account_id])[self.model.debtor_account_id])
+        return InvoiceParty.from_model(accounts_by_id(info, [self.model.debtor_account_id])[self.model.debtor_account_id])
 
     @strawberry.field(description="Unpaid after its due date.")
     def overdue(self) -> bool:
@@ -143,7 +135,7 @@ class InvoiceType(Node):
 
 def _wrap_invoices(info: Info):
     def wrap(rows: list[Invoice]) -> list[InvoiceType]:
-        _accounts(info, {r.creditor_account_id for r in rows} | {r.debtor_account_id for r in rows})
+        accounts_by_id(info, {r.creditor_account_id for r in rows} | {r.debtor_account_id for r in rows})
         return [InvoiceType.from_model(r) for r in rows]
 
     return wrap
@@ -256,7 +248,7 @@ class ClearingRunType(Node):
         )
 
         def wrap(rows):
-            accounts = _accounts(info, {r.account_id for r in rows})
+            accounts = accounts_by_id(info, {r.account_id for r in rows})
             return [ClearingPositionType(account=InvoiceParty.from_model(accounts[r.account_id]), model=r) for r in rows]
 
         return paginate(info.context.session, stmt, first, after, wrap)
@@ -270,7 +262,7 @@ class ClearingRunType(Node):
         )
 
         def wrap(rows):
-            accounts = _accounts(info, {r.debtor_account_id for r in rows} | {r.creditor_account_id for r in rows})
+            accounts = accounts_by_id(info, {r.debtor_account_id for r in rows} | {r.creditor_account_id for r in rows})
             return [
                 ClearingLineType(
                     invoice_id=to_global_id("Invoice", r.invoice_id),
@@ -298,17 +290,10 @@ def resolve_invoice_node(info: Info, pk: int) -> Optional[InvoiceType]:
 
 def resolve_clearing_run_node(info: Info, pk: int) -> Optional[ClearingRunType]:
     viewer = info.context.viewer
-    if viewer is None or not inv.is_staff(viewer):
+    if viewer is None or not ledger.is_treasurer(viewer):
         return None
     run = info.context.session.get(ClearingRun, pk)
     return ClearingRunType.from_model(run) if run else None
-
-
-def require_treasurer_query(info: Info):
-    viewer = require_signed_in(info)
-    if not inv.is_staff(viewer):
-        raise QueryError("Only the treasurer can see this.", code="FORBIDDEN")
-    return viewer
 
 
 @strawberry.type
@@ -333,7 +318,7 @@ class TreasuryQuery(ReportsQuery):
             stmt = stmt.where(Invoice.debtor_account_id.in_(usable))
         elif direction == InvoiceDirection.TO_COLLECT:
             stmt = stmt.where(Invoice.creditor_account_id.in_(usable))
-        elif not inv.is_staff(viewer):
+        elif not ledger.is_treasurer(viewer):
             stmt = stmt.where(sa.or_(Invoice.debtor_account_id.in_(usable), Invoice.creditor_account_id.in_(usable)))
         if status:
             stmt = stmt.where(Invoice.status.in_(status))
@@ -354,7 +339,7 @@ class TreasuryQuery(ReportsQuery):
 
     @strawberry.field(description="Clearing runs, newest first (treasurer).")
     def clearing_runs(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[ClearingRunType]:
-        require_treasurer_query(info)
+        require_role_for_query(info, Role.TREASURER, Role.ADMIN)
         stmt = sa.select(ClearingRun).order_by(ClearingRun.id.desc())
 
         def wrap(rows):

@@ -6,7 +6,6 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.ledger import services as ledger
 from app.treasury import invoices as inv
 from models import Account, Invoice, Member, Organization, utcnow
 

@@ -24,7 +24,6 @@ from models import (
     InvoiceStatus,
     Member,
     Organization,
-    Role,
     TransferKind,
     utcnow,
 )
@@ -44,12 +43,8 @@ def usable_account_ids(session: so.Session, member: Member) -> set[int]:
     )
 
 
-def is_staff(member: Member) -> bool:
-    return member.role in (Role.TREASURER, Role.ADMIN)
-
-
 def can_see_invoice(session: so.Session, member: Member, invoice: Invoice, usable: Optional[set[int]] = None) -> bool:
-    if is_staff(member):
+    if ledger.is_treasurer(member):
         return True
     usable = usable_account_ids(session, member) if usable is None else usable
     return invoice.creditor_account_id in usable or invoice.debtor_account_id in usable

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
-from app.treasury.invoices import is_staff, overdue_clause
+from app.treasury.invoices import overdue_clause
 from app.catalog.calendar import hub_zone
 from app.catalog.stats import SharingFigures, sharing_figures
 from models import (
@@ -57,7 +57,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def require_treasurer(actor: Member) -> None:
-    if not is_staff(actor):
+    if not ledger.is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can see this.")
 
 

@@ -7,13 +7,15 @@ import strawberry
 
 from app.api.context import Info
 from app.api.errors import UserError, mutation_payload
-from app.api.permissions import require_role
+from app.api.permissions import require_role, require_role_for_query
 from app.api.relay import Connection, Node, QueryError, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError
+from app.ledger.api import accounts_by_id
+from app.ledger.services import is_treasurer
 from app.treasury import reports, schemas
-from app.treasury.invoices import is_staff, usable_account_ids
+from app.treasury.invoices import usable_account_ids
 from app.catalog.stats import utilisation
 from models import AccountStatement, PeriodClose, Role, utcnow
 
@@ -208,7 +210,7 @@ class PeriodCloseType(Node):
     def statements(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[AccountStatementType]:
         viewer = info.context.viewer
         stmt = sa.select(AccountStatement).where(AccountStatement.close_id == self.model.id)
-        if not is_staff(viewer):
+        if not is_treasurer(viewer):
             stmt = stmt.where(AccountStatement.account_id.in_(list(usable_account_ids(info.context.session, viewer))))
         stmt = stmt.order_by(AccountStatement.account_name, AccountStatement.id)
         return paginate(info.context.session, stmt, first, after, lambda rows: [statement_type(r, self.model) for r in rows])
@@ -219,7 +221,7 @@ def resolve_statement_node(info: Info, pk: int) -> Optional[AccountStatementType
     statement = session.get(AccountStatement, pk) if viewer else None
     if statement is None:
         return None
-    if not is_staff(viewer) and statement.account_id not in usable_account_ids(session, viewer):
+    if not is_treasurer(viewer) and statement.account_id not in usable_account_ids(session, viewer):
         return None
     return statement_type(statement, session.get(PeriodClose, statement.close_id))
 
@@ -242,20 +244,11 @@ def _kinds(by_kind) -> list[KindFigure]:
     return [KindFigure(kind=k.value, count=c, volume=money(v)) for k, (c, v) in sorted(by_kind.items(), key=lambda i: i[0].value)]
 
 
-def _viewer_or_error(info: Info):
-    viewer = info.context.viewer
-    if viewer is None:
-        raise QueryError("You must be signed in.", code="UNAUTHENTICATED")
-    if not is_staff(viewer):
-        raise QueryError("Only the treasurer can see this.", code="FORBIDDEN")
-    return viewer
-
-
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(description="The figures a treasurer checks every week (treasurer).")
     def treasury_dashboard(self, info: Info) -> TreasuryDashboard:
-        viewer = _viewer_or_error(info)
+        viewer = require_role_for_query(info, Role.TREASURER, Role.ADMIN)
         d = reports.dashboard(info.context.session, viewer)
         circulation = d.total_positive
         _preload_names(info, [i.creditor_account_id for i in d.overdue_invoices] + [i.debtor_account_id for i in d.overdue_invoices])
@@ -300,7 +293,7 @@ class ReportsQuery:
     def impact_report(
         self, info: Info, from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date
     ) -> ImpactReport:
-        viewer = _viewer_or_error(info)
+        viewer = require_role_for_query(info, Role.TREASURER, Role.ADMIN)
         try:
             report = reports.impact(info.context.session, viewer, from_, to)
         except DomainError as exc:
@@ -327,15 +320,11 @@ class ReportsQuery:
 
 
 def _preload_names(info: Info, account_ids: list[int]) -> None:
-    from app.treasury.api import _accounts
-
-    _accounts(info, account_ids)  # one query for every name the list shows
+    accounts_by_id(info, account_ids)  # one query for every name the list shows
 
 
 def _name(info: Info, account_id: int) -> str:
-    from app.treasury.api import _accounts
-
-    return _accounts(info, [account_id])[account_id].name
+    return accounts_by_id(info, [account_id])[account_id].name
 
 
 @strawberry.input

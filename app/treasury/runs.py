@@ -33,7 +33,7 @@ import sqlalchemy.orm as so
 from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
 from app.treasury.clearing import Debt, solve_clearing
-from app.treasury.invoices import is_staff, reduce_outstanding
+from app.treasury.invoices import reduce_outstanding
 from models import (
     Account,
     AccountStatus,
@@ -56,7 +56,7 @@ Progress = Callable[[int, int], None]  # (rows just done, rows in all)
 
 
 def _require_treasurer(actor: Member) -> None:
-    if not is_staff(actor):
+    if not ledger.is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can run a clearing.")
 
 

@@ -40,6 +40,13 @@ def switch_language(code: str):
     return redirect(safe_next(request.form.get("next"), "core.home"))
 
 
+def format_money(value) -> str:
+    """A Money dict as '1 234,50 ALV' in the member's locale."""
+    if value is None:
+        return "—"
+    return f"{format_decimal(value['amount'], format='#,##0.00')} {value['currency']}"
+
+
 def amount_for_input(value) -> str:
     """A Decimal string from the API ("4000.00") as the member types it: "4000,00" in French.
     No thousands separator, so that it reads back as typed."""
@@ -75,12 +82,7 @@ def register_web(app: Flask) -> None:
             "get_locale": get_locale,
         }
 
-    @app.template_filter("money")
-    def money_filter(value) -> str:
-        """A Money dict as '1 234,50 ALV' in the member's locale."""
-        if value is None:
-            return "—"
-        return f"{format_decimal(value['amount'], format='#,##0.00')} {value['currency']}"
+    app.add_template_filter(format_money, "money")
 
     @app.template_filter("amount_input")
     def amount_input_filter(value) -> str:
