@@ -7,7 +7,7 @@ PORT ?= 5000
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test translations schema
+.PHONY: install run test lint translations schema
 
 install: $(STAMP)
 
@@ -23,8 +23,13 @@ run: install
 	@echo "Alvéole: http://$(HOST):$(PORT)/  (demo password: alveole-demo)"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# ruff (pyflakes, bugbear, isort, complexity) and the import contracts of pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 schema: install
 	$(BIN)/flask --app wsgi graphql-schema

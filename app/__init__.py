@@ -7,7 +7,12 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database
+from app.api.view import create_blueprint as api_blueprint
+from app.auth import loaders  # noqa: F401  (registers the member loaders on the login manager)
+from app.auth import views as auth_views
 from app.auth.passwords import Passwords
+from app.catalog import views as catalog_views
+from app.cli import register_cli
 from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from app.extensions import (
     babel,
@@ -17,6 +22,9 @@ from app.extensions import (
     select_locale,
     translation_directories,
 )
+from app.ledger import views as ledger_views
+from app.treasury import views as treasury_views
+from app.web import register_web
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -66,13 +74,11 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    from app.api.view import create_blueprint as api_blueprint
-    from app.web import register_web
-    from app.cli import register_cli
-
-    graphql = api_blueprint()
+    graphql = api_blueprint(app)
     csrf.exempt(graphql)
     app.register_blueprint(graphql)
     register_web(app)
+    for blueprint in (auth_views.bp, ledger_views.bp, catalog_views.bp, treasury_views.bp):
+        app.register_blueprint(blueprint)
     register_cli(app)
     return app

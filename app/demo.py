@@ -5,7 +5,10 @@ import sqlalchemy.orm as so
 
 from app.auth import services as auth
 from app.auth.passwords import Passwords
+from app.catalog.demo import seed_catalog
 from app.ledger import services as ledger
+from app.ledger.demo import seed_ledger
+from app.treasury.demo import seed_treasury
 from models import Member, OrganizationKind, Role
 
 DEMO_PASSWORD = "alveole-demo"
@@ -66,25 +69,7 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
     ledger.ensure_system_accounts(session)
 
 
-def seed_ledger(session: so.Session, passwords: Passwords) -> None:
-    from app.ledger.demo import seed_ledger as seed
-
-    seed(session, passwords)
-
-
-def seed_catalog(session: so.Session, passwords: Passwords) -> None:
-    from app.catalog.demo import seed_catalog as seed
-
-    seed(session, passwords)
-
-
-def _seed_treasury(session: so.Session, passwords: Passwords) -> None:
-    from app.treasury.demo import seed_treasury
-
-    seed_treasury(session, passwords)
-
-
-DEMO_STEPS = [seed_organizations, seed_ledger, seed_catalog, _seed_treasury]
+DEMO_STEPS = [seed_organizations, seed_ledger, seed_catalog, seed_treasury]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

@@ -5,13 +5,10 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-
-from app.database import get_session
-from models import Member, MemberStatus
 
 LANGUAGES = ("fr", "en")
 APP_DIR = Path(__file__).resolve().parent
@@ -27,31 +24,6 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = None
 csrf = CSRFProtect()
 babel = Babel()
-
-
-@login_manager.user_loader
-def load_member(member_id: str):
-    member = get_session().get(Member, int(member_id)) if member_id.isdigit() else None
-    return member if member is not None and member.status == MemberStatus.ACTIVE else None
-
-
-@login_manager.request_loader
-def load_member_from_token(req):
-    from app.auth.services import token_for_secret, touch_token
-
-    header = req.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
-        return None
-    db = get_session()
-    token = token_for_secret(db, secret.strip())
-    if token is None:
-        return None
-    # The last-used time goes in a short transaction of its own, so that the request itself
-    # stays read-only until a mutation begins (and its one commit stays its own).
-    with current_app.extensions["db_sessionmaker"].begin() as own:
-        touch_token(own, token.id)
-    return db.get(Member, token.member_id)
 
 
 def select_locale() -> str:

@@ -2,8 +2,8 @@
 (app.migrations) or from DATABASE_URL."""
 import os
 
-from alembic import context
 import sqlalchemy as sa
+from alembic import context
 
 import models
 

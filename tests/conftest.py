@@ -8,16 +8,14 @@ except in CI (CI=true), where that is a failure.
 import hashlib
 import os
 import re
+import threading
 from pathlib import Path
 
-import threading
-
 import pytest
-from flask import appcontext_tearing_down
 import sqlalchemy as sa
+from flask import appcontext_tearing_down
 
-from app import create_app
-from app import migrations
+from app import create_app, migrations
 from app.database import get_session, make_engine
 from app.demo import DEMO_PASSWORD
 from models import Base

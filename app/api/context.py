@@ -2,9 +2,12 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
+import flask_login
 import sqlalchemy.orm as so
+from flask import g
 from strawberry.types import Info as StrawberryInfo
 
+from app.database import get_session
 from models import Member
 
 
@@ -18,3 +21,13 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+def build_context() -> Context:
+    """The context of one operation, from /graphql or from a web page."""
+    viewer = flask_login.current_user
+    return Context(
+        session=get_session(),
+        viewer=viewer if viewer.is_authenticated else None,
+        request_id=g.get("request_id", "-"),
+    )

@@ -1,5 +1,4 @@
-"""UserError, the ErrorCode enum and the wrapper that turns DomainError into payload errors."""
-import functools
+"""UserError, the ErrorCode enum, and DomainError turned into a payload's errors."""
 from decimal import Decimal
 from typing import Optional
 
@@ -38,26 +37,3 @@ def to_user_errors(exc: DomainError) -> list[UserError]:
 def _localized(value):
     """Amounts in messages read as the member writes them: 1 234,50 in French."""
     return format_decimal(value, format="#,##0.00") if isinstance(value, Decimal) else value
-
-
-def mutation_payload(payload_cls):
-    """Run a mutation resolver in a savepoint: a DomainError rolls back everything the
-    mutation wrote and comes back as `errors` in its payload. The request commits once, at the
-    end (app.api.execution.UnitOfWork)."""
-
-    def decorate(resolver):
-        @functools.wraps(resolver)
-        def wrapper(*args, **kwargs):
-            session = kwargs["info"].context.session
-            savepoint = session.begin_nested()
-            try:
-                result = resolver(*args, **kwargs)
-            except DomainError as exc:
-                savepoint.rollback()
-                return payload_cls(errors=to_user_errors(exc))
-            savepoint.commit()
-            return result
-
-        return wrapper
-
-    return decorate

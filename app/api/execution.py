@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 from typing import Any, Optional
 
-from graphql import GraphQLError
+from flask import current_app
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,7 +15,9 @@ from strawberry.extensions import (
 )
 from strawberry.types.graphql import OperationType
 
+from app.api.context import build_context
 from app.database import begin_write
+from graphql import GraphQLError
 
 log = logging.getLogger("alveole.api")
 
@@ -104,10 +106,7 @@ def run_operation(name: str, variables: Optional[dict[str, Any]] = None) -> dict
     """Run a named operation in-process for a web page, with the same schema, permissions,
     validation and errors as /graphql. Returns `data`; raises on a top-level error, which for a
     committed operation is a bug, not a member's mistake."""
-    from app.api.schema import schema
-    from app.api.view import build_context
-
-    result = schema.execute_sync(
+    result = current_app.extensions["graphql_schema"].execute_sync(
         operation_source(name),
         variable_values=variables,
         context_value=build_context(),

@@ -6,6 +6,7 @@ from typing import Callable, Generic, Optional, TypeVar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 import strawberry
+
 from graphql import GraphQLError
 
 MAX_PAGE_SIZE = 100
@@ -50,6 +51,22 @@ def decode_id(global_id: str, type_name: str) -> Optional[int]:
 @strawberry.interface(description="An object with a global id.")
 class Node:
     id: strawberry.ID
+
+
+# GraphQL name -> type, for a slice that returns another slice's type without importing it
+# (a lower slice naming a higher one's type: the ledger's Account.organization).
+_NODE_TYPES: dict[str, type] = {}
+
+
+def node_type(cls):
+    """Class decorator, under @strawberry.type: makes the type reachable by `as_node`."""
+    _NODE_TYPES[cls.__strawberry_definition__.name] = cls
+    return cls
+
+
+def as_node(type_name: str, model):
+    """`model` as the GraphQL type registered under `type_name` (its `from_model`)."""
+    return _NODE_TYPES[type_name].from_model(model)
 
 
 @strawberry.type

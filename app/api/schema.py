@@ -6,8 +6,8 @@ import strawberry
 
 from app.api.context import Info
 from app.api.execution import extensions
-from app.api.scalars import SCALAR_OVERRIDES
 from app.api.relay import Node, parse_global_id
+from app.api.scalars import SCALAR_OVERRIDES
 from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import (
     CatalogMutation,
@@ -24,9 +24,8 @@ from app.treasury.api import (
     TreasuryQuery,
     resolve_clearing_run_node,
     resolve_invoice_node,
-    resolve_period_close_node,
-    resolve_statement_node,
 )
+from app.treasury.reports_api import resolve_period_close_node, resolve_statement_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 

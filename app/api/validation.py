@@ -5,9 +5,8 @@ import enum
 
 from marshmallow import Schema, ValidationError, fields
 
-from app.api.scalars import FIRST_YEAR, LAST_YEAR, to_minor_units
 from app.errors import N_, DomainError, ErrorCode, ValidationFailed
-
+from app.hub import FIRST_YEAR, LAST_YEAR, to_minor_units
 
 # marshmallow's own messages, listed so that they are extracted and translated.
 MARSHMALLOW_MESSAGES = [

@@ -2,22 +2,11 @@
 `Authorization: Bearer`. A cross-site page cannot forge a call: the endpoint only takes
 `application/json` POSTs (which need a CORS preflight we never grant) and refuses mutations
 over GET, and the cookie is SameSite=Lax."""
-import flask_login
-from flask import Blueprint, g, render_template
+from flask import Blueprint, Flask, render_template
 from strawberry.flask.views import GraphQLView
 
-from app.api.context import Context
+from app.api.context import Context, build_context
 from app.api.schema import schema
-from app.database import get_session
-
-
-def build_context() -> Context:
-    viewer = flask_login.current_user
-    return Context(
-        session=get_session(),
-        viewer=viewer if viewer.is_authenticated else None,
-        request_id=g.get("request_id", "-"),
-    )
 
 
 class AlveoleGraphQLView(GraphQLView):
@@ -29,7 +18,9 @@ class AlveoleGraphQLView(GraphQLView):
         return render_template("graphiql.html")
 
 
-def create_blueprint() -> Blueprint:
+def create_blueprint(app: Flask) -> Blueprint:
+    # Web pages run their named operations against this same schema (app.api.execution).
+    app.extensions["graphql_schema"] = schema
     bp = Blueprint("api", __name__)
     bp.add_url_rule("/graphql", view_func=AlveoleGraphQLView.as_view("graphql", schema=schema))
     return bp

@@ -1,19 +1,22 @@
 """GraphQL types and operations of members, organisations, sign-in and API tokens."""
 import datetime as dt
-from typing import Annotated, Optional
+from typing import Optional
 
 import flask_login
 import sqlalchemy as sa
 import strawberry
 from flask import current_app, request
 
+from app import permissions
 from app.api.context import Info
-from app.api.errors import UserError, mutation_payload, to_user_errors
-from app.api.permissions import require_role, require_signed_in, require_viewer
-from app.api.relay import Connection, Node, decode_id, paginate, preload, to_global_id
+from app.api.errors import UserError, to_user_errors
+from app.api.mutations import mutation_payload
+from app.api.permissions import require, require_for_query
+from app.api.relay import Connection, Node, decode_id, node_type, paginate, preload, to_global_id
 from app.api.validation import load
 from app.auth import schemas, services
 from app.errors import N_, DomainError, ErrorCode
+from app.ledger.api import AccountType, visible_account
 from models import ApiToken, Member, MemberStatus, Organization, OrganizationKind, Role
 
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -25,6 +28,7 @@ def passwords():
     return current_app.extensions["passwords"]
 
 
+@node_type
 @strawberry.type(name="Organization")
 class OrganizationType(Node):
     name: str
@@ -51,9 +55,7 @@ class OrganizationType(Node):
         return MemberType.from_model(info.context.session.get(Member, self.model.manager_id))
 
     @strawberry.field
-    def account(self, info: Info) -> Optional[Annotated["AccountType", strawberry.lazy("app.ledger.api")]]:
-        from app.ledger.api import visible_account
-
+    def account(self, info: Info) -> Optional[AccountType]:
         return visible_account(info, organization_id=self.model.id)
 
 
@@ -97,9 +99,7 @@ class MemberType(Node):
         description="The account this member pays from: their organisation's when they manage "
         "one, else their own. Null for anyone but the member and the treasurer."
     )
-    def account(self, info: Info) -> Optional[Annotated["AccountType", strawberry.lazy("app.ledger.api")]]:
-        from app.ledger.api import visible_account
-
+    def account(self, info: Info) -> Optional[AccountType]:
         return visible_account(info, paying_for=self.model)
 
 
@@ -163,7 +163,7 @@ class AuthQuery:
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> Connection[MemberType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         stmt = sa.select(Member).order_by(Member.name, Member.id)
         if search:
             term = search.strip().lower()[:MAX_SEARCH]
@@ -176,7 +176,7 @@ class AuthQuery:
 
     @strawberry.field(description="Organisations of the hub, by name (signed-in members).")
     def organizations(self, info: Info) -> list[OrganizationType]:
-        require_signed_in(info)
+        require_for_query(info)
         session = info.context.session
         rows = session.scalars(sa.select(Organization).order_by(Organization.name)).all()
         preload(session, Member, (o.manager_id for o in rows))
@@ -322,7 +322,7 @@ INVALID_CREDENTIALS = N_("Unknown email or wrong password.")
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Sign in; starts a session cookie.")
-    @mutation_payload(LoginPayload)
+    @mutation_payload(LoginPayload, allowed=None)
     def login(self, info: Info, input: LoginInput) -> LoginPayload:
         data = load(schemas.LoginSchema(), strawberry.asdict(input))
         session, config = info.context.session, current_app.config
@@ -349,7 +349,7 @@ class AuthMutation:
     @strawberry.mutation(description="A bearer token for API clients; the secret is shown once.")
     @mutation_payload(CreateApiTokenPayload)
     def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.CreateApiTokenSchema(), strawberry.asdict(input))
         token, secret = services.create_api_token(info.context.session, viewer, data["name"])
         return CreateApiTokenPayload(token=secret, api_token=ApiTokenType.from_model(token))
@@ -357,7 +357,7 @@ class AuthMutation:
     @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
     @mutation_payload(RevokeApiTokenPayload)
     def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         pk = decode_id(input.token_id, "ApiToken")
         if pk is None:
             raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", "tokenId")
@@ -367,7 +367,7 @@ class AuthMutation:
     @strawberry.mutation(description="Add a member (admin).")
     @mutation_payload(CreateMemberPayload)
     def create_member(self, info: Info, input: CreateMemberInput) -> CreateMemberPayload:
-        viewer = require_role(info, Role.ADMIN)
+        viewer = require(info, permissions.is_admin)
         data = load(schemas.CreateMemberSchema(), strawberry.asdict(input))
         member = services.create_member(info.context.session, passwords(), actor=viewer, **data)
         return CreateMemberPayload(member=MemberType.from_model(member))
@@ -377,7 +377,7 @@ class AuthMutation:
     def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> CreateOrganizationPayload:
-        viewer = require_role(info, Role.ADMIN)
+        viewer = require(info, permissions.is_admin)
         data = load(schemas.CreateOrganizationSchema(), strawberry.asdict(input))
         organization = services.create_organization(info.context.session, actor=viewer, **data)
         return CreateOrganizationPayload(organization=OrganizationType.from_model(organization))
@@ -385,7 +385,7 @@ class AuthMutation:
     @strawberry.mutation(description="Change the viewer's name or language.")
     @mutation_payload(UpdateProfilePayload)
     def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.UpdateProfileSchema(), strawberry.asdict(input))
         services.update_profile(viewer, **data)
         info.context.session.flush()
@@ -394,13 +394,13 @@ class AuthMutation:
     @strawberry.mutation(description="Suspend, reinstate or mark a member as having left (admin).")
     @mutation_payload(SetMemberStatusPayload)
     def set_member_status(self, info: Info, input: SetMemberStatusInput) -> SetMemberStatusPayload:
-        viewer = require_role(info, Role.ADMIN)
+        viewer = require(info, permissions.is_admin)
         member = services.set_member_status(info.context.session, viewer, _member_pk(input.member_id), input.status)
         return SetMemberStatusPayload(member=MemberType.from_model(member))
 
     @strawberry.mutation(description="Make a member a treasurer, an admin or a plain member (admin).")
     @mutation_payload(SetMemberRolePayload)
     def set_member_role(self, info: Info, input: SetMemberRoleInput) -> SetMemberRolePayload:
-        viewer = require_role(info, Role.ADMIN)
+        viewer = require(info, permissions.is_admin)
         member = services.set_member_role(info.context.session, viewer, _member_pk(input.member_id), input.role)
         return SetMemberRolePayload(member=MemberType.from_model(member))

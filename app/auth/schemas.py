@@ -1,8 +1,8 @@
 """Input schemas of the auth slice."""
 from marshmallow import Schema, fields, validate
 
-from app.errors import N_
 from app.api.validation import MinorUnits, TrimmedString
+from app.errors import N_
 from models import OrganizationKind, Role
 
 PASSWORD_MIN_LENGTH = 10

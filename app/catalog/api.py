@@ -10,18 +10,19 @@ from typing import Annotated, Optional
 import sqlalchemy as sa
 import strawberry
 
+from app import permissions
 from app.api.context import Info
-from app.api.errors import UserError, mutation_payload, to_user_errors
-from app.api.permissions import require_signed_in, require_viewer
+from app.api.errors import UserError, to_user_errors
+from app.api.mutations import mutation_payload
+from app.api.permissions import require, require_for_query
 from app.api.relay import Connection, Node, QueryError, decode_id, paginate, preload, to_global_id
-from app.api.scalars import Money, money, to_minor_units
+from app.api.scalars import Money, money
 from app.api.validation import load
 from app.auth.api import MemberType, OrganizationType
 from app.catalog import bookings as booking_services
-from app.catalog import calendar, schemas
-from app.catalog import services
-from app.catalog.calendar import hub_zone
+from app.catalog import calendar, schemas, services
 from app.errors import N_, DomainError, ErrorCode
+from app.hub import hub_zone, to_minor_units
 from models import (
     Booking,
     BookingStatus,
@@ -464,7 +465,7 @@ def resolve_booking_node(info: Info, pk: int) -> Optional[BookingType]:
     if booking is None:
         return None
     resource = session.get(Resource, booking.resource_id)
-    if not booking_services.can_see_booking(session, viewer, booking, resource):
+    if not permissions.can_see_booking(session, viewer, booking, resource):
         return None
     return BookingType.from_model(booking)
 
@@ -557,18 +558,18 @@ class CatalogQuery:
 
     @strawberry.field(description="The resources the viewer manages (retired ones included).")
     def my_resources(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[ResourceType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         session = info.context.session
         stmt = (
             sa.select(Resource)
-            .where(services.managed_resource_filter(session, viewer))
+            .where(permissions.managed_resource_filter(viewer))
             .order_by(Resource.status, Resource.title, Resource.id)
         )
         return paginate(session, stmt, first, after, ResourceType.page)
 
     @strawberry.field(description="The viewer's private iCalendar URL of their bookings, if they made one.")
     def my_calendar_feed_url(self, info: Info) -> Optional[str]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         token = info.context.session.scalar(
             sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id.is_(None))
         )
@@ -577,7 +578,7 @@ class CatalogQuery:
     @strawberry.field(description="The viewer's bookings: upcoming ones soonest first, past ones latest first.")
     def my_bookings(self, info: Info, scope: BookingScope = BookingScope.UPCOMING,
                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[BookingType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         now = utcnow()
         stmt = sa.select(Booking).where(Booking.booker_id == viewer.id)
         if scope == BookingScope.UPCOMING:
@@ -594,12 +595,12 @@ class CatalogQuery:
     def managed_bookings(self, info: Info, view: OwnerBookingView = OwnerBookingView.UPCOMING,
                          resource_id: Optional[strawberry.ID] = None,
                          first: Optional[int] = None, after: Optional[str] = None) -> Connection[BookingType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         session = info.context.session
         now = utcnow()
         zone = hub_zone()
         today_end = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-        managed = sa.select(Resource.id).where(services.managed_resource_filter(session, viewer))
+        managed = sa.select(Resource.id).where(permissions.managed_resource_filter(viewer))
         stmt = sa.select(Booking).where(Booking.resource_id.in_(managed))
         if resource_id is not None:
             pk = decode_id(resource_id, "Resource")
@@ -873,7 +874,7 @@ class CatalogMutation:
     def create_calendar_feed(self, info: Info, input: CreateCalendarFeedInput) -> CreateCalendarFeedPayload:
         from app.catalog import ical
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         resource_pk = _pk(input.resource_id, "Resource", "resourceId") if input.resource_id else None
         feed = ical.create_feed(info.context.session, viewer, resource_pk)
         return CreateCalendarFeedPayload(url=feed_url(feed.token))
@@ -881,7 +882,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Offer a resource (organisation managers; the admin for the hub's pool).")
     @mutation_payload(CreateResourcePayload)
     def create_resource(self, info: Info, input: CreateResourceInput) -> CreateResourcePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.CreateResourceSchema(), _input_dict(input))
         owner_pk = _pk(data["owner_id"], "Organization", "ownerId") if data.get("owner_id") else None
         resource = services.create_resource(
@@ -894,7 +895,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Edit a resource (its owner).")
     @mutation_payload(UpdateResourcePayload)
     def update_resource(self, info: Info, input: UpdateResourceInput) -> UpdateResourcePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.UpdateResourceSchema(), _input_dict(input))
         fields = _resource_fields(data)
         if "title" in data:
@@ -907,7 +908,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Make available, put into maintenance, or retire a resource.")
     @mutation_payload(SetResourceStatusPayload)
     def set_resource_status(self, info: Info, input: SetResourceStatusInput) -> SetResourceStatusPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         resource, cancelled = services.set_status(
             info.context.session, viewer, _pk(input.resource_id, "Resource", "resourceId"),
             ResourceStatus(input.status.value),
@@ -918,7 +919,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Close a resource's calendar for a period (holidays, maintenance).")
     @mutation_payload(AddResourceClosurePayload)
     def add_resource_closure(self, info: Info, input: AddResourceClosureInput) -> AddResourceClosurePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.ClosureSchema(), _input_dict(input))
         closure = services.add_closure(
             info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
@@ -934,7 +935,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Reopen a closed period.")
     @mutation_payload(RemoveResourceClosurePayload)
     def remove_resource_closure(self, info: Info, input: RemoveResourceClosureInput) -> RemoveResourceClosurePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         resource = services.remove_closure(
             info.context.session, viewer, _pk(input.closure_id, "ResourceClosure", "closureId")
         )
@@ -944,7 +945,7 @@ class CatalogMutation:
                          "CONFLICT when the slot is taken, with suggestedSlots.")
     @mutation_payload(BookResourcePayload)
     def book_resource(self, info: Info, input: BookResourceInput) -> BookResourcePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.BookResourceSchema(), _input_dict(input))
         session = info.context.session
         resource_pk = _pk(data["resource_id"], "Resource", "resourceId")
@@ -965,7 +966,7 @@ class CatalogMutation:
                          "the owner may cancel free of charge.")
     @mutation_payload(CancelBookingPayload)
     def cancel_booking(self, info: Info, input: BookingActionInput) -> CancelBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.cancel_booking(
             info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"), input.reason or ""
         )
@@ -974,14 +975,14 @@ class CatalogMutation:
     @strawberry.mutation(description="Accept a booking request (owner).")
     @mutation_payload(ApproveBookingPayload)
     def approve_booking(self, info: Info, input: BookingActionInput) -> ApproveBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.approve_booking(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return ApproveBookingPayload(booking=BookingType.from_model(booking))
 
     @strawberry.mutation(description="Turn down a booking request with a reason (owner); releases the hold.")
     @mutation_payload(RejectBookingPayload)
     def reject_booking(self, info: Info, input: BookingActionInput) -> RejectBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.reject_booking(
             info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"), input.reason or ""
         )
@@ -990,7 +991,7 @@ class CatalogMutation:
     @strawberry.mutation(description="Hand the resource over (owner), noting its condition.")
     @mutation_payload(CheckOutBookingPayload)
     def check_out_booking(self, info: Info, input: CheckOutBookingInput) -> CheckOutBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.check_out_booking(
             info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"),
             (input.condition_note or "")[:500],
@@ -1001,7 +1002,7 @@ class CatalogMutation:
                          "completes the booking unless damage is reported.")
     @mutation_payload(ReturnBookingPayload)
     def return_booking(self, info: Info, input: ReturnBookingInput) -> ReturnBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.return_booking(
             info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"),
             (input.condition_note or "")[:500], input.damage_reported,
@@ -1012,14 +1013,14 @@ class CatalogMutation:
                          "the hold is paid to the owner.")
     @mutation_payload(CompleteBookingPayload)
     def complete_booking(self, info: Info, input: BookingActionInput) -> CompleteBookingPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.complete_booking(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return CompleteBookingPayload(booking=BookingType.from_model(booking))
 
     @strawberry.mutation(description="The booker did not come (owner): the price is due.")
     @mutation_payload(MarkNoShowPayload)
     def mark_no_show(self, info: Info, input: BookingActionInput) -> MarkNoShowPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         booking = booking_services.mark_no_show(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return MarkNoShowPayload(booking=BookingType.from_model(booking))
 
@@ -1093,7 +1094,7 @@ class SeriesQuery:
                                until: dt.date, every_weeks: int = 1, quantity: int = 1) -> SeriesPreview:
         from app.catalog import series
 
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         try:
             data = load(schemas.SeriesSchema(), {"resource_id": resource_id, "start": start.isoformat(),
                                                   "end": end.isoformat(), "until": until.isoformat(),
@@ -1106,7 +1107,7 @@ class SeriesQuery:
 
     @strawberry.field(description="The viewer's places on waitlists (waiting, or told that the slot is free).")
     def my_waitlist(self, info: Info) -> list[WaitlistEntryType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         rows = list(info.context.session.scalars(
             sa.select(WaitlistEntry)
             .where(WaitlistEntry.member_id == viewer.id, WaitlistEntry.status != WaitlistStatus.LEFT,
@@ -1117,7 +1118,7 @@ class SeriesQuery:
 
     @strawberry.field(description="The viewer's notices, newest first.")
     def notifications(self, info: Info, unread_only: bool = False, first: int = 20) -> list[NotificationType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         if not 0 <= first <= 100:
             raise QueryError("`first` must be between 0 and 100.")
         stmt = sa.select(Notification).where(Notification.member_id == viewer.id)
@@ -1192,7 +1193,7 @@ class SeriesMutation:
     def book_resource_series(self, info: Info, input: BookResourceSeriesInput) -> BookResourceSeriesPayload:
         from app.catalog import series
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.SeriesSchema(), {**_input_dict(input), "start": input.start.isoformat(),
                                              "end": input.end.isoformat(), "until": input.until.isoformat()})
         _series, made, skipped = series.book_series(
@@ -1207,7 +1208,7 @@ class SeriesMutation:
     def cancel_booking_series(self, info: Info, input: BookingActionInput) -> CancelBookingSeriesPayload:
         from app.catalog import series
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         cancelled = series.cancel_rest_of_series(info.context.session, viewer, _pk(input.booking_id, "Booking", "bookingId"))
         return CancelBookingSeriesPayload(bookings=BookingType.page(cancelled))
 
@@ -1216,7 +1217,7 @@ class SeriesMutation:
     def join_waitlist(self, info: Info, input: JoinWaitlistInput) -> JoinWaitlistPayload:
         from app.catalog import waitlist
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.BookResourceSchema(), {"resource_id": input.resource_id, "start": input.start.isoformat(),
                                                    "end": input.end.isoformat(), "quantity": input.quantity})
         entry = waitlist.join(info.context.session, viewer, _pk(data["resource_id"], "Resource", "resourceId"),
@@ -1228,14 +1229,14 @@ class SeriesMutation:
     def leave_waitlist(self, info: Info, input: LeaveWaitlistInput) -> LeaveWaitlistPayload:
         from app.catalog import waitlist
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         entry = waitlist.leave(info.context.session, viewer, _pk(input.entry_id, "WaitlistEntry", "entryId"))
         return LeaveWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
 
     @strawberry.mutation(description="Mark all the viewer's notices as read.")
     @mutation_payload(MarkNotificationsReadPayload)
     def mark_notifications_read(self, info: Info) -> MarkNotificationsReadPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         result = info.context.session.execute(
             sa.update(Notification)
             .where(Notification.member_id == viewer.id, Notification.read_at.is_(None))
@@ -1277,7 +1278,7 @@ class PhotoMutation:
 
         from app.catalog import photos
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         if len(input.data) > photos.MAX_UPLOAD_BYTES * 4 // 3 + 8:
             raise DomainError(ErrorCode.INVALID, "A photo is at most 5 MB.", "data")
         try:
@@ -1292,6 +1293,6 @@ class PhotoMutation:
     def remove_resource_photo(self, info: Info, input: RemoveResourcePhotoInput) -> RemoveResourcePhotoPayload:
         from app.catalog import photos
 
-        viewer = require_viewer(info)
+        viewer = require(info)
         resource = photos.remove_photo(info.context.session, viewer, _pk(input.photo_id, "ResourcePhoto", "photoId"))
         return RemoveResourcePhotoPayload(resource=ResourceType.from_model(resource))

@@ -19,10 +19,12 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from app.catalog import calendar
-from app.catalog.calendar import Interval, Usage, hub_zone
-from app.catalog.services import can_manage, get_resource, owner_account_id
+from app.catalog.calendar import Interval, Usage
+from app.catalog.services import get_resource, owner_account_id
 from app.errors import N_, DomainError, ErrorCode
+from app.hub import hub_zone
 from app.ledger import services as ledger
+from app.permissions import can_manage_resource
 from models import (
     PRICE_UNIT_SECONDS,
     Account,
@@ -34,7 +36,6 @@ from models import (
     ResourceClosure,
     ResourceKind,
     ResourceStatus,
-    Role,
     TransferKind,
     utcnow,
 )
@@ -305,17 +306,10 @@ def get_booking(session: so.Session, booking_id: int, lock: bool = True) -> Book
     return booking
 
 
-def can_see_booking(session: so.Session, member: Optional[Member], booking: Booking, resource: Resource) -> bool:
-    if member is None:
-        return False
-    if member.id == booking.booker_id or member.role in (Role.ADMIN, Role.TREASURER):
-        return True
-    return can_manage(session, member, resource)
-
 
 def _require_owner(session: so.Session, actor: Member, booking: Booking) -> Resource:
     resource = session.get(Resource, booking.resource_id)
-    if not can_manage(session, actor, resource):
+    if not can_manage_resource(session, actor, resource):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
     return resource
 
@@ -346,7 +340,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking = get_booking(session, booking_id)
     resource = session.get(Resource, booking.resource_id)
     if booking.booker_id != actor.id:
-        if can_manage(session, actor, resource):
+        if can_manage_resource(session, actor, resource):
             return cancel_by_owner(session, actor, booking, reason, now)
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot cancel this booking.")
     _require_status(booking, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)

@@ -12,18 +12,6 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-DEFAULT_ZONE = "Europe/Paris"
-
-
-def hub_zone() -> ZoneInfo:
-    """The hub's time zone: from the app's configuration when there is one."""
-    try:
-        from flask import current_app
-
-        return ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
-    except RuntimeError:  # outside an application context (benchmarks, scripts)
-        return ZoneInfo(DEFAULT_ZONE)
-
 
 @dataclass(frozen=True)
 class Usage:

@@ -2,16 +2,16 @@
 bookings around today (past ones completed and paid, upcoming ones confirmed or requested)."""
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.catalog import bookings as booking_services
 from app.catalog import services
-from app.catalog.calendar import DEFAULT_ZONE
 from app.errors import DomainError
+from app.hub import DEFAULT_ZONE
 from models import Member, Organization, PriceUnit, ResourceKind, Role
-from zoneinfo import ZoneInfo
 
 WEEKDAYS_8_18 = {str(d): [[8 * 60, 18 * 60]] for d in range(5)}
 WEEKDAYS_7_19_SAT = {**{str(d): [[7 * 60, 19 * 60]] for d in range(5)}, "5": [[8 * 60, 12 * 60]]}

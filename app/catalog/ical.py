@@ -9,8 +9,9 @@ import icalendar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.catalog.services import can_manage, get_resource
+from app.catalog.services import get_resource
 from app.errors import DomainError, ErrorCode
+from app.permissions import can_manage_resource
 from models import Booking, BookingStatus, CalendarFeed, Member, MemberStatus, Resource, ResourceClosure, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
@@ -22,7 +23,7 @@ def create_feed(session: so.Session, actor: Member, resource_id: Optional[int] =
     """A new private URL for the actor's bookings, or for a resource they manage."""
     if resource_id is not None:
         resource = get_resource(session, resource_id)
-        if not can_manage(session, actor, resource):
+        if not can_manage_resource(session, actor, resource):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
     session.execute(
         sa.delete(CalendarFeed).where(
@@ -47,7 +48,7 @@ def feed_for_token(session: so.Session, token: str) -> Optional[CalendarFeed]:
     member = session.get(Member, feed.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         return None
-    if feed.resource_id is not None and not can_manage(session, member, session.get(Resource, feed.resource_id)):
+    if feed.resource_id is not None and not can_manage_resource(session, member, session.get(Resource, feed.resource_id)):
         return None
     return feed
 

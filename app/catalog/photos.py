@@ -8,8 +8,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.catalog.services import can_manage, get_resource
+from app.catalog.services import get_resource
 from app.errors import DomainError, ErrorCode
+from app.permissions import can_manage_resource
 from models import Member, Resource, ResourcePhoto
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -29,7 +30,7 @@ def _encode(image: Image.Image, box: int) -> tuple[bytes, int, int]:
 
 def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes) -> ResourcePhoto:
     resource = get_resource(session, resource_id, lock=True)
-    if not can_manage(session, actor, resource):
+    if not can_manage_resource(session, actor, resource):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
     if not data:
         raise DomainError(ErrorCode.INVALID, "Choose a photo.", "photo")
@@ -65,7 +66,7 @@ def remove_photo(session: so.Session, actor: Member, photo_id: int) -> Resource:
     if photo is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This photo does not exist.", "photoId")
     resource = get_resource(session, photo.resource_id, lock=True)
-    if not can_manage(session, actor, resource):
+    if not can_manage_resource(session, actor, resource):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
     session.delete(photo)
     session.flush()

@@ -11,9 +11,9 @@ import sqlalchemy.orm as so
 
 from app.catalog import bookings as booking_services
 from app.catalog import calendar
-from app.catalog.calendar import hub_zone
 from app.catalog.services import get_resource
 from app.errors import N_, DomainError, ErrorCode
+from app.hub import hub_zone
 from models import Booking, BookingSeries, BookingStatus, Member, ResourceKind, utcnow
 
 MAX_OCCURRENCES = 60

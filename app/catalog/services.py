@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.ledger.services import system_account
+from app.permissions import can_manage_resource, is_admin
 from models import (
     COMMONS,
     Account,
@@ -22,7 +23,6 @@ from models import (
     ResourceClosure,
     ResourceKind,
     ResourceStatus,
-    Role,
     utcnow,
 )
 from models.catalog import ACTIVE_STATUS_VALUES
@@ -55,25 +55,6 @@ def managed_organization(session: so.Session, member: Member) -> Optional[Organi
     return session.scalar(sa.select(Organization).where(Organization.manager_id == member.id))
 
 
-def can_manage(session: so.Session, member: Optional[Member], resource: Resource) -> bool:
-    """The owning organisation's manager, and the admin (who also runs the hub's pool)."""
-    if member is None:
-        return False
-    if member.role == Role.ADMIN:
-        return True
-    if resource.owner_organization_id is None:
-        return False
-    return session.scalar(
-        sa.select(Organization.manager_id).where(Organization.id == resource.owner_organization_id)
-    ) == member.id
-
-
-def managed_resource_filter(session: so.Session, member: Member):
-    """A WHERE clause for the resources this member manages."""
-    if member.role == Role.ADMIN:
-        return sa.true()
-    org_ids = sa.select(Organization.id).where(Organization.manager_id == member.id)
-    return Resource.owner_organization_id.in_(org_ids)
 
 
 def owner_account_id(session: so.Session, resource: Resource) -> int:
@@ -96,7 +77,7 @@ def get_resource(session: so.Session, resource_id: int, lock: bool = False) -> R
 
 
 def _require_manager(session: so.Session, actor: Member, resource: Resource) -> None:
-    if not can_manage(session, actor, resource):
+    if not can_manage_resource(session, actor, resource):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
 
 
@@ -116,20 +97,20 @@ def create_resource(session: so.Session, actor: Member, *, kind: ResourceKind, t
     """A new resource owned by the actor's organisation (they must manage it), or by the hub's
     pool (admin only). Unset rules take the hub's defaults."""
     if hub_pool:
-        if actor.role != Role.ADMIN:
+        if not is_admin(actor):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the administrator adds resources to the hub's pool.")
         owner_id = None
     elif owner_organization_id is not None:
         organization = session.get(Organization, owner_organization_id)
         if organization is None:
             raise DomainError(ErrorCode.NOT_FOUND, "This organisation does not exist.", "ownerId")
-        if actor.role != Role.ADMIN and organization.manager_id != actor.id:
+        if not is_admin(actor) and organization.manager_id != actor.id:
             raise DomainError(ErrorCode.FORBIDDEN, "You do not manage this organisation.", "ownerId")
         owner_id = organization.id
     else:
         organization = managed_organization(session, actor)
         if organization is None:
-            if actor.role != Role.ADMIN:
+            if not is_admin(actor):
                 raise DomainError(
                     ErrorCode.FORBIDDEN, "Only the manager of an organisation can offer resources."
                 )

@@ -11,7 +11,8 @@ from typing import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.catalog.calendar import Interval, hub_zone, opening_windows
+from app.catalog.calendar import Interval, opening_windows
+from app.hub import hub_zone
 from models import (
     Booking,
     BookingStatus,

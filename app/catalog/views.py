@@ -4,14 +4,13 @@ import base64
 import datetime as dt
 
 import sqlalchemy as sa
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from app.catalog.calendar import hub_zone
 from app.errors import N_
+from app.hub import hub_zone
 from app.web import amount_for_input
 from app.web.pages import Result, mutate, query, safe_next
 

@@ -12,9 +12,9 @@ import sqlalchemy.orm as so
 from app.api.relay import to_global_id
 from app.catalog import bookings as booking_services
 from app.catalog import calendar
-from app.catalog.calendar import hub_zone
 from app.catalog.services import get_resource
 from app.errors import DomainError, ErrorCode
+from app.hub import hub_zone
 from models import (
     Booking,
     Member,

@@ -7,20 +7,23 @@ everything. Anything else reads as null. Lists load their related rows in batche
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Annotated, Iterable, Optional
+from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 
 import sqlalchemy as sa
 import strawberry
 
+from app import permissions
 from app.api.context import Info
-from app.api.errors import UserError, mutation_payload
-from app.api.permissions import require_viewer
+from app.api.errors import UserError
+from app.api.mutations import mutation_payload
+from app.api.permissions import require
 from app.api.relay import (
     Connection,
     Edge,
     Node,
     PageInfo,
     QueryError,
+    as_node,
     check_first,
     decode_id,
     paginate,
@@ -28,9 +31,9 @@ from app.api.relay import (
     to_global_id,
 )
 from app.api.scalars import Money, money
-from app.catalog.calendar import hub_zone
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
+from app.hub import hub_zone
 from app.ledger import schemas, services
 from models import (
     Account,
@@ -43,6 +46,9 @@ from models import (
     Transfer,
     TransferKind,
 )
+
+if TYPE_CHECKING:
+    from app.auth.api import OrganizationType
 
 AccountKindEnum = strawberry.enum(AccountKind, name="AccountKind")
 AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
@@ -98,7 +104,7 @@ def _visible_ids(info: Info) -> Optional[set[int]]:
     cache = info.context.cache
     if "visible_accounts" not in cache:
         viewer = info.context.viewer
-        cache["visible_accounts"] = services.visible_account_ids(info.context.session, viewer) if viewer else set()
+        cache["visible_accounts"] = permissions.visible_account_ids(info.context.session, viewer) if viewer else set()
     return cache["visible_accounts"]
 
 
@@ -195,11 +201,9 @@ class AccountType(Node):
 
     @strawberry.field
     def organization(self, info: Info) -> Optional[Annotated["OrganizationType", strawberry.lazy("app.auth.api")]]:
-        from app.auth.api import OrganizationType
-
         if self.model.organization_id is None:
             return None
-        return OrganizationType.from_model(info.context.session.get(Organization, self.model.organization_id))
+        return as_node("Organization", info.context.session.get(Organization, self.model.organization_id))
 
     @strawberry.field(description="The transfers touching this account, newest first.")
     def transfers(
@@ -455,7 +459,7 @@ def visible_account(
         account = _paying_accounts(info, paying_for.id)
     else:
         account = _organization_accounts(info, organization_id)
-    if account is None or not services.can_see(session, viewer, account):
+    if account is None or not permissions.can_see_account(session, viewer, account):
         return None
     return AccountType.from_model(account)
 
@@ -463,7 +467,7 @@ def visible_account(
 def resolve_account_node(info: Info, pk: int) -> Optional[AccountType]:
     viewer, session = info.context.viewer, info.context.session
     account = session.get(Account, pk) if viewer else None
-    if account is None or not services.can_see(session, viewer, account):
+    if account is None or not permissions.can_see_account(session, viewer, account):
         return None
     return AccountType.from_model(account)
 
@@ -485,7 +489,7 @@ def resolve_transfer_node(info: Info, pk: int) -> Optional[TransferType]:
 
 def _is_treasurer(info: Info) -> bool:
     viewer = info.context.viewer
-    return viewer is not None and services.is_treasurer(viewer)
+    return viewer is not None and permissions.is_treasurer(viewer)
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -716,13 +720,13 @@ class LedgerMutation:
     @strawberry.mutation(description="Pay another account from the viewer's account.")
     @mutation_payload(TransferPayload)
     def transfer(self, info: Info, input: TransferInput) -> TransferPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         session = info.context.session
         data = load(schemas.TransferSchema(), strawberry.asdict(input) | {"to_account_id": None, "from_account_id": None})
         to_id = _account_id(input.to_account_id, "toAccountId")
         if input.from_account_id:
             source = session.get(Account, _account_id(input.from_account_id, "fromAccountId"))
-            if source is None or not services.can_use(session, viewer, source):
+            if source is None or not permissions.can_use_account(session, viewer, source):
                 raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.", "fromAccountId")
         else:
             source = services.paying_account(session, viewer)
@@ -740,8 +744,8 @@ class LedgerMutation:
     @strawberry.mutation(description="Set how far below zero an account may go, with a reason (treasurer).")
     @mutation_payload(SetCreditLimitPayload)
     def set_credit_limit(self, info: Info, input: SetCreditLimitInput) -> SetCreditLimitPayload:
-        viewer = require_viewer(info)
-        if not services.is_treasurer(viewer):
+        viewer = require(info)
+        if not permissions.is_treasurer(viewer):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change credit limits.")
         data = load(schemas.SetCreditLimitSchema(), {"credit_limit": input.credit_limit, "reason": input.reason})
         account = services.set_credit_limit(
@@ -752,8 +756,8 @@ class LedgerMutation:
     @strawberry.mutation(description="Undo a transfer with a reversing entry, once (treasurer).")
     @mutation_payload(ReverseTransferPayload)
     def reverse_transfer(self, info: Info, input: ReverseTransferInput) -> ReverseTransferPayload:
-        viewer = require_viewer(info)
-        if not services.is_treasurer(viewer):
+        viewer = require(info)
+        if not permissions.is_treasurer(viewer):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can reverse a transfer.")
         data = load(schemas.ReverseTransferSchema(), {"memo": input.memo})
         pk = decode_id(input.transfer_id, "Transfer")
@@ -767,7 +771,7 @@ class LedgerMutation:
     @strawberry.mutation(description="Set the transfer fee and the warning level (treasurer).")
     @mutation_payload(UpdateLedgerSettingsPayload)
     def update_ledger_settings(self, info: Info, input: UpdateLedgerSettingsInput) -> UpdateLedgerSettingsPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.LedgerSettingsSchema(), strawberry.asdict(input))
         settings = services.update_settings(
             info.context.session, viewer,
@@ -780,6 +784,6 @@ class LedgerMutation:
     @strawberry.mutation(description="Close an empty account: it neither pays nor receives any more (treasurer).")
     @mutation_payload(CloseAccountPayload)
     def close_account(self, info: Info, input: CloseAccountInput) -> CloseAccountPayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         account = services.close_account(info.context.session, viewer, _account_id(input.account_id, "accountId"))
         return CloseAccountPayload(account=AccountType.from_model(account))

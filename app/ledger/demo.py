@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError
 from app.ledger import services as ledger
-from models import Member, Posting, Role, Transfer, TransferKind
+from models import Member, Organization, Posting, Role, Transfer, TransferKind
 
 SCIERIE = "Scierie coopérative du Giffre"
 CHARPENTES = "Charpentes Mont-Blanc"
@@ -52,11 +52,9 @@ TRADES = [
 
 
 def _managers(session: so.Session) -> dict:
-    from app.demo import ORGANIZATIONS
-
-    emails = {org: email for org, *_rest, (email, _name), _others in ORGANIZATIONS}
-    members = {m.email: m for m in session.scalars(sa.select(Member).where(Member.email.in_(emails.values())))}
-    return {org: members[email] for org, email in emails.items()}
+    """Each demo organisation's manager, by the organisation's name."""
+    rows = session.execute(sa.select(Organization.name, Member).join(Member, Member.id == Organization.manager_id))
+    return {name: member for name, member in rows}
 
 
 def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = None) -> None:

@@ -12,12 +12,12 @@ hitting a cap) undoes the legs already applied, so a caller that catches the Dom
 carries on never commits half an entry.
 """
 import datetime as dt
-from decimal import Decimal
 import functools
 import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
@@ -25,6 +25,8 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
+from app.hub import KEY_LENGTH, MAX_AMOUNT, MEMO_LENGTH
+from app.permissions import can_use_account, is_treasurer
 from models import (
     COMMONS,
     EURO_SETTLEMENT,
@@ -38,7 +40,6 @@ from models import (
     Member,
     Organization,
     Posting,
-    Role,
     Transfer,
     TransferKind,
     utcnow,
@@ -52,11 +53,6 @@ SYSTEM_ACCOUNTS = {
 }
 # The settlement account mirrors the euros received: it may go as far below zero as needed.
 SETTLEMENT_CREDIT_LIMIT = 10**14
-# Any single amount: far above a real figure, far below BigInteger's range, so that no sum of
-# amounts, fees and balances can overflow the column.
-MAX_AMOUNT = 10**15
-MEMO_LENGTH = 500
-KEY_LENGTH = 100
 DEFAULT_WARNING_LEVEL = 80
 
 
@@ -110,10 +106,6 @@ def system_account(session: so.Session, code: str) -> Account:
     return account if account is not None else ensure_system_accounts(session)[code]
 
 
-def is_treasurer(member: Member) -> bool:
-    """The treasurer and the admin see every account and run the hub's money."""
-    return member.role in (Role.TREASURER, Role.ADMIN)
-
 
 def paying_account(session: so.Session, member: Member) -> Optional[Account]:
     """The account a member pays from: the organisation's when they manage one, else their own."""
@@ -139,32 +131,7 @@ def paying_accounts(session: so.Session, member_ids: Iterable[int]) -> dict[int,
     return found
 
 
-def can_use(session: so.Session, member: Member, account: Account) -> bool:
-    """A member spends from their own account and, as manager, from their organisation's."""
-    if account.member_id is not None:
-        return account.member_id == member.id
-    if account.organization_id is not None:
-        return session.scalar(
-            sa.select(Organization.manager_id).where(Organization.id == account.organization_id)
-        ) == member.id
-    return False
 
-
-def can_see(session: so.Session, member: Member, account: Account) -> bool:
-    return is_treasurer(member) or can_use(session, member, account)
-
-
-def visible_account_ids(session: so.Session, member: Member) -> Optional[set[int]]:
-    """The accounts a member may see, or None when they see them all (treasurer, admin)."""
-    if is_treasurer(member):
-        return None
-    own = sa.select(Account.id).where(Account.member_id == member.id)
-    managed = (
-        sa.select(Account.id)
-        .join(Organization, Organization.id == Account.organization_id)
-        .where(Organization.manager_id == member.id)
-    )
-    return set(session.scalars(sa.union_all(own, managed)))
 
 
 def get_settings(session: so.Session) -> HubSettings:
@@ -587,7 +554,7 @@ def transfer(
     The hot path of the hub, kept to the statements the database needs: check the payee,
     insert the entry (a taken key answers the retry), two guarded UPDATEs, the postings. A
     refusal undoes what was applied and deletes the entry, so no savepoint is needed."""
-    if check_permission and not can_use(session, actor, from_account):
+    if check_permission and not can_use_account(session, actor, from_account):
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
     _check_amount(amount)
     memo = _check_memo(memo)

@@ -10,10 +10,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 
+from app import permissions
 from app.api.relay import decode_id
-from app.api.scalars import to_minor_units
-from app.catalog.calendar import hub_zone
-from app.ledger import services
+from app.hub import hub_zone, to_minor_units
 from app.web import format_money
 from app.web.pages import Result, mutate, query, safe_next
 
@@ -59,7 +58,7 @@ def limit_bar(account: dict) -> dict:
 
 
 def _is_treasurer() -> bool:
-    return services.is_treasurer(current_user)
+    return permissions.is_treasurer(current_user)
 
 
 def _own_account() -> dict:

@@ -6,18 +6,20 @@ from typing import Annotated, Optional
 import sqlalchemy as sa
 import strawberry
 
+from app import permissions
 from app.api.context import Info
-from app.api.errors import UserError, mutation_payload
-from app.api.permissions import require_role, require_role_for_query, require_signed_in, require_viewer
+from app.api.errors import UserError
+from app.api.mutations import mutation_payload
+from app.api.permissions import TREASURER_ONLY, require, require_for_query
 from app.api.relay import Connection, Node, decode_id, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
-from app.ledger import services as ledger
+from app.hub import hub_today
 from app.ledger.api import accounts_by_id
 from app.treasury import invoices as inv
 from app.treasury import runs, schemas
-from app.treasury.reports_api import ReportsMutation, ReportsQuery, resolve_period_close_node, resolve_statement_node
+from app.treasury.reports_api import ReportsMutation, ReportsQuery
 from models import (
     Account,
     AccountKind,
@@ -29,7 +31,6 @@ from models import (
     ClearingRunStatus,
     Invoice,
     InvoiceStatus,
-    Role,
 )
 
 InvoiceStatusEnum = strawberry.enum(InvoiceStatus, name="InvoiceStatus")
@@ -52,7 +53,7 @@ def _usable(info: Info) -> set[int]:
     cache = info.context.cache
     if "usable_accounts" not in cache:
         viewer = info.context.viewer
-        cache["usable_accounts"] = inv.usable_account_ids(info.context.session, viewer) if viewer else set()
+        cache["usable_accounts"] = permissions.usable_account_ids(info.context.session, viewer) if viewer else set()
     return cache["usable_accounts"]
 
 
@@ -72,7 +73,7 @@ class InvoiceParty:
         from app.ledger.api import AccountType as Type
 
         viewer = info.context.viewer
-        if viewer is None or not (ledger.is_treasurer(viewer) or self.model.id in _usable(info)):
+        if viewer is None or not (permissions.is_treasurer(viewer) or self.model.id in _usable(info)):
             return None
         return Type.from_model(self.model)
 
@@ -122,7 +123,7 @@ class InvoiceType(Node):
 
     @strawberry.field(description="Unpaid after its due date.")
     def overdue(self) -> bool:
-        return inv.is_overdue(self.model, inv.hub_today())
+        return inv.is_overdue(self.model, hub_today())
 
     @strawberry.field(description="The viewer acts for the debtor (may accept, reject, pay).")
     def viewer_is_debtor(self, info: Info) -> bool:
@@ -290,7 +291,7 @@ def resolve_invoice_node(info: Info, pk: int) -> Optional[InvoiceType]:
 
 def resolve_clearing_run_node(info: Info, pk: int) -> Optional[ClearingRunType]:
     viewer = info.context.viewer
-    if viewer is None or not ledger.is_treasurer(viewer):
+    if viewer is None or not permissions.is_treasurer(viewer):
         return None
     run = info.context.session.get(ClearingRun, pk)
     return ClearingRunType.from_model(run) if run else None
@@ -311,25 +312,25 @@ class TreasuryQuery(ReportsQuery):
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> Connection[InvoiceType]:
-        viewer = require_signed_in(info)
+        viewer = require_for_query(info)
         usable = list(_usable(info))
         stmt = sa.select(Invoice).order_by(Invoice.id.desc())
         if direction == InvoiceDirection.TO_PAY:
             stmt = stmt.where(Invoice.debtor_account_id.in_(usable))
         elif direction == InvoiceDirection.TO_COLLECT:
             stmt = stmt.where(Invoice.creditor_account_id.in_(usable))
-        elif not ledger.is_treasurer(viewer):
+        elif not permissions.is_treasurer(viewer):
             stmt = stmt.where(sa.or_(Invoice.debtor_account_id.in_(usable), Invoice.creditor_account_id.in_(usable)))
         if status:
             stmt = stmt.where(Invoice.status.in_(status))
         if overdue is not None:
-            late = inv.overdue_clause(inv.hub_today())
+            late = inv.overdue_clause(hub_today())
             stmt = stmt.where(late if overdue else sa.not_(late))
         return paginate(info.context.session, stmt, first, after, _wrap_invoices(info))
 
     @strawberry.field(description="Accounts the viewer may invoice: every open member account but their own.")
     def invoice_counterparties(self, info: Info) -> list[InvoiceParty]:
-        require_signed_in(info)
+        require_for_query(info)
         accounts = info.context.session.scalars(
             sa.select(Account)
             .where(Account.kind != AccountKind.SYSTEM, Account.status == AccountStatus.OPEN, Account.id.not_in(list(_usable(info))))
@@ -339,7 +340,7 @@ class TreasuryQuery(ReportsQuery):
 
     @strawberry.field(description="Clearing runs, newest first (treasurer).")
     def clearing_runs(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[ClearingRunType]:
-        require_role_for_query(info, Role.TREASURER, Role.ADMIN)
+        require_for_query(info, permissions.is_treasurer, TREASURER_ONLY)
         stmt = sa.select(ClearingRun).order_by(ClearingRun.id.desc())
 
         def wrap(rows):
@@ -449,7 +450,7 @@ class TreasuryMutation(ReportsMutation):
     @strawberry.mutation(description="Bill another account (from the viewer's paying account).")
     @mutation_payload(IssueInvoicePayload)
     def issue_invoice(self, info: Info, input: IssueInvoiceInput) -> IssueInvoicePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.IssueInvoiceSchema(), strawberry.asdict(input))
         debtor_pk = decode_id(data["debtor_account_id"], "Account")
         if debtor_pk is None:
@@ -467,28 +468,28 @@ class TreasuryMutation(ReportsMutation):
     @strawberry.mutation(description="The debtor accepts an invoice: it becomes a debt.")
     @mutation_payload(AcceptInvoicePayload)
     def accept_invoice(self, info: Info, input: InvoiceActionInput) -> AcceptInvoicePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         invoice = inv.accept_invoice(info.context.session, viewer, _invoice_pk(input.invoice_id))
         return AcceptInvoicePayload(invoice=InvoiceType.from_model(invoice))
 
     @strawberry.mutation(description="The debtor rejects an invoice.")
     @mutation_payload(RejectInvoicePayload)
     def reject_invoice(self, info: Info, input: InvoiceActionInput) -> RejectInvoicePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         invoice = inv.reject_invoice(info.context.session, viewer, _invoice_pk(input.invoice_id))
         return RejectInvoicePayload(invoice=InvoiceType.from_model(invoice))
 
     @strawberry.mutation(description="The creditor withdraws an unpaid invoice.")
     @mutation_payload(CancelInvoicePayload)
     def cancel_invoice(self, info: Info, input: InvoiceActionInput) -> CancelInvoicePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         invoice = inv.cancel_invoice(info.context.session, viewer, _invoice_pk(input.invoice_id))
         return CancelInvoicePayload(invoice=InvoiceType.from_model(invoice))
 
     @strawberry.mutation(description="Pay an invoice in credits, whole or in part, within the debtor's limit.")
     @mutation_payload(PayInvoicePayload)
     def pay_invoice(self, info: Info, input: PayInvoiceInput) -> PayInvoicePayload:
-        viewer = require_viewer(info)
+        viewer = require(info)
         data = load(schemas.PayInvoiceSchema(), strawberry.asdict(input))
         invoice = inv.pay_invoice(
             info.context.session, viewer, _invoice_pk(data["invoice_id"]), data["amount"], data["idempotency_key"]
@@ -498,7 +499,7 @@ class TreasuryMutation(ReportsMutation):
     @strawberry.mutation(description="Compute a clearing of all accepted invoices and keep it as a proposal (treasurer).")
     @mutation_payload(ProposeClearingPayload)
     def propose_clearing(self, info: Info, input: Optional[ProposeClearingInput] = None) -> ProposeClearingPayload:
-        viewer = require_role(info, Role.TREASURER, Role.ADMIN)
+        viewer = require(info, permissions.is_treasurer)
         method = input.method if input else ClearingMethod.SET_OFF
         run = runs.propose_clearing(info.context.session, viewer, ClearingMethod(method.value))
         return ProposeClearingPayload(run=ClearingRunType.from_model(run))
@@ -506,13 +507,13 @@ class TreasuryMutation(ReportsMutation):
     @strawberry.mutation(description="Post a proposal atomically; refused with STALE if an invoice changed (treasurer).")
     @mutation_payload(PostClearingPayload)
     def post_clearing(self, info: Info, input: ClearingRunInput) -> PostClearingPayload:
-        viewer = require_role(info, Role.TREASURER, Role.ADMIN)
+        viewer = require(info, permissions.is_treasurer)
         run = runs.post_clearing(info.context.session, viewer, _run_pk(input.run_id))
         return PostClearingPayload(run=ClearingRunType.from_model(run))
 
     @strawberry.mutation(description="Discard a proposal (treasurer).")
     @mutation_payload(DiscardClearingPayload)
     def discard_clearing(self, info: Info, input: ClearingRunInput) -> DiscardClearingPayload:
-        viewer = require_role(info, Role.TREASURER, Role.ADMIN)
+        viewer = require(info, permissions.is_treasurer)
         run = runs.discard_clearing(info.context.session, viewer, _run_pk(input.run_id))
         return DiscardClearingPayload(run=ClearingRunType.from_model(run))

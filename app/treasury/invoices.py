@@ -12,8 +12,9 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.catalog.calendar import hub_zone
+from app import permissions
 from app.errors import DomainError, ErrorCode
+from app.hub import hub_today
 from app.ledger import services as ledger
 from models import (
     Account,
@@ -23,7 +24,6 @@ from models import (
     InvoicePayment,
     InvoiceStatus,
     Member,
-    Organization,
     TransferKind,
     utcnow,
 )
@@ -32,21 +32,11 @@ DEFAULT_DUE_DAYS = 30
 UNPAID_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED)
 
 
-def usable_account_ids(session: so.Session, member: Member) -> set[int]:
-    """Every account the member may act for (their own, the organisation they manage): one query."""
-    return set(
-        session.scalars(
-            sa.select(Account.id)
-            .outerjoin(Organization, Organization.id == Account.organization_id)
-            .where(sa.or_(Account.member_id == member.id, Organization.manager_id == member.id))
-        )
-    )
-
 
 def can_see_invoice(session: so.Session, member: Member, invoice: Invoice, usable: Optional[set[int]] = None) -> bool:
-    if ledger.is_treasurer(member):
+    if permissions.is_treasurer(member):
         return True
-    usable = usable_account_ids(session, member) if usable is None else usable
+    usable = permissions.usable_account_ids(session, member) if usable is None else usable
     return invoice.creditor_account_id in usable or invoice.debtor_account_id in usable
 
 
@@ -80,7 +70,7 @@ def issue_invoice(
     creditor = creditor_account or ledger.paying_account(session, actor)
     if creditor is None:
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to invoice from.")
-    if not ledger.can_use(session, actor, creditor):
+    if not permissions.can_use_account(session, actor, creditor):
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot invoice on behalf of this account.")
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
@@ -130,7 +120,7 @@ def invoice_booking(
 
 def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> None:
     debtor = session.get(Account, invoice.debtor_account_id)
-    if not ledger.can_use(session, actor, debtor):
+    if not permissions.can_use_account(session, actor, debtor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the debtor can do this.")
 
 
@@ -160,7 +150,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     """The creditor withdraws an invoice nothing was paid or cleared on yet."""
     invoice = _visible(session, actor, invoice_id, lock=True)
     creditor = session.get(Account, invoice.creditor_account_id)
-    if not ledger.can_use(session, actor, creditor):
+    if not permissions.can_use_account(session, actor, creditor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor can cancel an invoice.")
     if invoice.status not in UNPAID_STATUSES or invoice.outstanding != invoice.amount:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an unpaid invoice can be cancelled.")
@@ -268,11 +258,6 @@ def auto_accept_invoices(session: so.Session, after_days: int, now: Optional[dt.
     )
     session.expire_all()
     return result.rowcount
-
-
-def hub_today() -> dt.date:
-    """Today in the valley: due dates and months turn at local midnight."""
-    return dt.datetime.now(hub_zone()).date()
 
 
 def is_overdue(invoice: Invoice, today: dt.date) -> bool:

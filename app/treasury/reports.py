@@ -12,11 +12,12 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import permissions
+from app.catalog.stats import SharingFigures, sharing_figures
 from app.errors import N_, DomainError, ErrorCode
+from app.hub import hub_zone
 from app.ledger import services as ledger
 from app.treasury.invoices import overdue_clause
-from app.catalog.calendar import hub_zone
-from app.catalog.stats import SharingFigures, sharing_figures
 from models import (
     Account,
     AccountKind,
@@ -57,7 +58,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def require_treasurer(actor: Member) -> None:
-    if not ledger.is_treasurer(actor):
+    if not permissions.is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can see this.")
 
 

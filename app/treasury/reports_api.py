@@ -5,20 +5,19 @@ from typing import Annotated, Optional
 import sqlalchemy as sa
 import strawberry
 
+from app import permissions
 from app.api.context import Info
-from app.api.errors import UserError, mutation_payload
-from app.api.permissions import require_role, require_role_for_query
+from app.api.errors import UserError
+from app.api.mutations import mutation_payload
+from app.api.permissions import TREASURER_ONLY, require, require_for_query
 from app.api.relay import Connection, Node, QueryError, paginate, to_global_id
 from app.api.scalars import Money, money
 from app.api.validation import load
+from app.catalog.stats import utilisation
 from app.errors import DomainError
 from app.ledger.api import accounts_by_id
-from app.ledger.services import is_treasurer
 from app.treasury import reports, schemas
-from app.treasury.invoices import usable_account_ids
-from app.catalog.stats import utilisation
-from models import AccountStatement, PeriodClose, Role, utcnow
-
+from models import AccountStatement, PeriodClose, utcnow
 
 
 @strawberry.type
@@ -210,8 +209,8 @@ class PeriodCloseType(Node):
     def statements(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[AccountStatementType]:
         viewer = info.context.viewer
         stmt = sa.select(AccountStatement).where(AccountStatement.close_id == self.model.id)
-        if not is_treasurer(viewer):
-            stmt = stmt.where(AccountStatement.account_id.in_(list(usable_account_ids(info.context.session, viewer))))
+        if not permissions.is_treasurer(viewer):
+            stmt = stmt.where(AccountStatement.account_id.in_(list(permissions.usable_account_ids(info.context.session, viewer))))
         stmt = stmt.order_by(AccountStatement.account_name, AccountStatement.id)
         return paginate(info.context.session, stmt, first, after, lambda rows: [statement_type(r, self.model) for r in rows])
 
@@ -221,7 +220,7 @@ def resolve_statement_node(info: Info, pk: int) -> Optional[AccountStatementType
     statement = session.get(AccountStatement, pk) if viewer else None
     if statement is None:
         return None
-    if not is_treasurer(viewer) and statement.account_id not in usable_account_ids(session, viewer):
+    if not permissions.is_treasurer(viewer) and statement.account_id not in permissions.usable_account_ids(session, viewer):
         return None
     return statement_type(statement, session.get(PeriodClose, statement.close_id))
 
@@ -248,7 +247,7 @@ def _kinds(by_kind) -> list[KindFigure]:
 class ReportsQuery:
     @strawberry.field(description="The figures a treasurer checks every week (treasurer).")
     def treasury_dashboard(self, info: Info) -> TreasuryDashboard:
-        viewer = require_role_for_query(info, Role.TREASURER, Role.ADMIN)
+        viewer = require_for_query(info, permissions.is_treasurer, TREASURER_ONLY)
         d = reports.dashboard(info.context.session, viewer)
         circulation = d.total_positive
         _preload_names(info, [i.creditor_account_id for i in d.overdue_invoices] + [i.debtor_account_id for i in d.overdue_invoices])
@@ -293,7 +292,7 @@ class ReportsQuery:
     def impact_report(
         self, info: Info, from_: Annotated[dt.date, strawberry.argument(name="from")], to: dt.date
     ) -> ImpactReport:
-        viewer = require_role_for_query(info, Role.TREASURER, Role.ADMIN)
+        viewer = require_for_query(info, permissions.is_treasurer, TREASURER_ONLY)
         try:
             report = reports.impact(info.context.session, viewer, from_, to)
         except DomainError as exc:
@@ -343,7 +342,7 @@ class ReportsMutation:
     @strawberry.mutation(description="Write every account's statement for a finished month, once (treasurer).")
     @mutation_payload(ClosePeriodPayload)
     def close_period(self, info: Info, input: ClosePeriodInput) -> ClosePeriodPayload:
-        viewer = require_role(info, Role.TREASURER, Role.ADMIN)
+        viewer = require(info, permissions.is_treasurer)
         data = load(schemas.PeriodSchema(), strawberry.asdict(input))
         close = reports.close_period(info.context.session, viewer, reports.parse_month(data["month"]))
         return ClosePeriodPayload(period_close=PeriodCloseType.from_model(close))

@@ -30,6 +30,7 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import permissions
 from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
 from app.treasury.clearing import Debt, solve_clearing
@@ -56,7 +57,7 @@ Progress = Callable[[int, int], None]  # (rows just done, rows in all)
 
 
 def _require_treasurer(actor: Member) -> None:
-    if not ledger.is_treasurer(actor):
+    if not permissions.is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can run a clearing.")
 
 

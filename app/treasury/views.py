@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.errors import N_
-from app.treasury.invoices import hub_today
+from app.hub import hub_today
 from app.web.pages import Result, mutate, query
 
 bp = Blueprint("treasury", __name__)

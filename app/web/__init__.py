@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import LANGUAGES
+from app.web.pages import mutate, query, safe_next
 
 core = Blueprint("core", __name__)
 
@@ -15,8 +16,6 @@ core = Blueprint("core", __name__)
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    from app.web.pages import query
-
     return render_template("home.html", data=query("Home"))
 
 
@@ -32,11 +31,7 @@ def switch_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
-        from app.web.pages import mutate
-
         mutate("UpdateProfile", {"language": code})
-    from app.web.pages import safe_next
-
     return redirect(safe_next(request.form.get("next"), "core.home"))
 
 
@@ -61,16 +56,7 @@ def _error_page(status: int, title: str, message: str):
 
 
 def register_web(app: Flask) -> None:
-    from app.auth.views import bp as auth_bp
-    from app.catalog.views import bp as catalog_bp
-    from app.ledger.views import bp as ledger_bp
-    from app.treasury.views import bp as treasury_bp
-
     app.register_blueprint(core)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(ledger_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(treasury_bp)
 
     @app.context_processor
     def inject_globals():

@@ -68,8 +68,9 @@ def test_repeated_failures_are_slowed_down(api, make_member):
 
 
 def test_suspended_member_cannot_sign_in(api, make_member, db):
-    from models import Member, MemberStatus
     import sqlalchemy as sa
+
+    from models import Member, MemberStatus
 
     email = make_member()
     db.execute(sa.update(Member).where(Member.email == email).values(status=MemberStatus.SUSPENDED))
@@ -132,8 +133,9 @@ def test_admin_creates_a_member_with_a_new_organization(admin_api):
 
 @pytest.mark.parametrize("fixture", ["api", "member_api", "treasurer_api"])
 def test_only_the_admin_creates_members(request, fixture, db):
-    from models import Member
     import sqlalchemy as sa
+
+    from models import Member
 
     client = request.getfixturevalue(fixture)
     before = db.scalar(sa.select(sa.func.count()).select_from(Member))
@@ -151,8 +153,9 @@ def test_only_the_admin_creates_members(request, fixture, db):
     ({"organizationName": "Org SIRET", "siret": "12345678901234"}, "siret", "INVALID"),
 ])
 def test_create_member_rejects_bad_input_and_writes_nothing(admin_api, db, overrides, field, code):
-    from models import Member, Organization
     import sqlalchemy as sa
+
+    from models import Member, Organization
 
     count = lambda model: db.scalar(sa.select(sa.func.count()).select_from(model))
     before = (count(Member), count(Organization))

@@ -66,9 +66,9 @@ def test_32_concurrent_bookings_capacity_5_exactly_5_win(app, make_member, membe
 @pytest.mark.slow
 def test_concurrent_overlapping_requests_for_two_units_never_exceed_capacity(app, make_member, member_api):
     """Different, overlapping intervals asking for 2 of 3 units: at most one fits at any instant."""
-    from app.database import get_session
     from app.catalog.bookings import load_usages
     from app.catalog.calendar import peak_usage
+    from app.database import get_session
     from models import Resource
 
     resource = create_resource(member_api, kind="WORKSPACE", title="Établis", capacity=3, price="1.00", priceUnit="HOUR")

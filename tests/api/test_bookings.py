@@ -271,8 +271,8 @@ def test_hub_pool_resource_pays_the_commons(app, admin_api, booker):
 
 
 def test_only_managers_offer_resources(app, make_member):
-    from tests.conftest import GraphQLClient
     from tests.api.catalog_helpers import CREATE_RESOURCE
+    from tests.conftest import GraphQLClient
 
     plain = GraphQLClient(app.test_client()).login(make_member())
     result = plain.data(CREATE_RESOURCE, input={"kind": "TOOL", "title": "Perceuse", "price": "1.00", "priceUnit": "DAY"})

@@ -2,7 +2,6 @@
 brute force with hypothesis), availability periods, and a constant number of SQL statements."""
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -1,12 +1,11 @@
 """Weekly series (preview of clashes, skip or refuse, cancel the rest) and the waitlist
 (in-app notice and email outbox when a slot frees up)."""
 import datetime as dt
-import smtplib
 import threading
 
 import sqlalchemy as sa
 
-from tests.api.catalog_helpers import account, base_time, book, booked, create_resource, iso, signed_in
+from tests.api.catalog_helpers import account, base_time, booked, create_resource, iso, signed_in
 
 H = dt.timedelta(hours=1)
 W = dt.timedelta(weeks=1)

@@ -6,8 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from app import create_app
-from app import migrations
+from app import create_app, migrations
 from app.database import get_engine, get_session
 from app.demo import seed_demo
 from tests.conftest import IN_CI, TEST_CONFIG

@@ -1,7 +1,6 @@
 """Arranging ledger fixtures: members with accounts, committed so that other threads see them."""
 import sqlalchemy as sa
 
-from app.database import get_session
 from app.ledger import services as ledger
 from models import Account, Member
 

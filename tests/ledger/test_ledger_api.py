@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import get_session
-from models import Account, Member, Posting, Role, Transfer
+from models import Account, Posting, Role, Transfer
 from tests.conftest import GraphQLClient
 
 TRANSFER = """mutation($input: TransferInput!) {
@@ -102,8 +102,9 @@ def test_bad_amounts_are_refused_with_a_clear_error(app, three, amount, message)
 
 
 def _fr(message):
-    from babel.messages.pofile import read_po
     from pathlib import Path
+
+    from babel.messages.pofile import read_po
 
     for po in Path("app").glob("**/translations/fr/LC_MESSAGES/messages.po"):
         with po.open("rb") as f:

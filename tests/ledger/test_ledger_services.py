@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError
 from app.ledger import services as ledger
-from models import Account, AccountStatus, HoldStatus, HubSettings, Posting, Role, Transfer, TransferKind
+from models import Account, HoldStatus, HubSettings, Posting, Role, Transfer, TransferKind
 from tests.ledger.ledger_helpers import account_state, member_and_account, snapshot
 
 

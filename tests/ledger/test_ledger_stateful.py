@@ -2,13 +2,11 @@
 limit changes through the service layer, against a plain-Python model of the ledger. After every
 step the invariants hold, every balance matches the model, and a refused operation changed
 nothing."""
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from app.database import get_session
 from app.errors import DomainError
 from app.ledger import services as ledger
 from models import Account, CreditLimitChange, Hold, HubSettings, Member, Posting, Role, Transfer

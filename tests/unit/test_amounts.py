@@ -1,6 +1,6 @@
 import pytest
 
-from app.api.scalars import to_minor_units
+from app.hub import to_minor_units
 
 
 @pytest.mark.parametrize("text, cents", [

@@ -2,10 +2,9 @@
 catalogue."""
 from pathlib import Path
 
-from graphql import parse, validate
-
 from app.api.execution import OPERATIONS_DIR
 from app.api.schema import SDL_PATH, schema
+from graphql import parse, validate
 
 
 def test_committed_sdl_matches_the_code():

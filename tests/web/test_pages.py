@@ -147,7 +147,8 @@ def test_admin_suspends_a_member_from_the_members_page(client, make_member, db):
 
 def test_home_gathers_what_needs_doing(client, make_member, db):
     from app.treasury import invoices
-    from models import Account, Member as M
+    from models import Account
+    from models import Member as M
 
     debtor_email = make_member(name="Claire Bouvier", organization="Ossature Test", credit_limit=100_000)
     creditor_email = make_member(name="Paul Vuarnet", organization="Menuiserie Test")
@@ -162,8 +163,8 @@ def test_home_gathers_what_needs_doing(client, make_member, db):
 
 
 def test_absurd_dates_in_urls_are_bad_requests_not_errors(client, make_member, db):
-    from models import Resource, ResourceKind
     from app.api.relay import to_global_id
+    from models import Resource, ResourceKind
 
     sign_in(client, make_member(organization="Dates Org"))
     resource = Resource(kind=ResourceKind.TOOL, title="Tarière", price=0)

@@ -1,0 +1,65 @@
+"""The hub's shared notions, one definition each for every slice: its time zone and today's
+date, amounts of money and their limits, the years a date may fall in, and the length of the
+texts members write."""
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from app.errors import N_
+
+DEFAULT_ZONE = "Europe/Paris"
+
+# Any single amount, in minor units: far above a real figure, far below BigInteger's range, so
+# that no sum of amounts, fees and balances can overflow the column.
+MAX_AMOUNT = 10**15
+
+# Dates and times outside these years are refused where a request is read: nothing in the hub
+# spans centuries, and date arithmetic near year 1 or 9999 overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+MEMO_LENGTH = 500  # memos, reasons and other short texts that travel with money
+KEY_LENGTH = 100  # idempotency keys
+
+
+def hub_zone() -> ZoneInfo:
+    """The hub's time zone: from the app's configuration when there is one."""
+    try:
+        return ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
+    except RuntimeError:  # outside an application context (benchmarks, scripts)
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def hub_today() -> dt.date:
+    """Today in the valley: due dates and months turn at local midnight."""
+    return dt.datetime.now(hub_zone()).date()
+
+
+# Spaces a French member may type or paste between thousands: plain, no-break, narrow no-break.
+_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+def to_minor_units(value) -> int:
+    """Parse an amount into cents: "12.50", or as a French member writes it, "12,50" or
+    "1 234,50". ValueError with an English msgid when it is not a number with at most two
+    decimals, or is beyond MAX_AMOUNT."""
+    text = str(value).strip().translate(_SPACES)
+    if "," in text:
+        if "." in text:  # "1.234,50" or "1,234.50": ambiguous, so refused rather than guessed
+            raise ValueError(N_("Enter an amount such as 12.50."))
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValueError(N_("Enter an amount such as 12.50."))
+    if not amount.is_finite():
+        raise ValueError(N_("Enter an amount such as 12.50."))
+    if abs(amount) >= Decimal(MAX_AMOUNT) / 100:  # before quantize, which fails on "1e400"
+        raise ValueError(N_("This amount is too large."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(N_("An amount has at most two decimals."))
+    cents = int(amount * 100)
+    if abs(cents) >= MAX_AMOUNT:
+        raise ValueError(N_("This amount is too large."))
+    return cents
