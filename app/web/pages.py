@@ -1,7 +1,9 @@
 """What every page uses to run its named GraphQL operation in-process."""
+import re
 from typing import Any
 
 from flask import abort, url_for
+from flask_babel import gettext
 
 from app.api.execution import OperationFailed, run_operation
 
@@ -39,7 +41,7 @@ class Result:
     @classmethod
     def invalid(cls, field_errors: dict[str, str]) -> "Result":
         """Errors a page finds before it can call the API (a date the browser let through)."""
-        return cls({"errors": [{"code": "INVALID", "field": [f], "message": m} for f, m in field_errors.items()]})
+        return cls({"errors": [{"code": "INVALID", "field": [f] if f else None, "message": m} for f, m in field_errors.items()]})
 
     @property
     def ok(self) -> bool:
@@ -55,9 +57,22 @@ class Result:
 
 
 def mutate(name: str, input: dict | None = None) -> Result:
+    """Run a mutation operation. A form value the schema cannot even read (a role that does not
+    exist, text where a number goes) is the member's mistake: an INVALID error on that field."""
     variables = {"input": input} if input is not None else {}
-    data = run_operation(name, variables)
+    try:
+        data = run_operation(name, variables)
+    except OperationFailed as exc:
+        if any(error.path is not None for error in exc.errors):
+            raise
+        return Result.invalid({_input_field(error.message): gettext("This value is not accepted.") for error in exc.errors})
     return Result(next(iter(data.values())))
+
+
+def _input_field(message: str) -> str:
+    """The input field a variable coercion error names ("... at 'input.role'; ..."), or ""."""
+    match = re.search(r"at 'input\.([\w.\[\]]+)'", message)
+    return match.group(1).split(".")[-1] if match else ""
 
 
 def safe_next(target: str | None, endpoint: str) -> str:
