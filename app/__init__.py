@@ -1,5 +1,4 @@
 """Alvéole: the application factory."""
-import logging
 import uuid
 
 from flask import Flask, g, request
@@ -43,8 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config())
     app.config.update(config or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     app.session_interface = SessionInterface()
     if app.config["BEHIND_PROXY"]:
