@@ -14,7 +14,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Account, Booking, Member, Organization, Resource, Role
+from models import Account, AccountStatement, Booking, Invoice, Member, Organization, Resource, Role
 
 # --- Roles -------------------------------------------------------------------------------------
 
@@ -24,9 +24,17 @@ def is_admin(member: Optional[Member]) -> bool:
     return member is not None and member.role == Role.ADMIN
 
 
+TREASURER_ROLES = (Role.TREASURER, Role.ADMIN)
+
+
 def is_treasurer(member: Optional[Member]) -> bool:
     """The treasurer, and the admin, see every account and run the hub's money."""
-    return member is not None and member.role in (Role.TREASURER, Role.ADMIN)
+    return member is not None and member.role in TREASURER_ROLES
+
+
+def treasurer_filter():
+    """is_treasurer as a WHERE clause on members (a command acting as the treasurer)."""
+    return Member.role.in_(TREASURER_ROLES)
 
 
 def is_signed_in(member: Optional[Member]) -> bool:
@@ -119,3 +127,38 @@ def can_see_booking(session: so.Session, member: Optional[Member], booking: Book
     if member.id == booking.booker_id or is_treasurer(member):
         return True
     return can_manage_resource(session, member, resource)
+
+
+# --- Invoices and statements ---------------------------------------------------------------------
+
+
+def can_see_invoice(
+    session: so.Session, member: Optional[Member], invoice: Invoice, usable: Optional[set[int]] = None
+) -> bool:
+    """The parties (who acts for the creditor or the debtor account), and the treasurer.
+    `usable`: the member's usable_account_ids, when the request already has them."""
+    if member is None:
+        return False
+    if is_treasurer(member):
+        return True
+    usable = usable_account_ids(session, member) if usable is None else usable
+    return invoice.creditor_account_id in usable or invoice.debtor_account_id in usable
+
+
+def visible_invoice_filter(member: Member, usable: set[int]):
+    """can_see_invoice as a WHERE clause, for lists."""
+    if is_treasurer(member):
+        return sa.true()
+    return sa.or_(Invoice.debtor_account_id.in_(list(usable)), Invoice.creditor_account_id.in_(list(usable)))
+
+
+def can_see_statement(
+    session: so.Session, member: Optional[Member], statement: AccountStatement, usable: Optional[set[int]] = None
+) -> bool:
+    """A closed month's statement: who acts for its account, and the treasurer."""
+    if member is None:
+        return False
+    if is_treasurer(member):
+        return True
+    usable = usable_account_ids(session, member) if usable is None else usable
+    return statement.account_id in usable

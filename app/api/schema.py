@@ -18,14 +18,12 @@ from app.catalog.api import (
     resolve_booking_node,
     resolve_resource_node,
 )
+from app.invoices.api.mutations import InvoicesMutation
+from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
-from app.treasury.api import (
-    TreasuryMutation,
-    TreasuryQuery,
-    resolve_clearing_run_node,
-    resolve_invoice_node,
-)
-from app.treasury.reports_api import resolve_period_close_node, resolve_statement_node
+from app.treasury.api.mutations import TreasuryMutation
+from app.treasury.api.queries import TreasuryQuery, resolve_clearing_run_node
+from app.treasury.api.statements import resolve_period_close_node, resolve_statement_node
 
 SDL_PATH = Path(__file__).resolve().parent.parent.parent / "graphql" / "schema.graphql"
 
@@ -57,12 +55,14 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, TreasuryQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, TreasuryMutation):
+class Mutation(
+    AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
+):
     pass
 
 

@@ -120,5 +120,5 @@ def solve_clearing(debts: Iterable[Debt]) -> ClearingResult:
     older -= older[first][arc]  # restart the running total at each pair
     part = np.clip(arc_cleared[arc] - older, 0, amounts)
     hit = np.flatnonzero(part)
-    cleared = dict(zip(ids[hit].tolist(), part[hit].tolist()))
+    cleared = dict(zip(ids[hit].tolist(), part[hit].tolist(), strict=True))
     return ClearingResult(cleared=cleared, gross_before=gross, gross_cleared=sum(cleared.values()))

@@ -1,20 +1,24 @@
-"""Flask commands of the treasury: `flask clearing propose|post|discard`, `flask invoices auto-accept`."""
+"""Flask commands of the treasury: `flask clearing propose|post|discard`.
+
+(`invoices`, the group of `flask invoices auto-accept`, now lives in app.invoices.cli; it is
+re-exported here for app.cli until that imports it from there.)"""
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
+from app import permissions
 from app.database import get_session
 from app.errors import DomainError
-from models import ClearingMethod, ClearingRun, Member, Role
+from app.invoices.cli import invoices  # noqa: F401  (re-exported, see above)
+from app.treasury.runs import discard_clearing, post_clearing, propose_clearing
+from models import ClearingMethod, ClearingRun, Member
 
 clearing = AppGroup("clearing", help="Multilateral clearing of accepted invoices.")
-invoices = AppGroup("invoices", help="Invoice housekeeping.")
 
 
 def _treasurer(session, email):
-    stmt = sa.select(Member).where(Member.role.in_([Role.TREASURER, Role.ADMIN]))
+    stmt = sa.select(Member).where(permissions.treasurer_filter())
     if email:
         stmt = stmt.where(Member.email == email.strip().lower())
     member = session.scalars(stmt.order_by(Member.role.desc(), Member.id)).first()
@@ -40,6 +44,11 @@ class _Bar:
             self.bar.__exit__(None, None, None)
 
 
+def _message(exc: DomainError) -> str:
+    """A service's refusal as the command prints it (in English: the msgid)."""
+    return str(exc.message) % exc.params if exc.params else str(exc.message)
+
+
 def _money(cents: int) -> str:
     return f"{cents / 100:,.2f}".replace(",", " ")
 
@@ -58,8 +67,6 @@ def _show(run: ClearingRun) -> None:
 @click.option("--as", "email", help="The treasurer acting (default: the first treasurer).")
 def clearing_propose(method, email):
     """Compute a clearing of every accepted invoice and store it as a proposal."""
-    from app.treasury.runs import propose_clearing
-
     session = get_session()
     bar = _Bar("Storing the proposal")
     try:
@@ -67,7 +74,7 @@ def clearing_propose(method, email):
         session.commit()
     except DomainError as exc:
         session.rollback()
-        raise click.ClickException(str(exc.message) % exc.params if exc.params else str(exc.message))
+        raise click.ClickException(_message(exc)) from exc
     finally:
         bar.close()
     _show(run)
@@ -79,8 +86,6 @@ def clearing_propose(method, email):
 @click.option("--as", "email", help="The treasurer acting (default: the first treasurer).")
 def clearing_post(run_id, email):
     """Post a proposal in one transaction (refused if it went stale)."""
-    from app.treasury.runs import post_clearing
-
     session = get_session()
     bar = _Bar("Posting")
     try:
@@ -89,37 +94,21 @@ def clearing_post(run_id, email):
     except DomainError as exc:
         session.rollback()
         bar.close()
-        raise click.ClickException(f"{exc.code.value}: " + (str(exc.message) % exc.params if exc.params else str(exc.message)))
+        raise click.ClickException(f"{exc.code.value}: {_message(exc)}") from exc
     bar.close()
     _show(run)
 
 
 @clearing.command("discard")
 @click.argument("run_id", type=int)
-@click.option("--as", "email")
+@click.option("--as", "email", help="The treasurer acting (default: the first treasurer).")
 def clearing_discard(run_id, email):
-    from app.treasury.runs import discard_clearing
-
+    """Discard a proposal: it stays listed, and can no longer be posted."""
     session = get_session()
     try:
         run = discard_clearing(session, _treasurer(session, email), run_id)
         session.commit()
     except DomainError as exc:
-        raise click.ClickException(str(exc.message))
+        session.rollback()
+        raise click.ClickException(_message(exc)) from exc
     _show(run)
-
-
-def auto_accept_days() -> int:
-    return current_app.config["INVOICE_AUTO_ACCEPT_DAYS"]
-
-
-@invoices.command("auto-accept")
-@click.option("--days", type=click.IntRange(min=1), help="Default: INVOICE_AUTO_ACCEPT_DAYS (14).")
-def invoices_auto_accept(days):
-    """Accept the invoices left unanswered for N days (run daily, e.g. from cron)."""
-    from app.treasury.invoices import auto_accept_invoices
-
-    session = get_session()
-    count = auto_accept_invoices(session, days or auto_accept_days())
-    session.commit()
-    click.echo(f"{count} invoice(s) accepted automatically.")

@@ -6,7 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.treasury import invoices as inv
+from app.invoices import services as inv
 from models import Account, Invoice, Member, Organization, utcnow
 
 SCIERIE = "Scierie coopérative du Giffre"

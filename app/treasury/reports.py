@@ -5,6 +5,7 @@ skills, invoices paid in credits: not clearings, corrections or fees) divided by
 circulation (the sum of positive balances) now.
 """
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
@@ -16,8 +17,8 @@ from app import permissions
 from app.catalog.stats import SharingFigures, sharing_figures
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import hub_zone
+from app.invoices.queries import overdue_clause
 from app.ledger import services as ledger
-from app.treasury.invoices import overdue_clause
 from models import (
     Account,
     AccountKind,
@@ -35,6 +36,8 @@ from models import (
     TransferKind,
     utcnow,
 )
+
+log = logging.getLogger("alveole.treasury")
 
 TRADE_KINDS = (TransferKind.PAYMENT, TransferKind.BOOKING, TransferKind.SKILL, TransferKind.INVOICE)
 INACTIVE_DAYS = 90
@@ -321,7 +324,7 @@ def close_period(session: so.Session, actor: Member, period_start: dt.date, toda
             session.add(close)
             session.flush()
     except sa.exc.IntegrityError:  # closed concurrently
-        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month")
+        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month") from None
 
     lo, hi = _midnight(period_start), _midnight(period_end)
     opening = dict(
@@ -359,6 +362,7 @@ def close_period(session: so.Session, actor: Member, period_start: dt.date, toda
     if rows:
         session.execute(sa.insert(AccountStatement.__table__), rows)
     session.flush()
+    log.info("period %s closed by member %s: %s statement(s)", period_start.isoformat()[:7], actor.id, len(rows))
     return close
 
 

@@ -1,35 +1,7 @@
-"""Input schemas of the treasury slice."""
-import datetime as dt
+"""Input schemas of the treasury."""
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from app.api.validation import MinorUnits, TrimmedString
 from app.errors import N_
-
-
-class DateField(fields.Field):
-    """A date from the GraphQL Date scalar (already a date) or an ISO string."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValidationError(N_("Enter a date such as 2026-12-31."))
-
-
-class IssueInvoiceSchema(Schema):
-    debtor_account_id = fields.String(required=True)
-    amount = MinorUnits(required=True)
-    memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=N_("At most 500 characters.")))
-    due_date = DateField(load_default=None)
-
-
-class PayInvoiceSchema(Schema):
-    invoice_id = fields.String(required=True)
-    amount = MinorUnits(load_default=None)
-    idempotency_key = TrimmedString(validate=validate.Length(min=1, max=100), load_default=None)
 
 
 class PeriodSchema(Schema):

@@ -1,101 +1,26 @@
-"""Pages: my invoices (to pay, to collect), the treasurer's clearing runs, dashboard, reports."""
+"""Pages of the treasury: the treasurer's clearing runs, dashboard and impact report; the
+monthly statements (the treasurer's, and each member's own). The invoices page: app.invoices."""
+import csv
 import datetime as dt
+import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_date, format_decimal, gettext
 from flask_login import current_user, login_required
 
+from app import permissions
 from app.errors import N_
 from app.hub import hub_today
-from app.web.pages import Result, mutate, query
+from app.treasury.reports import add_months, month_start
+from app.web.forms import form_status, submit
+from app.web.pages import mutate, query
 
 bp = Blueprint("treasury", __name__)
 
 
 def _require_treasurer() -> None:
-    if current_user.role.value not in ("TREASURER", "ADMIN"):
+    if not permissions.is_treasurer(current_user):
         abort(403)
-
-
-# --- Invoices -----------------------------------------------------------------------------------
-
-INVOICE_ACTIONS = {
-    "accept": ("AcceptInvoice", N_("Invoice n° %(number)s accepted.")),
-    "reject": ("RejectInvoice", N_("Invoice n° %(number)s rejected.")),
-    "cancel": ("CancelInvoice", N_("Invoice n° %(number)s cancelled.")),
-}
-
-
-@bp.route("/invoices", methods=["GET", "POST"])
-@login_required
-def invoices():
-    form = request.form
-    issue_result = action_result = None
-    if request.method == "POST":
-        action = form.get("action")
-        if action == "issue":
-            due = form.get("due_date", "").strip()
-            try:
-                due_date = dt.date.fromisoformat(due).isoformat() if due else None
-            except ValueError:
-                due_date = "invalid"
-            if due_date == "invalid":
-                issue_result = _form_error("dueDate", gettext("Enter a date such as 2026-12-31."))
-            else:
-                issue_result = mutate(
-                    "IssueInvoice",
-                    {
-                        "debtorAccountId": form.get("debtor_account_id", ""),
-                        "amount": form.get("amount", "").strip(),
-                        "memo": form.get("memo", ""),
-                        "dueDate": due_date,
-                    },
-                )
-            if issue_result.ok:
-                flash(gettext("Invoice n° %(number)s sent.", number=issue_result["invoice"]["number"]), "success")
-                return redirect(url_for("treasury.invoices"))
-        elif action in INVOICE_ACTIONS:
-            operation, message = INVOICE_ACTIONS[action]
-            action_result = mutate(operation, {"invoiceId": form.get("invoice_id", "")})
-            if action_result.ok:
-                flash(gettext(message, number=action_result["invoice"]["number"]), "success")
-                return redirect(url_for("treasury.invoices"))
-        elif action == "pay":
-            amount = form.get("amount", "").strip() or None
-            action_result = mutate(
-                "PayInvoice",
-                {"invoiceId": form.get("invoice_id", ""), "amount": amount, "idempotencyKey": form.get("idempotency_key") or None},
-            )
-            if action_result.ok:
-                invoice = action_result["invoice"]
-                if invoice["status"] == "PAID":
-                    flash(gettext("Invoice n° %(number)s is paid.", number=invoice["number"]), "success")
-                else:
-                    flash(gettext("Payment recorded on invoice n° %(number)s.", number=invoice["number"]), "success")
-                return redirect(url_for("treasury.invoices"))
-        else:
-            abort(400)
-    data = query("Invoices", first=50)
-    failed = (issue_result and not issue_result.ok) or (action_result and not action_result.ok)
-    return render_template(
-        "treasury/invoices.html",
-        data=data,
-        issue_result=issue_result,
-        action_result=action_result,
-        form=form,
-        today=hub_today(),
-        new_key=_idempotency_key(),
-    ), (400 if failed else 200)
-
-
-def _idempotency_key() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(16)
-
-
-def _form_error(field: str, message: str) -> Result:
-    return Result.invalid({field: message})
 
 
 # --- Clearing -----------------------------------------------------------------------------------
@@ -110,15 +35,21 @@ def clearing_runs():
         method = request.form.get("method", "SET_OFF")
         if method not in ("SET_OFF", "CREDIT_TRANSFERS"):
             abort(400)
+        # Not app.web.forms.submit: where to go next (the new proposal) depends on the result.
         result = mutate("ProposeClearing", {"method": method})
         if result.ok:
             run = result["run"]
             flash(gettext("Proposal n° %(number)s computed: review it before posting.", number=run["number"]), "success")
             return redirect(url_for("treasury.clearing_run", run_id=run["id"]))
     data = query("ClearingRuns", first=20, after=request.args.get("after") or None)
-    return render_template("treasury/clearing_runs.html", runs=data["clearingRuns"], result=result), (
-        400 if result and not result.ok else 200
-    )
+    return render_template("treasury/clearing_runs.html", runs=data["clearingRuns"], result=result), form_status(result)
+
+
+# action -> (mutation, message once done)
+RUN_ACTIONS = {
+    "post": ("PostClearing", N_("Clearing n° %(number)s posted.")),
+    "discard": ("DiscardClearing", N_("Proposal n° %(number)s discarded.")),
+}
 
 
 @bp.route("/treasury/clearing/<run_id>", methods=["GET", "POST"])
@@ -128,39 +59,23 @@ def clearing_run(run_id: str):
     result = None
     if request.method == "POST":
         action = request.form.get("action")
-        if action == "post":
-            result = mutate("PostClearing", {"runId": run_id})
-            message = N_("Clearing n° %(number)s posted.")
-        elif action == "discard":
-            result = mutate("DiscardClearing", {"runId": run_id})
-            message = N_("Proposal n° %(number)s discarded.")
-        else:
+        if action not in RUN_ACTIONS:
             abort(400)
-        if result.ok:
-            flash(gettext(message, number=result["run"]["number"]), "success")
-            return redirect(url_for("treasury.clearing_run", run_id=run_id))
+        operation, message = RUN_ACTIONS[action]
+        result = submit(
+            operation, {"runId": run_id}, then=url_for("treasury.clearing_run", run_id=run_id),
+            done=lambda result: gettext(message, number=result["run"]["number"]),
+        )
     data = query("ClearingRun", id=run_id, first=50, after=request.args.get("after") or None, linesFirst=30)
     run = data["node"]
     if run is None:
         abort(404)
-    return render_template("treasury/clearing_run.html", run=run, result=result), (400 if result and not result.ok else 200)
-
-
-@bp.app_template_filter("date_only")
-def date_only(value) -> str:
-    """An ISO date from the API in the member's locale (26 nov. 2026)."""
-    from flask_babel import format_date
-
-    if not value:
-        return ""
-    return format_date(dt.date.fromisoformat(value) if isinstance(value, str) else value, "medium")
+    return render_template("treasury/clearing_run.html", run=run, result=result), form_status(result)
 
 
 @bp.app_template_filter("month_label")
 def month_label(value: str) -> str:
     """'2026-11' as 'nov. 2026' in the member's locale."""
-    from flask_babel import format_date
-
     return format_date(dt.date.fromisoformat(value + "-01"), "MMM y")
 
 
@@ -224,8 +139,6 @@ def kind_label(kind: str) -> str:
 
 
 def _recent_months(count: int = 12) -> list[str]:
-    from app.treasury.reports import add_months, month_start
-
     this = month_start(hub_today())
     return [f"{d.year:04d}-{d.month:02d}" for d in (add_months(this, -i) for i in range(1, count + 1))]
 
@@ -255,9 +168,6 @@ def impact():
 @bp.route("/treasury/impact.csv")
 @login_required
 def impact_csv():
-    import csv
-    import io
-
     _require_treasurer()
     start, end = _period_args()
     report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
@@ -283,6 +193,7 @@ def statements():
     result = None
     if request.method == "POST":
         _require_treasurer()
+        # Not app.web.forms.submit: where to go next (the closed month) depends on the result.
         result = mutate("ClosePeriod", {"month": request.form.get("month", "")})
         if result.ok:
             close = result["periodClose"]
@@ -291,7 +202,7 @@ def statements():
     closes = query("PeriodCloses", first=24, after=request.args.get("after") or None)["periodCloses"]
     return render_template(
         "treasury/statements.html", closes=closes, result=result, month_options=_recent_months()
-    ), (400 if result and not result.ok else 200)
+    ), form_status(result)
 
 
 @bp.route("/treasury/statements/<close_id>")
@@ -315,6 +226,4 @@ def statement(statement_id: str):
 @bp.app_template_filter("decimal2")
 def decimal2(value) -> str:
     """A ratio or percentage with two decimals in the member's locale ("68,18")."""
-    from flask_babel import format_decimal
-
     return "—" if value is None else format_decimal(value, format="#,##0.00")

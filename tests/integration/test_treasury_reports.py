@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, ErrorCode
+from app.invoices import services as inv
 from app.ledger import services as ledger
-from app.treasury import invoices as inv
 from app.treasury import reports, runs
 from models import (
     Account,
@@ -158,6 +158,29 @@ def test_clearing_commands(app, runner, db, hub):
     assert set(db.scalars(sa.select(Invoice.status))) == {InvoiceStatus.PAID}
     again = runner.invoke(args=["clearing", "post", str(run_id)])
     assert again.exit_code != 0 and "already posted" in again.output
+
+
+def test_clearing_discard_command(app, runner, db, hub, caplog):
+    for creditor, debtor in [("B", "A"), ("A", "B")]:
+        invoice = inv.issue_invoice(db, hub.member(creditor), debtor_account_id=hub.account(debtor).id, amount=2_000)
+        inv.accept_invoice(db, hub.member(debtor), invoice.id)
+    db.commit()
+    assert runner.invoke(args=["clearing", "propose"]).exit_code == 0
+    run_id = db.scalar(sa.select(ClearingRun.id))
+    with caplog.at_level("INFO", logger="alveole.treasury"):
+        result = runner.invoke(args=["clearing", "discard", str(run_id)])
+    assert result.exit_code == 0, result.output
+    assert f"Run {run_id} (SET_OFF, DISCARDED)" in result.output
+    assert f"clearing run {run_id} discarded" in caplog.text
+    db.expire_all()
+    assert db.get(ClearingRun, run_id).status == ClearingRunStatus.DISCARDED
+    assert set(db.scalars(sa.select(Invoice.outstanding))) == {2_000}  # nothing cleared
+    again = runner.invoke(args=["clearing", "discard", str(run_id)])
+    assert again.exit_code != 0 and "already posted or discarded" in again.output
+    posting = runner.invoke(args=["clearing", "post", str(run_id)])
+    assert posting.exit_code != 0 and "INVALID_STATE" in posting.output
+    unknown = runner.invoke(args=["clearing", "discard", "999999"])
+    assert unknown.exit_code != 0 and "does not exist" in unknown.output
 
 
 def test_auto_accept_command(app, runner, db, hub):

@@ -5,9 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, ErrorCode
+from app.invoices import services as inv
 from app.ledger import services as ledger
-from app.treasury import invoices as inv
-from app.treasury import runs
+from app.treasury import posting, runs
 from app.treasury.clearing import Debt, net_positions
 from models import (
     Account,
@@ -239,7 +239,7 @@ def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, monkeypatch):
     run = runs.propose_clearing(db, hub.member("T"))
     db.commit()
     before = snapshot(db)
-    monkeypatch.setattr(runs, "CHUNK", 1)
+    monkeypatch.setattr(posting, "CHUNK", 1)
     calls = []
 
     def fail_on_second_chunk(count, total):

@@ -1,0 +1,269 @@
+"""Invoices between members: issue, accept or reject, pay in credits, cancel; the invoices a
+booking left on account; acceptance after silence.
+
+An invoice is a debt outside the balances. Only a payment moves credit: it is a ledger
+transfer of kind INVOICE from the debtor's account to the creditor's, within the debtor's
+limit, and its outstanding goes down in the same transaction through a guarded UPDATE (so two
+concurrent payments can never pay more than what is owed).
+"""
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import permissions
+from app.errors import DomainError, ErrorCode
+from app.hub import KEY_LENGTH, MEMO_LENGTH, hub_today
+from app.invoices.queries import UNPAID_STATUSES
+from app.ledger import services as ledger
+from models import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    Invoice,
+    InvoicePayment,
+    InvoiceStatus,
+    Member,
+    Transfer,
+    TransferKind,
+    utcnow,
+)
+
+log = logging.getLogger("alveole.invoices")
+
+DEFAULT_DUE_DAYS = 30
+
+def _get(session: so.Session, invoice_id: int, lock: bool = False) -> Invoice:
+    invoice = session.get(Invoice, invoice_id, with_for_update=lock, populate_existing=lock)
+    if invoice is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This invoice does not exist.", "invoiceId")
+    return invoice
+
+
+def _visible(session: so.Session, actor: Member, invoice_id: int, lock: bool = False) -> Invoice:
+    invoice = _get(session, invoice_id, lock)
+    if not permissions.can_see_invoice(session, actor, invoice):
+        # Someone else's invoice reads as unknown: its existence is not theirs to learn.
+        raise DomainError(ErrorCode.NOT_FOUND, "This invoice does not exist.", "invoiceId")
+    return invoice
+
+
+def issue_invoice(
+    session: so.Session,
+    actor: Member,
+    *,
+    debtor_account_id: int,
+    amount: int,
+    memo: str = "",
+    due_date: Optional[dt.date] = None,
+    creditor_account: Optional[Account] = None,
+    today: Optional[dt.date] = None,
+) -> Invoice:
+    """The creditor (the actor's paying account unless given) bills another account."""
+    creditor = creditor_account or ledger.paying_account(session, actor)
+    if creditor is None:
+        raise DomainError(ErrorCode.INVALID_STATE, "You have no account to invoice from.")
+    if not permissions.can_use_account(session, actor, creditor):
+        raise DomainError(ErrorCode.FORBIDDEN, "You cannot invoice on behalf of this account.")
+    if amount <= 0:
+        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
+    debtor = session.get(Account, debtor_account_id)
+    if debtor is None or debtor.kind == AccountKind.SYSTEM:
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "debtorAccountId")
+    if debtor.id == creditor.id:
+        raise DomainError(ErrorCode.INVALID, "You cannot invoice your own account.", "debtorAccountId")
+    if debtor.status != AccountStatus.OPEN or creditor.status != AccountStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "debtorAccountId", name=debtor.name)
+    today = today or hub_today()
+    due_date = due_date or today + dt.timedelta(days=DEFAULT_DUE_DAYS)
+    if due_date < today:
+        raise DomainError(ErrorCode.INVALID, "The due date cannot be in the past.", "dueDate")
+    invoice = Invoice(
+        creditor_account_id=creditor.id,
+        debtor_account_id=debtor.id,
+        amount=amount,
+        outstanding=amount,
+        status=InvoiceStatus.ISSUED,
+        memo=memo.strip(),
+        due_date=due_date,
+        issued_by_id=actor.id,
+    )
+    session.add(invoice)
+    session.flush()
+    log.info("invoice %s issued: account %s bills account %s %s", invoice.id, creditor.id, debtor.id, amount)
+    return invoice
+
+
+def invoice_booking(
+    session: so.Session, *, creditor_account_id: int, debtor_account_id: int, amount: int, memo: str,
+    booking_id: int, issued_by: Member,
+) -> Invoice:
+    """What a booking left on account costs, billed when it falls due. Accepted at once: the
+    booker agreed to it when booking."""
+    now = utcnow()
+    invoice = Invoice(
+        creditor_account_id=creditor_account_id, debtor_account_id=debtor_account_id, amount=amount,
+        outstanding=amount, status=InvoiceStatus.ACCEPTED, memo=memo.strip()[:MEMO_LENGTH],
+        due_date=now.date() + dt.timedelta(days=DEFAULT_DUE_DAYS), source_booking_id=booking_id,
+        issued_by_id=issued_by.id, accepted_at=now,
+    )
+    session.add(invoice)
+    session.flush()
+    log.info(
+        "invoice %s issued and accepted for booking %s: account %s bills account %s %s",
+        invoice.id, booking_id, creditor_account_id, debtor_account_id, amount,
+    )
+    return invoice
+
+
+def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> None:
+    debtor = session.get(Account, invoice.debtor_account_id)
+    if not permissions.can_use_account(session, actor, debtor):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the debtor can do this.")
+
+
+def accept_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
+    invoice = _visible(session, actor, invoice_id, lock=True)
+    _as_debtor(session, actor, invoice)
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
+    invoice.status = InvoiceStatus.ACCEPTED
+    invoice.accepted_at = utcnow()
+    session.flush()
+    log.info("invoice %s accepted by member %s", invoice.id, actor.id)
+    return invoice
+
+
+def reject_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
+    invoice = _visible(session, actor, invoice_id, lock=True)
+    _as_debtor(session, actor, invoice)
+    if invoice.status != InvoiceStatus.ISSUED:
+        raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
+    invoice.status = InvoiceStatus.REJECTED
+    invoice.closed_at = utcnow()
+    session.flush()
+    log.info("invoice %s rejected by member %s", invoice.id, actor.id)
+    return invoice
+
+
+def cancel_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
+    """The creditor withdraws an invoice nothing was paid or cleared on yet."""
+    invoice = _visible(session, actor, invoice_id, lock=True)
+    creditor = session.get(Account, invoice.creditor_account_id)
+    if not permissions.can_use_account(session, actor, creditor):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor can cancel an invoice.")
+    if invoice.status not in UNPAID_STATUSES or invoice.outstanding != invoice.amount:
+        raise DomainError(ErrorCode.INVALID_STATE, "Only an unpaid invoice can be cancelled.")
+    invoice.status = InvoiceStatus.CANCELLED
+    invoice.closed_at = utcnow()
+    session.flush()
+    log.info("invoice %s cancelled by member %s", invoice.id, actor.id)
+    return invoice
+
+
+def reduce_outstanding(session: so.Session, invoice_id: int, expected_statuses, amount: int) -> None:
+    """Take `amount` off an invoice's outstanding in one guarded UPDATE; a concurrent payment
+    or clearing that already took it makes this refuse instead of going below zero."""
+    now = utcnow()
+    new_outstanding = Invoice.outstanding - amount
+    result = session.execute(
+        sa.update(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.status.in_(expected_statuses),
+            Invoice.outstanding >= amount,
+        )
+        .values(
+            outstanding=new_outstanding,
+            status=sa.case((new_outstanding == 0, InvoiceStatus.PAID.value), else_=InvoiceStatus.ACCEPTED.value),
+            accepted_at=sa.func.coalesce(Invoice.accepted_at, now),
+            closed_at=sa.case((new_outstanding == 0, now), else_=Invoice.closed_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "This invoice changed meanwhile: reload it and try again.", "invoiceId"
+        )
+    if (cached := session.identity_map.get(so.Session.identity_key(Invoice, invoice_id))) is not None:
+        session.expire(cached)
+
+
+def pay_invoice(
+    session: so.Session,
+    actor: Member,
+    invoice_id: int,
+    amount: Optional[int] = None,
+    idempotency_key: Optional[str] = None,
+) -> Invoice:
+    """Pay an invoice in credits, whole (default) or in part, within the debtor's limit.
+    Paying an invoice still waiting for an answer accepts it."""
+    invoice = _visible(session, actor, invoice_id)
+    _as_debtor(session, actor, invoice)
+    if invoice.status not in UNPAID_STATUSES:
+        raise DomainError(ErrorCode.INVALID_STATE, "This invoice is not open for payment.")
+    amount = invoice.outstanding if amount is None else amount
+    if amount <= 0:
+        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
+    if amount > invoice.outstanding:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "You can pay at most the outstanding amount, %(outstanding)s.",
+            "amount",
+            outstanding=Decimal(invoice.outstanding) / 100,
+        )
+    if idempotency_key is not None:
+        # A key of its own per invoice: a key the member used for another payment must not
+        # make this one look already paid.
+        idempotency_key = f"invoice:{invoice.id}:{idempotency_key}"[:KEY_LENGTH]
+        earlier = _earlier_payment(session, actor, invoice.id, idempotency_key)
+        if earlier is not None:
+            return invoice
+    debtor = session.get(Account, invoice.debtor_account_id)
+    # The invoice first: a concurrent payment then waits on its row (or fails the guard).
+    reduce_outstanding(session, invoice.id, UNPAID_STATUSES, amount)
+    entry = ledger.transfer(
+        session,
+        actor,
+        from_account=debtor,
+        to_account_id=invoice.creditor_account_id,
+        amount=amount,
+        memo=f"Facture n° {invoice.id}" + (f" — {invoice.memo}" if invoice.memo else ""),
+        kind=TransferKind.INVOICE,
+        idempotency_key=idempotency_key,
+    )
+    session.add(InvoicePayment(invoice_id=invoice.id, transfer_id=entry.id, amount=amount))
+    session.flush()
+    session.refresh(invoice)
+    log.info("invoice %s paid %s by transfer %s, %s outstanding", invoice.id, amount, entry.id, invoice.outstanding)
+    return invoice
+
+
+def _earlier_payment(session: so.Session, actor: Member, invoice_id: int, key: str) -> Optional[InvoicePayment]:
+    return session.scalar(
+        sa.select(InvoicePayment)
+        .join(Transfer, Transfer.id == InvoicePayment.transfer_id)
+        .where(Transfer.initiator_id == actor.id, Transfer.idempotency_key == key, InvoicePayment.invoice_id == invoice_id)
+    )
+
+
+def auto_accept_invoices(session: so.Session, after_days: int, now: Optional[dt.datetime] = None) -> int:
+    """Invoices left unanswered for `after_days` days count as accepted (as in Komunitin)."""
+    now = now or utcnow()
+    result = session.execute(
+        sa.update(Invoice)
+        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.created_at <= now - dt.timedelta(days=after_days))
+        .values(status=InvoiceStatus.ACCEPTED.value, accepted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+    log.info("%s invoice(s) accepted after %s days without an answer", result.rowcount, after_days)
+    return result.rowcount
+
+
+def is_overdue(invoice: Invoice, today: dt.date) -> bool:
+    """Unpaid after its due date (app.invoices.queries.overdue_clause says it in SQL)."""
+    return invoice.status in UNPAID_STATUSES and invoice.outstanding > 0 and invoice.due_date < today

@@ -1,0 +1,98 @@
+"""The invoices page: my invoices to pay and to collect, and the form to bill another account."""
+import datetime as dt
+import secrets
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import format_date, gettext
+from flask_login import login_required
+
+from app.errors import N_
+from app.hub import hub_today
+from app.web.forms import form_status, submit
+from app.web.pages import Result, query
+
+bp = Blueprint("invoices", __name__)
+
+# action -> (mutation, message once done)
+INVOICE_ACTIONS = {
+    "accept": ("AcceptInvoice", N_("Invoice n° %(number)s accepted.")),
+    "reject": ("RejectInvoice", N_("Invoice n° %(number)s rejected.")),
+    "cancel": ("CancelInvoice", N_("Invoice n° %(number)s cancelled.")),
+}
+
+
+@login_required
+def invoices():
+    issue_result = action_result = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "issue":
+            issue_result = _issue(request.form)
+        elif action in INVOICE_ACTIONS or action == "pay":
+            action_result = _act(action, request.form)
+        else:
+            abort(400)
+    return render_template(
+        "invoices/invoices.html",
+        data=query("Invoices", first=50),
+        issue_result=issue_result,
+        action_result=action_result,
+        form=request.form,
+        today=hub_today(),
+        new_key=secrets.token_urlsafe(16),
+    ), form_status(issue_result, action_result)
+
+
+# The page keeps the endpoint name it had as a treasury page ("treasury.invoices"): the
+# navigation and the home page link to it by that name.
+@bp.record_once
+def _register_page(state) -> None:
+    state.app.add_url_rule("/invoices", "treasury.invoices", invoices, methods=["GET", "POST"])
+
+
+def _issue(form) -> Result:
+    due = form.get("due_date", "").strip()
+    try:
+        due_date = dt.date.fromisoformat(due).isoformat() if due else None
+    except ValueError:
+        return Result.invalid({"dueDate": gettext("Enter a date such as 2026-12-31.")})
+    data = {
+        "debtorAccountId": form.get("debtor_account_id", ""),
+        "amount": form.get("amount", "").strip(),
+        "memo": form.get("memo", ""),
+        "dueDate": due_date,
+    }
+    return submit(
+        "IssueInvoice", data, then=url_for("treasury.invoices"),
+        done=lambda result: gettext("Invoice n° %(number)s sent.", number=result["invoice"]["number"]),
+    )
+
+
+def _act(action: str, form) -> Result:
+    if action == "pay":
+        data = {
+            "invoiceId": form.get("invoice_id", ""),
+            "amount": form.get("amount", "").strip() or None,
+            "idempotencyKey": form.get("idempotency_key") or None,
+        }
+        return submit("PayInvoice", data, done=_paid, then=url_for("treasury.invoices"))
+    operation, message = INVOICE_ACTIONS[action]
+    return submit(
+        operation, {"invoiceId": form.get("invoice_id", "")}, then=url_for("treasury.invoices"),
+        done=lambda result: gettext(message, number=result["invoice"]["number"]),
+    )
+
+
+def _paid(result: Result) -> str:
+    invoice = result["invoice"]
+    if invoice["status"] == "PAID":
+        return gettext("Invoice n° %(number)s is paid.", number=invoice["number"])
+    return gettext("Payment recorded on invoice n° %(number)s.", number=invoice["number"])
+
+
+@bp.app_template_filter("date_only")
+def date_only(value) -> str:
+    """An ISO date from the API in the member's locale (26 nov. 2026)."""
+    if not value:
+        return ""
+    return format_date(dt.date.fromisoformat(value) if isinstance(value, str) else value, "medium")

@@ -1,0 +1,81 @@
+"""What the treasury's pages, API and commands read: clearing runs and their detail, staleness,
+closed months and their statements. Plain statements for app.api.relay.paginate or a count."""
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import AccountStatement, ClearingLine, ClearingPosition, ClearingRun, Invoice, InvoiceStatus, PeriodClose
+
+
+def open_debts() -> sa.Select:
+    """Every accepted invoice with something outstanding, oldest due first: a clearing's input."""
+    return (
+        sa.select(Invoice.id, Invoice.debtor_account_id, Invoice.creditor_account_id, Invoice.outstanding)
+        .where(Invoice.status == InvoiceStatus.ACCEPTED, Invoice.outstanding > 0)
+        .order_by(Invoice.due_date, Invoice.id)
+    )
+
+
+def clearing_runs() -> sa.Select:
+    return sa.select(ClearingRun).order_by(ClearingRun.id.desc())
+
+
+def run_positions(run_id: int) -> sa.Select:
+    """The accounts of a run, most cleared first."""
+    return (
+        sa.select(ClearingPosition)
+        .where(ClearingPosition.run_id == run_id)
+        .order_by(ClearingPosition.payable_cleared.desc(), ClearingPosition.account_id)
+    )
+
+
+def run_lines(run_id: int) -> sa.Select:
+    """The invoices a run reduces, largest first."""
+    return (
+        sa.select(ClearingLine)
+        .where(ClearingLine.run_id == run_id)
+        .order_by(ClearingLine.amount.desc(), ClearingLine.invoice_id)
+    )
+
+
+# An invoice of a proposal changed since: no longer accepted, or its outstanding moved.
+_CHANGED = sa.or_(Invoice.status != InvoiceStatus.ACCEPTED, Invoice.outstanding != ClearingLine.outstanding_before)
+
+
+def changed_invoice_ids(run_id: int) -> sa.Select:
+    """The invoices that make a proposal stale, by number."""
+    return (
+        sa.select(ClearingLine.invoice_id)
+        .join(Invoice, Invoice.id == ClearingLine.invoice_id)
+        .where(ClearingLine.run_id == run_id, _CHANGED)
+        .order_by(ClearingLine.invoice_id)
+    )
+
+
+def stale_run_ids(session: so.Session, run_ids: list[int]) -> set[int]:
+    """Which of these proposals went stale, in one query (for a page of runs)."""
+    if not run_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(ClearingLine.run_id)
+            .join(Invoice, Invoice.id == ClearingLine.invoice_id)
+            .where(ClearingLine.run_id.in_(run_ids), _CHANGED)
+            .distinct()
+        )
+    )
+
+
+def period_closes() -> sa.Select:
+    """Closed months, newest first."""
+    return sa.select(PeriodClose).order_by(PeriodClose.period_start.desc())
+
+
+def statements(close_id: int, account_ids: Optional[set[int]]) -> sa.Select:
+    """A closed month's statements, by account name; only those of `account_ids` unless None
+    (app.permissions.visible_account_ids: the treasurer sees them all)."""
+    stmt = sa.select(AccountStatement).where(AccountStatement.close_id == close_id)
+    if account_ids is not None:
+        stmt = stmt.where(AccountStatement.account_id.in_(list(account_ids)))
+    return stmt.order_by(AccountStatement.account_name, AccountStatement.id)
