@@ -60,7 +60,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=hub_zone())
 
 
-def require_treasurer(actor: Member) -> None:
+def _require_treasurer(actor: Member) -> None:
     if not permissions.is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can see this.")
 
@@ -144,7 +144,7 @@ def monthly_volumes(session: so.Session, first_month: dt.date, end: dt.date) -> 
 
 
 def dashboard(session: so.Session, actor: Member, now: Optional[dt.datetime] = None) -> Dashboard:
-    require_treasurer(actor)
+    _require_treasurer(actor)
     now = now or utcnow()
     today = now.astimezone(hub_zone()).date()
     settings = ledger.get_settings(session)
@@ -253,7 +253,7 @@ MONEY_KEYS = {"credit_volume", "invoices_issued_amount", "debt_cleared", "debt_c
 
 def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> Impact:
     """Figures for [start, end) (dates, UTC)."""
-    require_treasurer(actor)
+    _require_treasurer(actor)
     if end <= start:
         raise DomainError(ErrorCode.INVALID, "The end of the period must come after its start.", "to")
     lo, hi = _midnight(start), _midnight(end)
@@ -310,7 +310,7 @@ def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> 
 def close_period(session: so.Session, actor: Member, period_start: dt.date, today: Optional[dt.date] = None) -> PeriodClose:
     """Write every account's statement for a finished month, once. The statements keep the
     month's postings as they were; nothing ever updates them."""
-    require_treasurer(actor)
+    _require_treasurer(actor)
     today = today or utcnow().date()
     period_start = month_start(period_start)
     period_end = add_months(period_start, 1)

@@ -142,17 +142,20 @@ def test_period_close_keeps_statements_unchanged(db, hub):
     assert err.value.code == ErrorCode.FORBIDDEN
 
 
-def test_clearing_commands(app, runner, db, hub):
+def test_clearing_commands(app, runner, db, hub, caplog):
     for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
         invoice = inv.issue_invoice(db, hub.member(creditor), debtor_account_id=hub.account(debtor).id, amount=2_000)
         inv.accept_invoice(db, hub.member(debtor), invoice.id)
     db.commit()
-    result = runner.invoke(args=["clearing", "propose"])
-    assert result.exit_code == 0, result.output
-    assert "cleared 60.00 (100.00 %)" in result.output
-    run_id = db.scalar(sa.select(ClearingRun.id))
-    result = runner.invoke(args=["clearing", "post", str(run_id)])
-    assert result.exit_code == 0, result.output
+    with caplog.at_level("INFO", logger="alveole.treasury"):
+        result = runner.invoke(args=["clearing", "propose"])
+        assert result.exit_code == 0, result.output
+        assert "cleared 60.00 (100.00 %)" in result.output
+        run_id = db.scalar(sa.select(ClearingRun.id))
+        result = runner.invoke(args=["clearing", "post", str(run_id)])
+        assert result.exit_code == 0, result.output
+    assert f"clearing run {run_id} proposed by member" in caplog.text
+    assert f"clearing run {run_id} posted by member" in caplog.text
     db.expire_all()
     assert db.get(ClearingRun, run_id).status == ClearingRunStatus.POSTED
     assert set(db.scalars(sa.select(Invoice.status))) == {InvoiceStatus.PAID}

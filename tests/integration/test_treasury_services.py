@@ -354,3 +354,22 @@ def test_a_clearing_entry_cannot_be_reversed_alone(db, hub):
         ledger.reverse_transfer(db, hub.member("T"), entry.id)
     assert refused.value.code == ErrorCode.INVALID_STATE
     assert ledger.invariant_violations(db) == []
+
+
+def test_invoice_state_changes_are_logged_with_ids_and_amounts(db, hub, caplog):
+    with caplog.at_level("INFO", logger="alveole.invoices"):
+        paid = hub.invoice("A", "B", 3_000)
+        inv.pay_invoice(db, hub.member("B"), paid.id, amount=1_000)
+        refused = hub.invoice("A", "B", 500, accept=False)
+        inv.reject_invoice(db, hub.member("B"), refused.id)
+        withdrawn = hub.invoice("A", "C", 700, accept=False)
+        inv.cancel_invoice(db, hub.member("A"), withdrawn.id)
+        inv.auto_accept_invoices(db, after_days=14)
+    a, b = hub.account("A").id, hub.account("B").id
+    messages = [r.getMessage() for r in caplog.records if r.name == "alveole.invoices"]
+    assert f"invoice {paid.id} issued: account {a} bills account {b} 3000" in messages
+    assert f"invoice {paid.id} accepted by member {hub.member('B').id}" in messages
+    assert any(m.startswith(f"invoice {paid.id} paid 1000 by transfer ") and m.endswith("2000 outstanding") for m in messages)
+    assert f"invoice {refused.id} rejected by member {hub.member('B').id}" in messages
+    assert f"invoice {withdrawn.id} cancelled by member {hub.member('A').id}" in messages
+    assert "0 invoice(s) accepted after 14 days without an answer" in messages
