@@ -6,7 +6,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import migrations
 from app.api.schema import SDL_PATH, schema
@@ -43,12 +43,14 @@ def db_revision(message):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load the demo hub (does nothing if it is already loaded)."""
     _seed()
 
 
 @click.command("setup-demo")
+@with_appcontext
 def setup_demo_command():
     """Migrate the database, then load the demo hub if the database is new."""
     migrations.upgrade(get_engine())
@@ -56,6 +58,7 @@ def setup_demo_command():
 
 
 @click.command("translations")
+@with_appcontext
 def missing_translations():
     """List the messages of the code that no French catalogue translates yet."""
     missing = untranslated_messages("fr")
@@ -65,6 +68,7 @@ def missing_translations():
 
 
 @click.command("graphql-schema")
+@with_appcontext
 def export_schema():
     """Write graphql/schema.graphql from the code."""
     SDL_PATH.write_text(schema.as_str() + "\n")
