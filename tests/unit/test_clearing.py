@@ -107,7 +107,7 @@ def economies(draw) -> list[Debt]:
     links = st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 60)).filter(lambda t: t[0] != t[1])
     rows = draw(st.lists(links, max_size=12))
     ids = draw(st.lists(st.integers(1, 10_000), min_size=len(rows), max_size=len(rows), unique=True))
-    return [Debt(i, debtor, creditor, amount) for i, (debtor, creditor, amount) in zip(ids, rows)]
+    return [Debt(i, debtor, creditor, amount) for i, (debtor, creditor, amount) in zip(ids, rows, strict=True)]
 
 
 @settings(max_examples=200, deadline=None, database=None)
