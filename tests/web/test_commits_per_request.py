@@ -173,8 +173,9 @@ def test_each_form_commits_at_most_once(app, make_member):
                 refused[f"{endpoint} ({label})"] = (response.status_code, errors)
     assert refused == {}, "each case must be a valid form (else it proves nothing)"
     assert {name: n for name, n in counts.items() if n > 1} == {}, counts
-    # And each did write (else the case proves nothing), but signing out, which writes nothing.
-    assert {name: n for name, n in counts.items() if n != 1} == {"auth.logout (sign out)": 0}
+    # And each did write (else the case proves nothing), but signing out, which writes nothing
+    # (its empty transaction commits on PostgreSQL, not on SQLite).
+    assert {name: n for name, n in counts.items() if n != 1 and not name.startswith("auth.logout")} == {}
 
 
 def test_a_role_the_schema_cannot_read_shows_the_form_again(app, make_member):
