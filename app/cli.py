@@ -1,137 +1,97 @@
-"""Flask commands: database migrations, demo data, ledger checks."""
+"""Flask commands: each slice's own group (`flask ledger ...`, `flask catalog ...`,
+`flask clearing ...`, `flask invoices ...`), assembled here with the hub-wide ones: the
+database schema, the demo hub, the GraphQL schema and the translations."""
 import click
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import migrations
+from app.api.schema import SDL_PATH, schema
+from app.catalog.cli import catalog
+from app.config import PROJECT_ROOT
 from app.database import get_engine, get_session
+from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+from app.extensions import translation_directories
+from app.ledger.cli import ledger
+from app.treasury.cli import clearing, invoices
+
+db = AppGroup("db", help="Database schema (Alembic).")
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Create or migrate the schema."""
+    migrations.upgrade(get_engine(), revision)
+    click.echo(f"Database at {revision}: {_safe_url()}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    migrations.downgrade(get_engine(), revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Autogenerate a revision from the models (run against an up-to-date database)."""
+    migrations.revision(get_engine(), message)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo hub (does nothing if it is already loaded)."""
+    _seed()
+
+
+@click.command("setup-demo")
+@with_appcontext
+def setup_demo_command():
+    """Migrate the database, then load the demo hub if the database is new."""
+    migrations.upgrade(get_engine())
+    _seed()
+
+
+@click.command("translations")
+@with_appcontext
+def missing_translations():
+    """List the messages of the code that no French catalogue translates yet."""
+    missing = untranslated_messages("fr")
+    for message in missing:
+        click.echo(message)
+    click.echo(f"{len(missing)} message(s) to translate in a messages.po under app/**/translations/fr")
+
+
+@click.command("graphql-schema")
+@with_appcontext
+def export_schema():
+    """Write graphql/schema.graphql from the code."""
+    SDL_PATH.write_text(schema.as_str() + "\n")
+    click.echo(f"Wrote {SDL_PATH}")
+
+
+COMMANDS = [
+    db, ledger, catalog, clearing, invoices,
+    seed_demo_command, setup_demo_command, missing_translations, export_schema,
+]
 
 
 def register_cli(app: Flask) -> None:
-    db = AppGroup("db", help="Database schema (Alembic).")
-
-    @db.command("upgrade")
-    @click.argument("revision", default="head")
-    def db_upgrade(revision):
-        """Create or migrate the schema."""
-        migrations.upgrade(get_engine(), revision)
-        click.echo(f"Database at {revision}: {_safe_url()}")
-
-    @db.command("downgrade")
-    @click.argument("revision")
-    def db_downgrade(revision):
-        migrations.downgrade(get_engine(), revision)
-
-    @db.command("revision")
-    @click.option("-m", "--message", required=True)
-    def db_revision(message):
-        """Autogenerate a revision from the models (run against an up-to-date database)."""
-        migrations.revision(get_engine(), message)
-
-    app.cli.add_command(db)
-
-    @app.cli.command("seed-demo")
-    def seed_demo_command():
-        """Load the demo hub (does nothing if it is already loaded)."""
-        _seed()
-
-    @app.cli.command("setup-demo")
-    def setup_demo_command():
-        """Migrate the database, then load the demo hub if the database is new."""
-        migrations.upgrade(get_engine())
-        _seed()
-
-    ledger = AppGroup("ledger", help="Ledger checks and housekeeping.")
-
-    @ledger.command("check")
-    def ledger_check():
-        """Check the ledger's invariants; exit 1 if any is broken."""
-        from app.ledger.services import invariant_violations
-
-        problems = invariant_violations(get_session())
-        for problem in problems:
-            click.echo(problem, err=True)
-        if problems:
-            raise SystemExit(1)
-        click.echo("Ledger consistent: balances sum to 0 and match their postings.")
-
-    @ledger.command("expire-holds")
-    def ledger_expire_holds():
-        from app.ledger.services import expire_holds
-
-        session = get_session()
-        count = expire_holds(session)
-        session.commit()
-        click.echo(f"{count} hold(s) expired.")
-
-    app.cli.add_command(ledger)
-
-    catalog = AppGroup("catalog", help="Catalogue and bookings housekeeping.")
-
-    @catalog.command("complete-due")
-    def catalog_complete_due():
-        """Complete the workspace and skill bookings that have ended (pays their owners)."""
-        from app.catalog.bookings import complete_due
-
-        session = get_session()
-        count = complete_due(session)
-        session.commit()
-        click.echo(f"{count} booking(s) completed.")
-
-    @catalog.command("send-mail")
-    def catalog_send_mail():
-        """Send the email outbox (waitlist notices) through SMTP_HOST, if it is configured."""
-        from app.catalog.waitlist import send_outbox
-        from models import OutboxEmail
-
-        session = get_session()
-        config = current_app.config
-        if not config["SMTP_HOST"]:
-            import sqlalchemy as sa
-
-            waiting = session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.sent_at.is_(None)))
-            click.echo(f"SMTP is not configured (SMTP_HOST): {waiting} email(s) wait in the outbox.")
-            return
-        settings = {
-            "host": config["SMTP_HOST"], "port": config["SMTP_PORT"], "username": config["SMTP_USERNAME"],
-            "password": config["SMTP_PASSWORD"], "starttls": config["SMTP_STARTTLS"], "sender": config["SMTP_FROM"],
-        }
-        sent, failed = send_outbox(session, settings)
-        click.echo(f"{sent} email(s) sent, {failed} failed.")
-
-    app.cli.add_command(catalog)
-
-    from app.treasury.cli import clearing, invoices
-
-    app.cli.add_command(clearing)
-    app.cli.add_command(invoices)
-
-    @app.cli.command("translations")
-    def missing_translations():
-        """List the messages of the code that no French catalogue translates yet."""
-        missing = untranslated_messages("fr")
-        for message in missing:
-            click.echo(message)
-        click.echo(f"{len(missing)} message(s) to translate in a messages.po under app/**/translations/fr")
-
-    @app.cli.command("graphql-schema")
-    def export_schema():
-        """Write graphql/schema.graphql from the code."""
-        from app.api.schema import SDL_PATH, schema
-
-        SDL_PATH.write_text(schema.as_str() + "\n")
-        click.echo(f"Wrote {SDL_PATH}")
-
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 def _seed() -> None:
-    from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
-
     session = get_session()
     try:
         loaded = seed_demo(session, current_app.extensions["passwords"])
     except DemoRefused as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     session.commit()
     if loaded:
         click.echo(f"Demo hub loaded. Every demo account's password: {DEMO_PASSWORD}")
@@ -143,18 +103,16 @@ def _safe_url() -> str:
     return get_engine().url.render_as_string(hide_password=True)
 
 
-def extract_messages():
+# --- Translations ----------------------------------------------------------------------------
+
+
+def extract_messages() -> Catalog:
     """Every translatable message of the code and templates, as a babel Catalog."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-
-    from app.config import PROJECT_ROOT
-
     catalog = Catalog()
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
                 "N_": None, "DomainError": (2,), "ValidationError": None}
-    for filename, lineno, message, comments, context in extract_from_dir(
+    for filename, lineno, message, _comments, _context in extract_from_dir(
         PROJECT_ROOT, method_map, keywords=keywords
     ):
         if message:
@@ -162,34 +120,26 @@ def extract_messages():
     return catalog
 
 
-def conflicting_translations(locale: str) -> dict[str, set[str]]:
-    """Messages that two catalogues translate differently (one would silently win)."""
-    from babel.messages.pofile import read_po
-
-    from app.extensions import translation_directories
-
-    seen: dict[str, set[str]] = {}
+def _catalogue_messages(locale: str):
+    """The messages of every slice's catalogue for `locale`."""
     for directory in translation_directories():
         po_path = directory / locale / "LC_MESSAGES" / "messages.po"
         if po_path.exists():
             with po_path.open("rb") as f:
-                for message in read_po(f):
-                    if message.id and _translated(message.string):
-                        seen.setdefault(_key(message.id), set()).add(str(message.string))
+                yield from read_po(f)
+
+
+def conflicting_translations(locale: str) -> dict[str, set[str]]:
+    """Messages that two catalogues translate differently (one would silently win)."""
+    seen: dict[str, set[str]] = {}
+    for message in _catalogue_messages(locale):
+        if message.id and _translated(message.string):
+            seen.setdefault(_key(message.id), set()).add(str(message.string))
     return {msgid: strings for msgid, strings in seen.items() if len(strings) > 1}
 
 
 def untranslated_messages(locale: str) -> list[str]:
-    from babel.messages.pofile import read_po
-
-    from app.extensions import translation_directories
-
-    translated = set()
-    for directory in translation_directories():
-        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
-        if po_path.exists():
-            with po_path.open("rb") as f:
-                translated |= {_key(m.id) for m in read_po(f) if m.id and _translated(m.string)}
+    translated = {_key(m.id) for m in _catalogue_messages(locale) if m.id and _translated(m.string)}
     return sorted({_key(m.id) for m in extract_messages() if m.id} - translated)
 
 

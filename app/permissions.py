@@ -41,6 +41,19 @@ def is_signed_in(member: Optional[Member]) -> bool:
     return member is not None
 
 
+# --- Members -------------------------------------------------------------------------------------
+
+
+def can_see_emails(member: Optional[Member]) -> bool:
+    """The treasurer and the admin see (and search) every member's email."""
+    return is_treasurer(member)
+
+
+def can_see_email(viewer: Optional[Member], member: Member) -> bool:
+    """A member's email: to the member, the treasurer and the admin."""
+    return viewer is not None and (viewer.id == member.id or can_see_emails(viewer))
+
+
 # --- Organisations -------------------------------------------------------------------------------
 
 

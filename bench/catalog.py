@@ -168,7 +168,7 @@ def main(argv=None) -> int:
     right = [(r["id"], r["ownerName"], dt.datetime.fromisoformat(r["nextFreeSlot"]["start"])) for r in theirs]
     if left != right or not left:
         print("MISMATCH between /graphql and the SQL baseline", file=sys.stderr)
-        for x, y in zip(left, right):
+        for x, y in zip(left, right, strict=False):  # lengths may differ: the mismatch
             if x != y:
                 print(" ", x, y, file=sys.stderr)
                 break
@@ -189,7 +189,7 @@ def main(argv=None) -> int:
     for first in (10, args.first):
         counter = {"n": 0}
 
-        def count(*_):
+        def count(*_, counter=counter):
             counter["n"] += 1
 
         sa.event.listen(engine, "before_cursor_execute", count)

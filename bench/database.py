@@ -75,10 +75,10 @@ class BenchDatabase:
                 [
                     {"kind": "ORGANIZATION", "name": f"Firme {f}", "organization_id": org_id, "status": "OPEN",
                      "balance": 0, "credit_limit": 0, "on_hold": 0, "created_at": now}
-                    for f, org_id in zip(firms, org_ids)
+                    for f, org_id in zip(firms, org_ids, strict=True)
                 ],
             ).all()
-            self.account_of = dict(zip(firms, account_ids))
+            self.account_of = dict(zip(firms, account_ids, strict=True))
             due = dt.date.today() + dt.timedelta(days=30)
             rows = [
                 {"creditor_account_id": self.account_of[d.creditor], "debtor_account_id": self.account_of[d.debtor],

@@ -62,7 +62,7 @@ def make_economy(firms: int = 3200, invoices: int = 138_000, seed: int = 1) -> l
                 ring.append(trading_partner(ring[-1]))
             if len(set(ring)) < length:
                 continue  # a walk that doubled back is not a simple cycle
-            for debtor, creditor in zip(ring, ring[1:] + ring[:1]):
+            for debtor, creditor in zip(ring, ring[1:] + ring[:1], strict=True):
                 trade(debtor, creditor)
         else:
             firm = any_firm()

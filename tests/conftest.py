@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from flask import appcontext_tearing_down
 
 from app import create_app, migrations
+from app.auth import services
 from app.database import get_session, make_engine
 from app.demo import DEMO_PASSWORD
-from models import Base
+from models import Base, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("ALVEOLE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -147,9 +148,6 @@ def db(app):
 def make_member(app):
     """make_member(role=..., organization=..., credit_limit=cents) -> the member's email.
     Committed, so that requests and other threads see it."""
-    from app.auth import services
-    from models import Role
-
     counter = iter(range(1, 10_000))
 
     def make(name=None, role=Role.MEMBER, organization=None, credit_limit=0, language="fr", email=None):
@@ -204,8 +202,6 @@ def api(client) -> GraphQLClient:
 
 
 def _signed_in(app, make_member, role):
-    from models import Role
-
     email = make_member(role=getattr(Role, role), organization=f"{role.title()} org", credit_limit=100_000)
     return GraphQLClient(app.test_client()).login(email)
 

@@ -1,14 +1,16 @@
 """Members, organisations, sign-in and API tokens: the rules, as plain functions."""
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import permissions
 from app.auth.passwords import Passwords
-from app.errors import DomainError, ErrorCode
+from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
 from models import (
     ApiToken,
@@ -21,7 +23,10 @@ from models import (
     utcnow,
 )
 
+log = logging.getLogger("alveole.auth")
+
 TOKEN_PREFIX = "alv_"
+NOT_ALLOWED = N_("You are not allowed to do this.")
 
 
 def normalize_email(email: str) -> str:
@@ -43,8 +48,8 @@ def siret_is_valid(siret: str) -> bool:
 
 def _require_admin(actor: Optional[Member]) -> None:
     """`actor` None is the hub itself (demo seeding, commands); a person must be an admin."""
-    if actor is not None and actor.role != Role.ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, "You are not allowed to do this.")
+    if actor is not None and not permissions.is_admin(actor):
+        raise DomainError(ErrorCode.FORBIDDEN, NOT_ALLOWED)
 
 
 def create_organization(
@@ -70,6 +75,7 @@ def create_organization(
     session.add(organization)
     session.flush()
     ledger.open_organization_account(session, organization, credit_limit)
+    log.info("organisation %s created by member %s", organization.id, actor.id if actor else "-")
     return organization
 
 
@@ -120,6 +126,10 @@ def create_member(
     session.flush()
     if organization is None or organization.manager_id != member.id:
         ledger.open_member_account(session, member, credit_limit)
+    log.info(
+        "member %s created (role %s, organisation %s) by member %s",
+        member.id, role.value, member.organization_id or "-", actor.id if actor else "-",
+    )
     return member
 
 
@@ -131,25 +141,29 @@ def update_profile(member: Member, name: Optional[str] = None, language: Optiona
     return member
 
 
-def set_member_status(session: so.Session, actor: Member, member_id: int, status: MemberStatus) -> Member:
-    """Suspend, reinstate or mark as left (admin). A suspended member's sessions and tokens stop
-    working at their next request."""
+def update_member(
+    session: so.Session,
+    actor: Member,
+    member_id: int,
+    role: Optional[Role] = None,
+    status: Optional[MemberStatus] = None,
+) -> Member:
+    """Change a member's role and status (admin), each only if given and different. A suspended
+    member's sessions and tokens stop working at their next request."""
     member = _other_member(session, actor, member_id)
-    member.status = status
-    session.flush()
-    return member
-
-
-def set_member_role(session: so.Session, actor: Member, member_id: int, role: Role) -> Member:
-    member = _other_member(session, actor, member_id)
-    member.role = role
+    if role is not None and role != member.role:
+        log.info("member %s role %s -> %s by member %s", member.id, member.role.value, role.value, actor.id)
+        member.role = role
+    if status is not None and status != member.status:
+        log.info("member %s status %s -> %s by member %s", member.id, member.status.value, status.value, actor.id)
+        member.status = status
     session.flush()
     return member
 
 
 def _other_member(session: so.Session, actor: Member, member_id: int) -> Member:
-    if actor.role != Role.ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, "You are not allowed to do this.")
+    if not permissions.is_admin(actor):
+        raise DomainError(ErrorCode.FORBIDDEN, NOT_ALLOWED)
     member = session.get(Member, member_id)
     if member is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This member does not exist.", "memberId")
@@ -167,6 +181,7 @@ def check_login_allowed(session: so.Session, email: str, max_failures: int, lock
         .where(LoginFailure.email == normalize_email(email), LoginFailure.created_at >= since)
     )
     if failures >= max_failures:
+        log.info("sign-in refused: %s failures in %s minutes", failures, lockout_minutes)
         raise DomainError(
             ErrorCode.RATE_LIMITED,
             "Too many failed attempts. Try again in %(minutes)s minutes.",
@@ -188,8 +203,10 @@ def authenticate(
 
 
 def record_login_failure(session: so.Session, email: str, remote_addr: Optional[str]) -> None:
-    session.add(LoginFailure(email=normalize_email(email)[:254], remote_addr=remote_addr))
+    failure = LoginFailure(email=normalize_email(email)[:254], remote_addr=remote_addr)
+    session.add(failure)
     session.flush()
+    log.info("sign-in failed (failure %s)", failure.id)
 
 
 def _token_hash(secret: str) -> str:
@@ -202,6 +219,7 @@ def create_api_token(session: so.Session, member: Member, name: str) -> tuple[Ap
     token = ApiToken(member_id=member.id, name=name.strip(), token_hash=_token_hash(secret))
     session.add(token)
     session.flush()
+    log.info("API token %s created by member %s", token.id, member.id)
     return token, secret
 
 
@@ -211,6 +229,7 @@ def revoke_api_token(session: so.Session, member: Member, token_id: int) -> ApiT
         raise DomainError(ErrorCode.NOT_FOUND, "This token does not exist.", "tokenId")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        log.info("API token %s revoked by member %s", token.id, member.id)
     return token
 
 

@@ -6,6 +6,7 @@ from flask_babel import format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app import permissions
 from app.extensions import LANGUAGES
 from app.web.pages import mutate, query, safe_next
 
@@ -66,6 +67,9 @@ def register_web(app: Flask) -> None:
             "currency_name": app.config["CURRENCY_NAME"],
             "languages": LANGUAGES,
             "get_locale": get_locale,
+            # Templates ask the same rules: `permissions.is_treasurer(current_member)`.
+            "current_member": current_user if current_user.is_authenticated else None,
+            "permissions": permissions,
         }
 
     app.add_template_filter(format_money, "money")

@@ -1,4 +1,6 @@
 """Sign-in, sessions, API tokens and the admin's createMember."""
+import logging
+
 import pytest
 
 from app.demo import DEMO_PASSWORD
@@ -236,3 +238,74 @@ def test_members_cannot_search_hidden_emails(member_api, treasurer_api, make_mem
     assert member_api.data(query, q="alice")["members"]["nodes"] == [{"name": "Alice Martin"}]
     assert treasurer_api.data(query, q="alice.secret")["members"]["nodes"] == [{"name": "Alice Martin"}]
     assert member_api.data(query, q="x" * 100_000)["members"]["nodes"] == []
+
+
+UPDATE_MEMBER = """mutation($input: UpdateMemberInput!) {
+  updateMember(input: $input) { member { role status } errors { code field message } }
+}"""
+
+
+def test_admin_updates_role_and_status_at_once_and_it_is_logged(admin_api, member_api, caplog):
+    member_id = member_api.data(VIEWER)["viewer"]["id"]
+    with caplog.at_level(logging.INFO, logger="alveole.auth"):
+        result = admin_api.data(UPDATE_MEMBER, input={"memberId": member_id, "role": "TREASURER", "status": "SUSPENDED"})
+    assert result["updateMember"] == {"member": {"role": "TREASURER", "status": "SUSPENDED"}, "errors": []}
+    lines = [r.getMessage() for r in caplog.records if r.name == "alveole.auth"]
+    assert any("role MEMBER -> TREASURER" in line for line in lines)
+    assert any("status ACTIVE -> SUSPENDED" in line for line in lines)
+    assert not any("@" in line for line in lines)  # ids, never emails
+    # Only what is given changes.
+    result = admin_api.data(UPDATE_MEMBER, input={"memberId": member_id, "status": "ACTIVE"})
+    assert result["updateMember"]["member"] == {"role": "TREASURER", "status": "ACTIVE"}
+
+
+def test_update_member_is_for_the_admin_only(admin_api, member_api):
+    admin_id = admin_api.data(VIEWER)["viewer"]["id"]
+    errors = member_api.data(UPDATE_MEMBER, input={"memberId": admin_id, "role": "MEMBER"})["updateMember"]["errors"]
+    assert [e["code"] for e in errors] == ["FORBIDDEN"]
+    errors = admin_api.data(UPDATE_MEMBER, input={"memberId": admin_id, "role": "MEMBER"})["updateMember"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["memberId"])]
+    errors = admin_api.data(UPDATE_MEMBER, input={"memberId": "nonsense", "role": "MEMBER"})["updateMember"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["memberId"])]
+
+
+CREATE_ORGANIZATION = """mutation($input: CreateOrganizationInput!) {
+  createOrganization(input: $input) {
+    organization { name kind town siret account { creditLimit { amount } } } errors { code field message }
+  }
+}"""
+
+
+def test_admin_creates_an_organisation_with_its_account(admin_api, caplog):
+    with caplog.at_level(logging.INFO, logger="alveole.auth"):
+        result = admin_api.data(CREATE_ORGANIZATION, input={
+            "name": "Atelier Bois & Vie", "kind": "INSERTION", "town": "Marignier", "siret": "7456 7891 2000 15",
+            "creditLimit": "250.00",
+        })["createOrganization"]
+    assert result == {"organization": {
+        "name": "Atelier Bois & Vie", "kind": "INSERTION", "town": "Marignier", "siret": "74567891200015",
+        "account": {"creditLimit": {"amount": "250.00"}},
+    }, "errors": []}
+    assert any("organisation" in r.getMessage() and "created" in r.getMessage() for r in caplog.records)
+    again = admin_api.data(CREATE_ORGANIZATION, input={"name": "Atelier Bois & Vie"})["createOrganization"]
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("CONFLICT", ["organizationName"])]
+
+
+def test_only_the_admin_creates_organisations(member_api, treasurer_api, api):
+    for client in (member_api, treasurer_api):
+        result = client.data(CREATE_ORGANIZATION, input={"name": "Pirate SARL"})["createOrganization"]
+        assert result["organization"] is None and [e["code"] for e in result["errors"]] == ["FORBIDDEN"]
+    anonymous = api.data(CREATE_ORGANIZATION, input={"name": "Pirate SARL"})["createOrganization"]
+    assert [e["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    names = [o["name"] for o in treasurer_api.data("{ organizations { name } }")["organizations"]]
+    assert "Pirate SARL" not in names
+
+
+def test_sign_in_failures_are_logged_without_the_email(api, make_member, caplog):
+    email = make_member()
+    with caplog.at_level(logging.INFO, logger="alveole.auth"):
+        body = api.data(LOGIN, input={"email": email, "password": "wrong password"})
+    assert body["login"]["errors"][0]["code"] == "UNAUTHENTICATED"
+    lines = [r.getMessage() for r in caplog.records if r.name == "alveole.auth"]
+    assert any("sign-in failed" in line for line in lines)
+    assert not any(email in line or "wrong password" in line for line in lines)

@@ -83,7 +83,7 @@ def test_transfers_with_what_they_reverse_cost_the_same_for_many(member_api, tre
     payee = member_api.data('{ payees(search: "Payee Org") { nodes { id } } }')["payees"]["nodes"][0]["id"]
     pay = "mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } } }"
     reverse = "mutation($input: ReverseTransferInput!) { reverseTransfer(input: $input) { errors { code } } }"
-    for n in range(6):
+    for _ in range(6):
         paid = member_api.data(pay, input={"toAccountId": payee, "amount": "1.00"})["transfer"]["transfer"]["id"]
         assert treasurer_api.data(reverse, input={"transferId": paid})["reverseTransfer"]["errors"] == []
     account = member_api.data("{ viewer { account { id } } }")["viewer"]["account"]["id"]

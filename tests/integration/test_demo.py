@@ -40,3 +40,12 @@ def test_demo_accounts_sign_in(runner, api):
         api.login(email)
         assert api.data("{ viewer { email } }")["viewer"]["email"] == email
         api.data("mutation { logout { errors { code } } }")
+
+
+def test_setup_demo_migrates_then_loads_once(runner, db):
+    result = runner.invoke(args=["setup-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo hub loaded" in result.output
+    assert db.scalar(sa.select(Member.id).where(Member.email == "admin@alveole.test"))
+    again = runner.invoke(args=["setup-demo"])
+    assert again.exit_code == 0 and "nothing changed" in again.output

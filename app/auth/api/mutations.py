@@ -1,0 +1,226 @@
+"""GraphQL mutations of the auth slice: sign-in, API tokens, members and organisations."""
+from typing import Optional
+
+import flask_login
+import strawberry
+from flask import current_app, request
+
+from app import permissions
+from app.api.context import Info
+from app.api.errors import to_user_errors
+from app.api.mutations import Payload, mutation_payload, node_pk
+from app.api.validation import load
+from app.auth import schemas, services
+from app.auth.api.types import ApiTokenType, MemberStatusEnum, MemberType, OrganizationKindEnum, OrganizationType, RoleEnum
+from app.errors import N_, DomainError, ErrorCode
+from models import OrganizationKind, Role
+
+INVALID_CREDENTIALS = N_("Unknown email or wrong password.")
+NO_SUCH_MEMBER = N_("This member does not exist.")
+NO_SUCH_TOKEN = N_("This token does not exist.")
+
+
+def passwords():
+    return current_app.extensions["passwords"]
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload(Payload):
+    viewer: Optional[MemberType] = None
+
+
+@strawberry.type
+class LogoutPayload(Payload):
+    pass
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+
+
+@strawberry.type
+class CreateApiTokenPayload(Payload):
+    token: Optional[str] = strawberry.field(default=None, description="The secret, shown once.")
+    api_token: Optional[ApiTokenType] = None
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    token_id: strawberry.ID
+
+
+@strawberry.type
+class RevokeApiTokenPayload(Payload):
+    api_token: Optional[ApiTokenType] = None
+
+
+@strawberry.input
+class CreateMemberInput:
+    email: str
+    name: str
+    password: str
+    role: RoleEnum = Role.MEMBER
+    language: str = "fr"
+    organization_name: Optional[str] = None
+    organization_kind: OrganizationKindEnum = OrganizationKind.FIRM
+    siret: Optional[str] = None
+    credit_limit: Optional[str] = strawberry.field(
+        default=None, description='A Decimal string such as "500.00".'
+    )
+
+
+@strawberry.type
+class CreateMemberPayload(Payload):
+    member: Optional[MemberType] = None
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    name: str
+    kind: OrganizationKindEnum = OrganizationKind.FIRM
+    siret: Optional[str] = None
+    town: Optional[str] = None
+    credit_limit: Optional[str] = None
+
+
+@strawberry.type
+class CreateOrganizationPayload(Payload):
+    organization: Optional[OrganizationType] = None
+
+
+@strawberry.input
+class UpdateProfileInput:
+    name: Optional[str] = None
+    language: Optional[str] = None
+
+
+@strawberry.type
+class UpdateProfilePayload(Payload):
+    member: Optional[MemberType] = None
+
+
+@strawberry.input
+class SetMemberStatusInput:
+    member_id: strawberry.ID
+    status: MemberStatusEnum
+
+
+@strawberry.input
+class SetMemberRoleInput:
+    member_id: strawberry.ID
+    role: RoleEnum
+
+
+@strawberry.input
+class UpdateMemberInput:
+    member_id: strawberry.ID
+    role: Optional[RoleEnum] = strawberry.field(default=None, description="Null: unchanged.")
+    status: Optional[MemberStatusEnum] = strawberry.field(default=None, description="Null: unchanged.")
+
+
+@strawberry.type
+class SetMemberStatusPayload(Payload):
+    member: Optional[MemberType] = None
+
+
+@strawberry.type
+class SetMemberRolePayload(Payload):
+    member: Optional[MemberType] = None
+
+
+@strawberry.type
+class UpdateMemberPayload(Payload):
+    member: Optional[MemberType] = None
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(description="Sign in; starts a session cookie.")
+    @mutation_payload(LoginPayload, allowed=None)
+    def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        data = load(schemas.LoginSchema(), strawberry.asdict(input))
+        session, config = info.context.session, current_app.config
+        services.check_login_allowed(
+            session, data["email"], config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCKOUT_MINUTES"]
+        )
+        member = services.authenticate(session, passwords(), data["email"], data["password"])
+        if member is None:
+            # Kept (no exception, so no rollback): the failures slow down the next attempts.
+            services.record_login_failure(session, data["email"], request.remote_addr)
+            return LoginPayload(
+                errors=to_user_errors(DomainError(ErrorCode.UNAUTHENTICATED, INVALID_CREDENTIALS))
+            )
+        flask_login.login_user(member)
+        info.context.viewer = member
+        return LoginPayload(viewer=MemberType.from_model(member))
+
+    @strawberry.mutation(description="Sign out; ends the session cookie.")
+    @mutation_payload(LogoutPayload, allowed=None)
+    def logout(self, info: Info) -> LogoutPayload:
+        flask_login.logout_user()
+        info.context.viewer = None
+        return LogoutPayload()
+
+    @strawberry.mutation(description="A bearer token for API clients; the secret is shown once.")
+    @mutation_payload(CreateApiTokenPayload)
+    def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
+        data = load(schemas.CreateApiTokenSchema(), strawberry.asdict(input))
+        token, secret = services.create_api_token(info.context.session, info.context.viewer, data["name"])
+        return CreateApiTokenPayload(token=secret, api_token=ApiTokenType.from_model(token))
+
+    @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
+    @mutation_payload(RevokeApiTokenPayload)
+    def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
+        pk = node_pk(input.token_id, "ApiToken", "tokenId", NO_SUCH_TOKEN)
+        token = services.revoke_api_token(info.context.session, info.context.viewer, pk)
+        return RevokeApiTokenPayload(api_token=ApiTokenType.from_model(token))
+
+    @strawberry.mutation(description="Add a member (admin).")
+    @mutation_payload(CreateMemberPayload, allowed=permissions.is_admin)
+    def create_member(self, info: Info, input: CreateMemberInput) -> CreateMemberPayload:
+        data = load(schemas.CreateMemberSchema(), strawberry.asdict(input))
+        member = services.create_member(info.context.session, passwords(), actor=info.context.viewer, **data)
+        return CreateMemberPayload(member=MemberType.from_model(member))
+
+    @strawberry.mutation(description="Add an organisation and its account (admin).")
+    @mutation_payload(CreateOrganizationPayload, allowed=permissions.is_admin)
+    def create_organization(self, info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
+        data = load(schemas.CreateOrganizationSchema(), strawberry.asdict(input))
+        organization = services.create_organization(info.context.session, actor=info.context.viewer, **data)
+        return CreateOrganizationPayload(organization=OrganizationType.from_model(organization))
+
+    @strawberry.mutation(description="Change the viewer's name or language.")
+    @mutation_payload(UpdateProfilePayload)
+    def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+        viewer = info.context.viewer
+        data = load(schemas.UpdateProfileSchema(), strawberry.asdict(input))
+        services.update_profile(viewer, **data)
+        info.context.session.flush()
+        return UpdateProfilePayload(member=MemberType.from_model(viewer))
+
+    @strawberry.mutation(description="Suspend, reinstate or mark a member as having left (admin).")
+    @mutation_payload(SetMemberStatusPayload, allowed=permissions.is_admin)
+    def set_member_status(self, info: Info, input: SetMemberStatusInput) -> SetMemberStatusPayload:
+        member = services.update_member(info.context.session, info.context.viewer, node_pk(input.member_id, "Member", "memberId", NO_SUCH_MEMBER), status=input.status)
+        return SetMemberStatusPayload(member=MemberType.from_model(member))
+
+    @strawberry.mutation(description="Make a member a treasurer, an admin or a plain member (admin).")
+    @mutation_payload(SetMemberRolePayload, allowed=permissions.is_admin)
+    def set_member_role(self, info: Info, input: SetMemberRoleInput) -> SetMemberRolePayload:
+        member = services.update_member(info.context.session, info.context.viewer, node_pk(input.member_id, "Member", "memberId", NO_SUCH_MEMBER), role=input.role)
+        return SetMemberRolePayload(member=MemberType.from_model(member))
+
+    @strawberry.mutation(description="Change a member's role and status at once, only what differs (admin).")
+    @mutation_payload(UpdateMemberPayload, allowed=permissions.is_admin)
+    def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
+        member = services.update_member(
+            info.context.session, info.context.viewer, node_pk(input.member_id, "Member", "memberId", NO_SUCH_MEMBER), role=input.role, status=input.status
+        )
+        return UpdateMemberPayload(member=MemberType.from_model(member))

@@ -1,0 +1,34 @@
+"""Read-side SQL of the auth slice: who is in the hub, as statements the API, the pages and the
+commands share (so that one visibility rule serves them all)."""
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import permissions
+from models import ApiToken, Member, Organization
+
+MAX_SEARCH = 200
+
+
+def members(viewer: Member, search: Optional[str] = None) -> sa.Select:
+    """Members by name; `search` matches names, and emails for those who may see them (a
+    member must not learn an email by searching for it)."""
+    stmt = sa.select(Member).order_by(Member.name, Member.id)
+    if search:
+        term = search.strip().lower()[:MAX_SEARCH]
+        matches = sa.func.lower(Member.name).contains(term, autoescape=True)
+        if permissions.can_see_emails(viewer):
+            matches = matches | Member.email.contains(term, autoescape=True)
+        stmt = stmt.where(matches)
+    return stmt
+
+
+def organizations(session: so.Session) -> list[Organization]:
+    return list(session.scalars(sa.select(Organization).order_by(Organization.name)))
+
+
+def api_tokens(session: so.Session, member: Member) -> list[ApiToken]:
+    """A member's API tokens, newest first."""
+    stmt = sa.select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id.desc())
+    return list(session.scalars(stmt))

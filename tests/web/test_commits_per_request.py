@@ -1,0 +1,195 @@
+"""One commit per request, pages included: every form of the app, sent once validly, commits
+the database at most once (a page that ran two mutations could keep the first when the second
+fails). The forms are found by walking the app's routes, so a new form without a case here
+fails this test."""
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app.api.relay import to_global_id
+from app.database import get_session
+from models import ClearingRun, Member, Role
+from tests.api.catalog_helpers import base_time, booked, create_resource, iso
+from tests.conftest import GraphQLClient, csrf_token
+
+# POST routes that are not page forms: the API counts its own commits (app.api.execution).
+NOT_FORMS = {"api.graphql"}
+
+ACCOUNT_ID = "{ viewer { id account { id } } }"
+TRANSFER = """mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code message } } }"""
+ISSUE = """mutation($input: IssueInvoiceInput!) { issueInvoice(input: $input) { invoice { id } errors { code message } } }"""
+ACCEPT = """mutation($input: InvoiceActionInput!) { acceptInvoice(input: $input) { errors { code message } } }"""
+JOIN = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { entry { id } errors { code message } } }"""
+
+
+class World:
+    """Members signed in with session cookies (a bearer token's last-used time is a short
+    transaction of its own), and the objects the forms act on."""
+
+    def __init__(self, app, make_member):
+        self.app = app
+        people = {
+            "admin": dict(role=Role.ADMIN, organization="Admin org"),
+            "treasurer": dict(role=Role.TREASURER, organization="Trésorerie"),
+            "owner": dict(organization="Scierie du Giffre"),
+            "booker": dict(organization="Charpentes Mont-Blanc"),
+            "waiter": dict(organization="Ossature Bois Arve"),
+            "plain": dict(),
+            "other": dict(),
+        }
+        self.emails = {key: make_member(credit_limit=100_000, **kwargs) for key, kwargs in people.items()}
+        self.api = {key: GraphQLClient(app.test_client()).login(email) for key, email in self.emails.items()}
+        self.ids = {key: client.data(ACCOUNT_ID)["viewer"] for key, client in self.api.items()}
+
+        self.resource = create_resource(self.api["owner"], title="Scie mobile")
+        start = base_time(days=20)
+        self.start = start
+        self.taken = booked(self.api["booker"], self.resource["id"], start, start + dt.timedelta(hours=2))
+        self.to_cancel = booked(self.api["booker"], self.resource["id"], start + dt.timedelta(days=1),
+                                start + dt.timedelta(days=1, hours=2))
+        wish = {"resourceId": self.resource["id"], "start": iso(start), "end": iso(start + dt.timedelta(hours=2))}
+        joined = self.api["waiter"].data(JOIN, input=wish)["joinWaitlist"]
+        assert joined["errors"] == [], joined
+        self.waitlist_entry = joined["entry"]["id"]
+
+        paid = self.api["booker"].data(TRANSFER, input={
+            "toAccountId": self.account("owner"), "amount": "12.00", "memo": "Sciage", "idempotencyKey": "commit-test-1",
+        })["transfer"]
+        assert paid["errors"] == [], paid
+        self.transfer_id = paid["transfer"]["id"]
+        # A cycle of accepted invoices, for the clearing forms.
+        self.invoice("owner", "booker", "40.00")
+        self.invoice("booker", "owner", "30.00")
+
+    def account(self, who: str) -> str:
+        return self.ids[who]["account"]["id"]
+
+    def invoice(self, creditor: str, debtor: str, amount: str) -> None:
+        issued = self.api[creditor].data(ISSUE, input={"debtorAccountId": self.account(debtor), "amount": amount})["issueInvoice"]
+        assert issued["errors"] == [], issued
+        accepted = self.api[debtor].data(ACCEPT, input={"invoiceId": issued["invoice"]["id"]})["acceptInvoice"]
+        assert accepted["errors"] == [], accepted
+
+    def client(self, who: str):
+        return self.api[who].client
+
+    def fresh_client(self):
+        return self.app.test_client()
+
+    def latest_run(self) -> str:
+        with self.app.app_context():
+            pk = get_session().scalar(sa.select(sa.func.max(ClearingRun.id)))
+        return to_global_id("ClearingRun", pk)
+
+    def member_id(self, who: str) -> str:
+        with self.app.app_context():
+            pk = get_session().scalar(sa.select(Member.id).where(Member.email == self.emails[who]))
+        return to_global_id("Member", pk)
+
+
+def _last_month() -> str:
+    first = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+# endpoint -> cases: (label, function(world) -> (client, url, form data)). Run in this order.
+CASES = {
+    "auth.login": [("sign in", lambda w: (w.fresh_client(), "/login", {"email": w.emails["plain"], "password": "alveole-demo"}))],
+    "auth.profile": [
+        ("update profile", lambda w: (w.client("plain"), "/profile", {"action": "update", "name": "Nouveau nom", "language": "fr"})),
+        ("create token", lambda w: (w.client("plain"), "/profile", {"action": "create-token", "token_name": "export"})),
+    ],
+    "auth.admin_members": [
+        ("create member", lambda w: (w.client("admin"), "/admin/members", {
+            "action": "create-member", "email": "new@example.test", "name": "Nouvelle", "password": "0123456789abc",
+            "role": "MEMBER", "language": "fr", "organization_name": "Nouvelle structure", "credit_limit": "100",
+        })),
+        ("create organisation", lambda w: (w.client("admin"), "/admin/members", {
+            "action": "create-organization", "org_name": "Association X", "kind": "ASSOCIATION", "town": "Cluses",
+        })),
+        ("role and status at once", lambda w: (w.client("admin"), "/admin/members", {
+            "action": "update-member", "member_id": w.member_id("other"), "role": "TREASURER", "old_role": "MEMBER",
+            "status": "SUSPENDED", "old_status": "ACTIVE",
+        })),
+    ],
+    "core.switch_language": [("language", lambda w: (w.client("plain"), "/lang/en", {"next": "/"}))],
+    "ledger.pay": [("pay", lambda w: (w.client("booker"), "/pay", {
+        "step": "confirm", "to": w.account("owner"), "amount": "3,50", "memo": "Merci", "idempotency_key": "commit-test-2",
+    }))],
+    "ledger.reverse": [("reverse", lambda w: (w.client("treasurer"), f"/transfers/{w.transfer_id}/reverse", {"memo": "Erreur"}))],
+    "ledger.accounts": [("credit limit", lambda w: (w.client("treasurer"), "/treasury/accounts", {
+        "action": "limit", "account_id": w.account("booker"), "credit_limit": "1500", "reason": "Bon payeur",
+    }))],
+    "catalog.new_resource": [("new resource", lambda w: (w.client("owner"), "/catalogue/new", {
+        "kind": "TOOL", "title": "Humidimètre", "price": "5", "price_unit": "DAY", "capacity": "1",
+    }))],
+    "catalog.resource_page": [("book", lambda w: (w.client("booker"), f"/catalogue/{w.resource['id']}", {
+        "action": "book", "start": (w.start + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        "end": (w.start + dt.timedelta(days=2, hours=3)).strftime("%Y-%m-%dT%H:%M"), "quantity": "1",
+    }))],
+    "catalog.edit_resource": [("edit resource", lambda w: (w.client("owner"), f"/catalogue/{w.resource['id']}/edit", {
+        "action": "update", "title": "Scie mobile Wood-Mizer", "price": "25",
+    }))],
+    "catalog.booking_action": [("cancel", lambda w: (w.client("booker"), f"/bookings/{w.to_cancel['id']}/cancel", {"reason": "Plus besoin"}))],
+    "catalog.leave_waitlist": [("leave", lambda w: (w.client("waiter"), f"/waitlist/{w.waitlist_entry}/leave", {}))],
+    "catalog.mark_read": [("read", lambda w: (w.client("waiter"), "/notifications/read", {}))],
+    "catalog.create_feed": [("feed", lambda w: (w.client("booker"), "/calendar-feed", {}))],
+    "treasury.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
+        "action": "issue", "debtor_account_id": w.account("booker"), "amount": "9,90", "memo": "Affûtage", "due_date": "",
+    }))],
+    "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],
+    "treasury.clearing_run": [("post", lambda w: (w.client("treasurer"), f"/treasury/clearing/{w.latest_run()}", {"action": "post"}))],
+    "treasury.statements": [("close month", lambda w: (w.client("treasurer"), "/treasury/statements", {"month": _last_month()}))],
+    "auth.logout": [("sign out", lambda w: (w.client("plain"), "/logout", {}))],
+}
+
+
+def test_every_form_has_a_case(app):
+    forms = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods} - NOT_FORMS
+    assert forms - CASES.keys() == set(), "add a representative valid POST of these forms to CASES"
+    assert CASES.keys() - forms == set(), "these forms are gone: remove their cases"
+
+
+def test_each_form_commits_at_most_once(app, make_member):
+    world = World(app, make_member)
+    engine = app.extensions["db_engine"]
+    commits = []
+    counts, refused = {}, {}
+    listener = lambda connection: commits.append(1)  # noqa: E731
+    for endpoint, cases in CASES.items():
+        for label, case in cases:
+            client, url, data = case(world)
+            token = csrf_token(client, "/profile" if endpoint != "auth.login" else "/login")
+            commits.clear()
+            sa.event.listen(engine, "commit", listener)
+            try:
+                response = client.post(url, data={**data, "csrf_token": token})
+            finally:
+                sa.event.remove(engine, "commit", listener)
+            counts[f"{endpoint} ({label})"] = len(commits)
+            with client.session_transaction() as session:
+                errors = [message for category, message in session.pop("_flashes", []) if category == "error"]
+            if response.status_code >= 400 or errors:
+                refused[f"{endpoint} ({label})"] = (response.status_code, errors)
+    assert refused == {}, "each case must be a valid form (else it proves nothing)"
+    assert {name: n for name, n in counts.items() if n > 1} == {}, counts
+    # And each did write (else the case proves nothing), but signing out, which writes nothing
+    # (its empty transaction commits on PostgreSQL, not on SQLite).
+    assert {name: n for name, n in counts.items() if n != 1 and not name.startswith("auth.logout")} == {}
+
+
+def test_a_role_the_schema_cannot_read_shows_the_form_again(app, make_member):
+    client = GraphQLClient(app.test_client()).login(make_member(role=Role.ADMIN)).client
+    other = make_member(name="Karim")
+    with app.app_context():
+        member_id = to_global_id("Member", get_session().scalar(sa.select(Member.id).where(Member.email == other)))
+    response = client.post("/admin/members", data={
+        "action": "update-member", "member_id": member_id, "role": "BOGUS", "old_role": "MEMBER",
+        "status": "ACTIVE", "old_status": "ACTIVE", "csrf_token": csrf_token(client, "/admin/members"),
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Cette valeur n&#39;est pas acceptée." in page
+    assert 'value="update-member"' in page
+    with app.app_context():
+        assert get_session().scalar(sa.select(Member.role).where(Member.email == other)) == Role.MEMBER
