@@ -34,7 +34,9 @@ def test_only_the_treasurer_sets_the_policy_and_bad_values_change_nothing(treasu
         assert errors[0]["field"] == [field], (bad, errors)
     settings = treasurer_api.data("{ ledgerSettings { transferFeePercent warningLevelPercent } }")["ledgerSettings"]
     assert settings == {"transferFeePercent": "0.00", "warningLevelPercent": 80}
-    assert member_api.data("{ ledgerSettings { warningLevelPercent } }") == {"ledgerSettings": None}
+    refused = member_api.gql("{ ledgerSettings { warningLevelPercent } }")
+    assert refused["data"] == {"ledgerSettings": None}
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
 
 def test_treasurer_closes_an_empty_account_from_the_accounts_page(app, make_member, db):
