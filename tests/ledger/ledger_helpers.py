@@ -1,13 +1,13 @@
 """Arranging ledger fixtures: members with accounts, committed so that other threads see them."""
 import sqlalchemy as sa
 
-from app.ledger import services as ledger
+from app.ledger.services import accounts
 from models import Account, Member
 
 
 def member_and_account(session, email):
     member = session.scalar(sa.select(Member).where(Member.email == email))
-    return member, ledger.paying_account(session, member)
+    return member, accounts.paying_account(session, member)
 
 
 def account_state(session, account_id):

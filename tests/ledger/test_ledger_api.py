@@ -1,5 +1,7 @@
 """The ledger's GraphQL contract: transfer, setCreditLimit, reverseTransfer, accounts,
 ledgerSummary, statements, node(id) and object-level permissions."""
+import functools
+
 import pytest
 import sqlalchemy as sa
 
@@ -267,22 +269,31 @@ def test_payee_search_by_name(three):
     assert "Scierie du Giffre" not in names and "Carol Gay" in names
 
 
+def statements_run(app, run):
+    """`run()`'s result, and how many SQL statements it sent to the database."""
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    engine = app.extensions["db_engine"]
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return result, len(statements)
+
+
 def test_transfer_list_costs_the_same_sql_for_more_rows(app, three):
     """No N+1: a page of 12 transfers runs as many statements as a page of 2."""
     clients, ids = three
-    for i in range(12):
+    for _ in range(12):
         pay(clients["bob"], ids["alice"], "1.00")
     query = "query($id: ID!, $n: Int) { node(id: $id) { ... on Account { transfers(first: $n) { nodes { id from { id } to { id } fromName toName reversedBy { id } } } } } }"
-    engine = app.extensions["db_engine"]
     counts = []
     for n in (2, 12):
-        statements = []
-        listener = lambda *args: statements.append(args[2])
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
-            data = clients["treasurer"].data(query, id=ids["alice"], n=n)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
+        data, count = statements_run(app, functools.partial(clients["treasurer"].data, query, id=ids["alice"], n=n))
         assert len(data["node"]["transfers"]["nodes"]) == n
-        counts.append(len(statements))
+        counts.append(count)
     assert counts[0] == counts[1], counts
