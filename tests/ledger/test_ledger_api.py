@@ -265,8 +265,22 @@ def test_payee_search_by_name(three):
     assert found == [{"id": ids["bob"], "name": "Charpentes Arve"}]
     # ... or by the name of the member behind the account (Bob manages Charpentes Arve).
     assert clients["alice"].data(query, s="duret")["payees"]["nodes"] == found
+    contacts = 'query($s: String) { payees(search: $s) { nodes { name contact } } }'
+    assert clients["alice"].data(contacts, s="arve")["payees"]["nodes"] == [{"name": "Charpentes Arve", "contact": "Bob Duret"}]
+    # Carol's own account: no one else behind it.
+    assert clients["alice"].data(contacts, s="gay")["payees"]["nodes"] == [{"name": "Carol Gay", "contact": None}]
     names = [n["name"] for n in clients["alice"].data(query)["payees"]["nodes"]]
     assert "Scierie du Giffre" not in names and "Carol Gay" in names
+    # Page after page, through the same cursors as every connection.
+    paged = 'query($after: String) { payees(first: 1, after: $after) { pageInfo { hasNextPage endCursor } nodes { name } } }'
+    seen, after = [], None
+    while True:
+        page = clients["alice"].data(paged, after=after)["payees"]
+        seen += [n["name"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == names
 
 
 def statements_run(app, run):

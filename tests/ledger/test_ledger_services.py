@@ -1,5 +1,6 @@
 """The ledger's rules through the service layer, on SQLite and PostgreSQL."""
 import datetime as dt
+import logging
 
 import pytest
 import sqlalchemy as sa
@@ -305,3 +306,23 @@ def test_multi_leg_entry_for_clearing(db, pair):
         posting.journal_entry(db, treasurer, kind=TransferKind.CLEARING, legs=[(a.id, -300), (b.id, 200)])
     db.commit()
     assert checks.invariant_violations(db) == []
+
+
+def test_state_changes_are_logged_with_ids_and_amounts(db, pair, caplog):
+    alice, a, bob, b, treasurer = pair
+    caplog.set_level(logging.INFO, logger="alveole.ledger")
+    policy.set_credit_limit(db, treasurer, a.id, 20_000, "saison")
+    policy.update_settings(db, treasurer, warning_level_percent=70)
+    original = posting.transfer(db, alice, from_account=a, to_account_id=b.id, amount=1_500)
+    reversal = reversals.reverse_transfer(db, treasurer, original.id)
+    holds.place_hold(db, alice, a, 100, expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1))
+    holds.expire_holds(db)
+    empty = accounts.open_member_account(db, alice)
+    accounts.close_account(db, treasurer, empty.id)
+    lines = [r.getMessage() for r in caplog.records if r.name == "alveole.ledger"]
+    assert lines[:3] == [
+        f"credit limit of account {a.id} changed from 10000 to 20000 by member {treasurer.id}",
+        f"ledger settings changed by member {treasurer.id}: fee 0 bps, minimum fee 0, warning level 70 %",
+        f"transfer {original.id} of 1500 reversed by transfer {reversal.id} (member {treasurer.id})",
+    ]
+    assert lines[3:] == ["1 expired holds released", f"account {empty.id} closed by member {treasurer.id}"]
