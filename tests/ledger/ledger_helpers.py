@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from app.ledger.services import accounts
-from models import Account, Member
+from models import Account, CreditLimitChange, Hold, Member, Posting, Transfer
 
 
 def member_and_account(session, email):
@@ -17,8 +17,6 @@ def account_state(session, account_id):
 
 def snapshot(session):
     """Everything a refused operation must leave untouched."""
-    from models import CreditLimitChange, Hold, Posting, Transfer
-
     session.expire_all()
     return (
         sorted(session.execute(sa.select(Account.id, Account.balance, Account.on_hold, Account.credit_limit, Account.status)).all()),

@@ -1,10 +1,13 @@
 """The ledger's GraphQL contract: transfer, setCreditLimit, reverseTransfer, accounts,
 ledgerSummary, statements, node(id) and object-level permissions."""
 import functools
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.pofile import read_po
 
+from app.api.relay import decode_id, to_global_id
 from app.database import get_session
 from models import Account, Posting, Role, Transfer
 from tests.conftest import GraphQLClient
@@ -112,10 +115,6 @@ def test_bad_amounts_are_refused_with_a_clear_error(app, three, amount, message)
 
 
 def _fr(message):
-    from pathlib import Path
-
-    from babel.messages.pofile import read_po
-
     for po in Path("app").glob("**/translations/fr/LC_MESSAGES/messages.po"):
         with po.open("rb") as f:
             for m in read_po(f):
@@ -136,15 +135,11 @@ def test_to_oneself_unknown_or_closed_account(app, three):
     clients, ids = three
     alice = clients["alice"]
     assert pay(alice, ids["alice"], "1.00")["errors"][0]["code"] == "INVALID"
-    from app.api.relay import to_global_id
-
     for bad in (to_global_id("Account", 10**6), to_global_id("Member", 1), "not-an-id"):
         errors = pay(alice, bad, "1.00")["errors"]
         assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["toAccountId"])]
     with app.app_context():
         db = get_session()
-        from app.api.relay import decode_id
-
         db.execute(sa.update(Account).where(Account.id == decode_id(ids["carol"], "Account")).values(status="CLOSED"))
         db.commit()
     assert pay(alice, ids["carol"], "1.00")["errors"][0]["code"] == "INVALID_STATE"

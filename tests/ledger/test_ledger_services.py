@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError
 from app.ledger.services import accounts, checks, holds, policy, posting, reversals, statements
-from models import Account, HoldStatus, HubSettings, Posting, Role, Transfer, TransferKind
+from models import Account, CreditLimitChange, HoldStatus, HubSettings, Posting, Role, Transfer, TransferKind
 from tests.ledger.ledger_helpers import account_state, member_and_account, snapshot
 
 
@@ -249,8 +249,6 @@ def test_lowering_a_limit_below_use_blocks_spending_but_not_receiving(db, pair):
     assert refused.value.code.value == "CREDIT_LIMIT_EXCEEDED"
     posting.transfer(db, bob, from_account=b, to_account_id=a.id, amount=500)  # still receives
     db.commit()
-    from models import CreditLimitChange
-
     change = db.scalar(sa.select(CreditLimitChange))
     assert (change.old_limit, change.new_limit, change.reason) == (10_000, 5_000, "retards de paiement")
     with pytest.raises(DomainError):
