@@ -14,7 +14,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Account, AccountStatement, Booking, Invoice, Member, Organization, Resource, Role
+from models import Account, AccountStatement, Booking, Invoice, Member, Organization, Posting, Resource, Role, Transfer
 
 # --- Roles -------------------------------------------------------------------------------------
 
@@ -105,6 +105,20 @@ def visible_account_ids(session: so.Session, member: Member) -> Optional[set[int
 
 def can_see_account(session: so.Session, member: Optional[Member], account: Account) -> bool:
     return is_treasurer(member) or can_use_account(session, member, account)
+
+
+def can_see_transfer(
+    session: so.Session, member: Optional[Member], transfer: Transfer, usable: Optional[set[int]] = None
+) -> bool:
+    """Whoever sees one of the accounts it posts to (payer, payee, the commons for a fee).
+    `usable`: the member's usable_account_ids, when the request already loaded them."""
+    if member is None:
+        return False
+    if is_treasurer(member):
+        return True
+    usable = usable_account_ids(session, member) if usable is None else usable
+    posted = session.scalars(sa.select(Posting.account_id).where(Posting.transfer_id == transfer.id))
+    return not usable.isdisjoint(posted)
 
 
 # --- Resources and bookings ----------------------------------------------------------------------

@@ -8,7 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.errors import DomainError
-from app.ledger import services as ledger
+from app.ledger.services.accounts import paying_account
+from app.ledger.services.policy import set_credit_limit
+from app.ledger.services.posting import transfer
+from app.ledger.services.reversals import reverse_transfer
 from models import Member, Organization, Posting, Role, Transfer, TransferKind
 
 SCIERIE = "Scierie coopérative du Giffre"
@@ -60,7 +63,7 @@ def _managers(session: so.Session) -> dict:
 def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = None) -> None:
     rng = random.Random(74)
     managers = _managers(session)
-    accounts = {org: ledger.paying_account(session, m) for org, m in managers.items()}
+    accounts = {org: paying_account(session, m) for org, m in managers.items()}
     treasurer = session.scalar(sa.select(Member).where(Member.role == Role.TREASURER).order_by(Member.id))
     now = dt.datetime.combine(today or dt.date.today(), dt.time(16, 0), dt.timezone.utc)
     start = dt.datetime.combine(now.date() - dt.timedelta(days=120), dt.time(0, 0), dt.timezone.utc)
@@ -78,7 +81,7 @@ def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = Non
         n = rng.randint(1, 6)
         amount = int(typical * (n if "{n}" in memo else 1) * rng.uniform(0.8, 1.25)) * 100
         try:
-            entry = ledger.transfer(
+            entry = transfer(
                 session, managers[payer], from_account=accounts[payer], to_account_id=accounts[payee].id,
                 amount=amount, memo=memo.format(n=n), kind=kind, idempotency_key=f"demo-{len(made)}",
             )
@@ -88,21 +91,21 @@ def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = Non
         made.append(entry)
     if treasurer is not None:
         account = accounts[CHANTIERS]
-        ledger.set_credit_limit(session, treasurer, account.id, 150_000, "Chantier participatif de l'école de Marnaz : avance de trésorerie")
+        set_credit_limit(session, treasurer, account.id, 150_000, "Chantier participatif de l'école de Marnaz : avance de trésorerie")
         if made:
-            mistaken = ledger.transfer(
+            mistaken = transfer(
                 session, managers[OSSATURE], from_account=accounts[OSSATURE], to_account_id=accounts[PAILLE].id,
                 amount=8_500, memo="Bottes de paille (saisie en double)", idempotency_key="demo-double",
             )
             _backdate(session, mistaken, now - dt.timedelta(days=3))
-            reversal = ledger.reverse_transfer(session, treasurer, mistaken.id, "Doublon signalé par Ossature Bois Arve")
+            reversal = reverse_transfer(session, treasurer, mistaken.id, "Doublon signalé par Ossature Bois Arve")
             _backdate(session, reversal, now - dt.timedelta(days=2))
     # Chantiers Partagés buys a lot of machine time before its subsidy arrives: near its limit.
     chantiers = accounts[CHANTIERS]
     session.refresh(chantiers)
     room = chantiers.available - chantiers.credit_limit // 10  # leave it at about 90 % of its limit
     if room > 0:
-        entry = ledger.transfer(
+        entry = transfer(
             session, managers[CHANTIERS], from_account=chantiers, to_account_id=accounts[CHARPENTES].id,
             amount=room, memo="Location échafaudage et levage — rénovation de l'école", kind=TransferKind.BOOKING,
             idempotency_key="demo-near-limit",

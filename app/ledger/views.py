@@ -12,9 +12,10 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.api.relay import decode_id
-from app.hub import hub_zone, to_minor_units
+from app.hub import hub_today, hub_zone, to_minor_units
 from app.web import format_money
-from app.web.pages import Result, mutate, query, safe_next
+from app.web.forms import form_status, submit
+from app.web.pages import Result, query, safe_next
 
 bp = Blueprint("ledger", __name__)
 
@@ -55,10 +56,6 @@ def limit_bar(account: dict) -> dict:
     width = 0 if use is None else min(use, 100)
     state = "bad" if account.get("overLimit") or (use or 0) >= 100 else ("warn" if account.get("nearLimit") else "")
     return {"width": width, "state": state, "use": use}
-
-
-def _is_treasurer() -> bool:
-    return permissions.is_treasurer(current_user)
 
 
 def _own_account() -> dict:
@@ -119,7 +116,7 @@ def pay():
         )
     if step != "confirm":
         abort(400)
-    result = mutate(
+    result = submit(
         "Transfer",
         {
             "toAccountId": to,
@@ -127,12 +124,17 @@ def pay():
             "memo": values["memo"],
             "idempotencyKey": request.form.get("idempotency_key") or None,
         },
+        done=_paid,
+        then=url_for("ledger.my_account"),
     )
-    if result.ok:
-        paid = result["transfer"]
-        flash(gettext("You paid %(amount)s to %(name)s.", amount=format_money(paid["amount"]), name=paid["toName"]), "success")
-        return redirect(url_for("ledger.my_account"))
-    return render_template("ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=result), 400
+    return render_template(
+        "ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=result
+    ), form_status(result)
+
+
+def _paid(result: Result) -> str:
+    paid = result["transfer"]
+    return gettext("You paid %(amount)s to %(name)s.", amount=format_money(paid["amount"]), name=paid["toName"])
 
 
 def _check_amount(value: str) -> dict:
@@ -199,7 +201,7 @@ def statement(account_id: str | None = None):
     }
     return render_template(
         "ledger/statement.html", account=data["node"], statement=data["node"]["statement"], args=args,
-        kinds=KIND_LABELS, links=links, is_treasurer=_is_treasurer(),
+        kinds=KIND_LABELS, links=links, is_treasurer=permissions.is_treasurer(current_user),
     )
 
 
@@ -270,7 +272,7 @@ def statement_print(account_id: str | None = None):
     """A statement for a period, laid out for printing (or saving as PDF from the browser).
     Without dates it covers the previous calendar month."""
     if not request.args.get("since") and not request.args.get("until"):
-        first_of_month = dt.date.today().replace(day=1)
+        first_of_month = hub_today().replace(day=1)
         previous = (first_of_month - dt.timedelta(days=1)).replace(day=1)
         return redirect(url_for(
             request.endpoint, **request.view_args, since=previous.isoformat(),
@@ -286,15 +288,17 @@ def statement_print(account_id: str | None = None):
 @bp.route("/transfers/<transfer_id>/reverse", methods=["POST"])
 @login_required
 def reverse(transfer_id: str):
-    if not _is_treasurer():
+    """From a statement line: the reversal's outcome is flashed on the page it came from."""
+    if not permissions.is_treasurer(current_user):
         abort(403)
-    result = mutate("ReverseTransfer", {"transferId": transfer_id, "memo": request.form.get("memo", "")})
-    if result.ok:
-        flash(gettext("The transfer is reversed."), "success")
-    else:
-        for message in result.form_errors + list(result.field_errors.values()):
-            flash(message, "error")
-    return redirect(safe_next(request.form.get("next"), "ledger.my_account"))
+    back = safe_next(request.form.get("next"), "ledger.my_account")
+    result = submit(
+        "ReverseTransfer", {"transferId": transfer_id, "memo": request.form.get("memo", "")},
+        done=gettext("The transfer is reversed."), then=back,
+    )
+    for message in result.form_errors + list(result.field_errors.values()):
+        flash(message, "error")
+    return redirect(back)
 
 
 # --- Treasurer -------------------------------------------------------------------------------
@@ -303,46 +307,11 @@ def reverse(transfer_id: str):
 @bp.route("/treasury/accounts", methods=["GET", "POST"])
 @login_required
 def accounts():
-    if not _is_treasurer():
+    """The treasurer's list of accounts, with the forms that change a limit, the hub's policy,
+    or close an account."""
+    if not permissions.is_treasurer(current_user):
         abort(403)
-    result = None
-    if request.method == "POST":
-        action = request.form.get("action", "limit")
-        if action == "limit":
-            result = mutate(
-                "SetCreditLimit",
-                {
-                    "accountId": request.form.get("account_id", ""),
-                    "creditLimit": request.form.get("credit_limit", ""),
-                    "reason": request.form.get("reason", ""),
-                },
-            )
-            if result.ok:
-                account = result["account"]
-                flash(gettext("The credit limit of %(name)s is now %(limit)s.", name=account["name"], limit=format_money(account["creditLimit"])), "success")
-        elif action == "settings":
-            level = request.form.get("warning_level_percent", "").strip()
-            if level.isdigit():
-                result = mutate(
-                    "UpdateLedgerSettings",
-                    {
-                        "transferFeePercent": request.form.get("transfer_fee_percent", ""),
-                        "transferFeeMinimum": request.form.get("transfer_fee_minimum", ""),
-                        "warningLevelPercent": int(level),
-                    },
-                )
-            else:  # not a whole number: the API's Int would refuse the request itself
-                result = Result.invalid({"warningLevelPercent": gettext("The warning level is between 1 and 100 %.")})
-            if result.ok:
-                flash(gettext("The hub's ledger policy is saved."), "success")
-        elif action == "close":
-            result = mutate("CloseAccount", {"accountId": request.form.get("account_id", "")})
-            if result.ok:
-                flash(gettext("The account %(name)s is closed.", name=result["account"]["name"]), "success")
-        else:
-            abort(400)
-        if result.ok:
-            return redirect(request.full_path if request.args else url_for("ledger.accounts"))
+    result = _account_action(request.form.get("action", "limit")) if request.method == "POST" else None
     order = request.args.get("order", "use")
     if order not in ORDERS:
         abort(400)
@@ -357,5 +326,37 @@ def accounts():
         "ledger/accounts.html", summary=data["ledgerSummary"], accounts=data["accounts"], order=order,
         near=near, search=search, result=result, failed_account=request.form.get("account_id"), form=request.form,
         settings=settings, action=request.form.get("action", "limit"),
-    ), (400 if result and not result.ok else 200)
+    ), form_status(result)
 
+
+def _account_action(action: str) -> Result:
+    """Run the form sent to the accounts page; on success this redirects back to the list."""
+    then = request.full_path if request.args else url_for("ledger.accounts")
+    form = request.form
+    if action == "limit":
+        return submit(
+            "SetCreditLimit",
+            {"accountId": form.get("account_id", ""), "creditLimit": form.get("credit_limit", ""), "reason": form.get("reason", "")},
+            done=lambda result: gettext(
+                "The credit limit of %(name)s is now %(limit)s.",
+                name=result["account"]["name"], limit=format_money(result["account"]["creditLimit"]),
+            ),
+            then=then,
+        )
+    if action == "settings":
+        level = form.get("warning_level_percent", "").strip()
+        if not level.isdigit():  # not a whole number: the API's Int would refuse the request itself
+            return Result.invalid({"warningLevelPercent": gettext("The warning level is between 1 and 100 %.")})
+        settings = {
+            "transferFeePercent": form.get("transfer_fee_percent", ""),
+            "transferFeeMinimum": form.get("transfer_fee_minimum", ""),
+            "warningLevelPercent": int(level),
+        }
+        return submit("UpdateLedgerSettings", settings, done=gettext("The hub's ledger policy is saved."), then=then)
+    if action == "close":
+        return submit(
+            "CloseAccount", {"accountId": form.get("account_id", "")},
+            done=lambda result: gettext("The account %(name)s is closed.", name=result["account"]["name"]),
+            then=then,
+        )
+    abort(400)

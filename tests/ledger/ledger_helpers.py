@@ -1,13 +1,13 @@
 """Arranging ledger fixtures: members with accounts, committed so that other threads see them."""
 import sqlalchemy as sa
 
-from app.ledger import services as ledger
-from models import Account, Member
+from app.ledger.services import accounts
+from models import Account, CreditLimitChange, Hold, Member, Posting, Transfer
 
 
 def member_and_account(session, email):
     member = session.scalar(sa.select(Member).where(Member.email == email))
-    return member, ledger.paying_account(session, member)
+    return member, accounts.paying_account(session, member)
 
 
 def account_state(session, account_id):
@@ -17,8 +17,6 @@ def account_state(session, account_id):
 
 def snapshot(session):
     """Everything a refused operation must leave untouched."""
-    from models import CreditLimitChange, Hold, Posting, Transfer
-
     session.expire_all()
     return (
         sorted(session.execute(sa.select(Account.id, Account.balance, Account.on_hold, Account.credit_limit, Account.status)).all()),

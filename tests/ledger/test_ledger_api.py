@@ -1,8 +1,13 @@
 """The ledger's GraphQL contract: transfer, setCreditLimit, reverseTransfer, accounts,
 ledgerSummary, statements, node(id) and object-level permissions."""
+import functools
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
+from babel.messages.pofile import read_po
 
+from app.api.relay import decode_id, to_global_id
 from app.database import get_session
 from models import Account, Posting, Role, Transfer
 from tests.conftest import GraphQLClient
@@ -48,6 +53,14 @@ def three(app, make_member):
 
 def pay(client, to, amount, **extra):
     return client.data(TRANSFER, input={"toAccountId": to, "amount": amount, **extra})["transfer"]
+
+
+def forbidden(client, query, **variables):
+    """The codes of a query's top-level errors, once its data reads null: a treasurer-only
+    list or summary refused to anyone else."""
+    body = client.gql(query, **variables)
+    assert all(value is None for value in body["data"].values()), body
+    return [error["extensions"]["code"] for error in body["errors"]]
 
 
 def count(app, model):
@@ -102,10 +115,6 @@ def test_bad_amounts_are_refused_with_a_clear_error(app, three, amount, message)
 
 
 def _fr(message):
-    from pathlib import Path
-
-    from babel.messages.pofile import read_po
-
     for po in Path("app").glob("**/translations/fr/LC_MESSAGES/messages.po"):
         with po.open("rb") as f:
             for m in read_po(f):
@@ -126,15 +135,11 @@ def test_to_oneself_unknown_or_closed_account(app, three):
     clients, ids = three
     alice = clients["alice"]
     assert pay(alice, ids["alice"], "1.00")["errors"][0]["code"] == "INVALID"
-    from app.api.relay import to_global_id
-
     for bad in (to_global_id("Account", 10**6), to_global_id("Member", 1), "not-an-id"):
         errors = pay(alice, bad, "1.00")["errors"]
         assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["toAccountId"])]
     with app.app_context():
         db = get_session()
-        from app.api.relay import decode_id
-
         db.execute(sa.update(Account).where(Account.id == decode_id(ids["carol"], "Account")).values(status="CLOSED"))
         db.commit()
     assert pay(alice, ids["carol"], "1.00")["errors"][0]["code"] == "INVALID_STATE"
@@ -228,7 +233,7 @@ def test_treasurer_lists_accounts_sorted_and_near_limit(three):
     query = """query($nearLimit: Boolean, $orderBy: AccountOrder) {
       accounts(first: 10, nearLimit: $nearLimit, orderBy: $orderBy) { totalCount nodes { id name balance { amount } limitUsePercent nearLimit } }
     }"""
-    assert clients["alice"].data(query)["accounts"] is None
+    assert forbidden(clients["alice"], query) == ["FORBIDDEN"]
     near = clients["treasurer"].data(query, nearLimit=True)["accounts"]
     assert [n["id"] for n in near["nodes"]] == [ids["alice"]]
     by_use = clients["treasurer"].data(query, orderBy="LIMIT_USE_DESC")["accounts"]["nodes"]
@@ -241,7 +246,7 @@ def test_ledger_summary(three):
     clients, ids = three
     pay(clients["alice"], ids["bob"], "40.00")
     query = "{ ledgerSummary { sumOfBalances { amount } totalPositive { amount } totalNegative { amount } accountCount transferCount nearLimitCount } }"
-    assert clients["bob"].data(query)["ledgerSummary"] is None
+    assert forbidden(clients["bob"], query) == ["FORBIDDEN"]
     summary = clients["treasurer"].data(query)["ledgerSummary"]
     assert summary["sumOfBalances"] == {"amount": "0.00"} and summary["transferCount"] == 1
     assert (summary["totalPositive"], summary["totalNegative"]) == ({"amount": "40.00"}, {"amount": "-40.00"})
@@ -255,26 +260,49 @@ def test_payee_search_by_name(three):
     assert found == [{"id": ids["bob"], "name": "Charpentes Arve"}]
     # ... or by the name of the member behind the account (Bob manages Charpentes Arve).
     assert clients["alice"].data(query, s="duret")["payees"]["nodes"] == found
+    contacts = 'query($s: String) { payees(search: $s) { nodes { name contact } } }'
+    assert clients["alice"].data(contacts, s="arve")["payees"]["nodes"] == [{"name": "Charpentes Arve", "contact": "Bob Duret"}]
+    # Carol's own account: no one else behind it.
+    assert clients["alice"].data(contacts, s="gay")["payees"]["nodes"] == [{"name": "Carol Gay", "contact": None}]
     names = [n["name"] for n in clients["alice"].data(query)["payees"]["nodes"]]
     assert "Scierie du Giffre" not in names and "Carol Gay" in names
+    # Page after page, through the same cursors as every connection.
+    paged = 'query($after: String) { payees(first: 1, after: $after) { pageInfo { hasNextPage endCursor } nodes { name } } }'
+    seen, after = [], None
+    while True:
+        page = clients["alice"].data(paged, after=after)["payees"]
+        seen += [n["name"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == names
+
+
+def statements_run(app, run):
+    """`run()`'s result, and how many SQL statements it sent to the database."""
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    engine = app.extensions["db_engine"]
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return result, len(statements)
 
 
 def test_transfer_list_costs_the_same_sql_for_more_rows(app, three):
     """No N+1: a page of 12 transfers runs as many statements as a page of 2."""
     clients, ids = three
-    for i in range(12):
+    for _ in range(12):
         pay(clients["bob"], ids["alice"], "1.00")
     query = "query($id: ID!, $n: Int) { node(id: $id) { ... on Account { transfers(first: $n) { nodes { id from { id } to { id } fromName toName reversedBy { id } } } } } }"
-    engine = app.extensions["db_engine"]
     counts = []
     for n in (2, 12):
-        statements = []
-        listener = lambda *args: statements.append(args[2])
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
-            data = clients["treasurer"].data(query, id=ids["alice"], n=n)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
+        data, count = statements_run(app, functools.partial(clients["treasurer"].data, query, id=ids["alice"], n=n))
         assert len(data["node"]["transfers"]["nodes"]) == n
-        counts.append(len(statements))
+        counts.append(count)
     assert counts[0] == counts[1], counts

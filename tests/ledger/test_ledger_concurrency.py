@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.database import get_session
 from app.errors import DomainError
-from app.ledger import services as ledger
+from app.ledger.services import accounts, checks, holds, posting
 from models import Account, Member, Transfer
 
 THREADS = 16
@@ -26,7 +26,7 @@ def _members(app, emails):
     with app.app_context():
         db = get_session()
         members = [db.scalar(sa.select(Member).where(Member.email == e)) for e in emails]
-        ids = [(m.id, ledger.paying_account(db, m).id) for m in members]
+        ids = [(m.id, accounts.paying_account(db, m).id) for m in members]
         db.commit()
         return ids
 
@@ -64,7 +64,7 @@ def test_hot_accounts_hammered_by_sixteen_threads(app, make_member):
                 source = db.get(Account, source_id)
                 amount = rng.randint(500, 3_000)
                 try:
-                    entry = ledger.transfer(db, payer, from_account=source, to_account_id=target_id, amount=amount,
+                    entry = posting.transfer(db, payer, from_account=source, to_account_id=target_id, amount=amount,
                                             idempotency_key=f"t{n}-{len(accepted) + len(refused)}-{rng.random()}")
                     db.commit()
                     accepted.append((entry.id, amount))
@@ -77,8 +77,8 @@ def test_hot_accounts_hammered_by_sixteen_threads(app, make_member):
     assert accepted and refused, "the test must push accounts to their limits"
     with app.app_context():
         db = get_session()
-        assert ledger.invariant_violations(db) == []
-        assert ledger.accounts_over_limit(db) == []
+        assert checks.invariant_violations(db) == []
+        assert checks.accounts_over_limit(db) == []
         rows = db.execute(sa.select(Transfer.id, Transfer.amount)).all()
         assert sorted(rows) == sorted(accepted)  # every accepted transfer, once, and nothing else
         balances = db.scalars(sa.select(Account.balance).where(Account.id.in_([a for _, a in people]))).all()
@@ -97,14 +97,14 @@ def test_holds_and_transfers_race_without_breaching_limits(app, make_member):
                 payer, source = db.get(Member, payer_id), db.get(Account, source_id)
                 try:
                     if rng.random() < 0.5:
-                        ledger.transfer(db, payer, from_account=source, to_account_id=target_id, amount=rng.randint(300, 2_000))
+                        posting.transfer(db, payer, from_account=source, to_account_id=target_id, amount=rng.randint(300, 2_000))
                     else:
-                        hold = ledger.place_hold(db, payer, source, rng.randint(300, 2_000))
+                        hold = holds.place_hold(db, payer, source, rng.randint(300, 2_000))
                         db.commit()
                         if rng.random() < 0.5:
-                            ledger.capture_hold(db, payer, hold.id, to_account_id=target_id, amount=max(1, hold.amount // 2))
+                            holds.capture_hold(db, payer, hold.id, to_account_id=target_id, amount=max(1, hold.amount // 2))
                         else:
-                            ledger.release_hold(db, hold.id)
+                            holds.release_hold(db, hold.id)
                     db.commit()
                 except DomainError as exc:
                     db.rollback()
@@ -113,8 +113,8 @@ def test_holds_and_transfers_race_without_breaching_limits(app, make_member):
     _run_threads(worker, THREADS)
     with app.app_context():
         db = get_session()
-        assert ledger.invariant_violations(db) == []
-        assert ledger.accounts_over_limit(db) == []
+        assert checks.invariant_violations(db) == []
+        assert checks.accounts_over_limit(db) == []
 
 
 def test_same_key_sent_at_once_pays_once(app, make_member):
@@ -125,7 +125,7 @@ def test_same_key_sent_at_once_pays_once(app, make_member):
     def worker(n):
         with app.app_context(), _writer(app) as db:
             payer, source = db.get(Member, payer_id), db.get(Account, source_id)
-            entry = ledger.transfer(db, payer, from_account=source, to_account_id=target_id, amount=1_234,
+            entry = posting.transfer(db, payer, from_account=source, to_account_id=target_id, amount=1_234,
                                     idempotency_key="double-click")
             db.commit()
             results.append(entry.id)
@@ -136,4 +136,4 @@ def test_same_key_sent_at_once_pays_once(app, make_member):
         assert len(set(results)) == 1 and len(results) == 8
         assert db.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 1
         assert db.get(Account, source_id).balance == -1_234
-        assert ledger.invariant_violations(db) == []
+        assert checks.invariant_violations(db) == []

@@ -1,8 +1,11 @@
 """The treasurer sets the hub's fee and warning level, and closes empty accounts."""
+import re
+
 import sqlalchemy as sa
 
-from models import Account, AccountStatus, Transfer
+from models import Account, AccountStatus, Role, Transfer
 from tests.conftest import csrf_token
+from tests.web.test_pages import sign_in
 
 SETTINGS = """mutation($input: UpdateLedgerSettingsInput!) {
   updateLedgerSettings(input: $input) {
@@ -34,19 +37,16 @@ def test_only_the_treasurer_sets_the_policy_and_bad_values_change_nothing(treasu
         assert errors[0]["field"] == [field], (bad, errors)
     settings = treasurer_api.data("{ ledgerSettings { transferFeePercent warningLevelPercent } }")["ledgerSettings"]
     assert settings == {"transferFeePercent": "0.00", "warningLevelPercent": 80}
-    assert member_api.data("{ ledgerSettings { warningLevelPercent } }") == {"ledgerSettings": None}
+    refused = member_api.gql("{ ledgerSettings { warningLevelPercent } }")
+    assert refused["data"] == {"ledgerSettings": None}
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
 
 def test_treasurer_closes_an_empty_account_from_the_accounts_page(app, make_member, db):
-    from models import Role
-    from tests.web.test_pages import sign_in
-
     client = app.test_client()
     make_member(organization="Dormant Org")
     sign_in(client, make_member(role=Role.TREASURER))
     page = client.get("/treasury/accounts?q=Dormant").get_data(as_text=True)
-    import re
-
     account_id = re.search(r'name="action" value="close"><input type="hidden" name="account_id" value="([^"]+)"', page).group(1)
     response = client.post("/treasury/accounts", data={"csrf_token": csrf_token(client, "/treasury/accounts"), "action": "close", "account_id": account_id})
     assert response.status_code == 302
@@ -55,9 +55,6 @@ def test_treasurer_closes_an_empty_account_from_the_accounts_page(app, make_memb
 
 
 def test_policy_form_explains_a_bad_warning_level(app, make_member):
-    from models import Role
-    from tests.web.test_pages import sign_in
-
     client = app.test_client()
     sign_in(client, make_member(role=Role.TREASURER))
     response = client.post("/treasury/accounts", data={

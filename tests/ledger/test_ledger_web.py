@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.database import get_session
 from app.demo import DEMO_PASSWORD
-from models import Transfer
+from models import Role, Transfer
 from tests.conftest import csrf_token
 
 
@@ -97,8 +97,6 @@ def test_csv_in_english_uses_decimal_points(app, client, make_member):
 
 
 def test_treasurer_pages(app, client, make_member):
-    from models import Role
-
     alice = make_member(name="Alice", organization="Scierie du Giffre", credit_limit=50_000)
     treasurer = make_member(name="Trésorière", role=Role.TREASURER)
     login(client, alice)

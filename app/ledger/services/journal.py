@@ -1,0 +1,263 @@
+"""The guarded write under every ledger operation.
+
+Every change of balances goes through `post`, which updates the account rows in ascending id
+order (so concurrent entries never deadlock) with guarded UPDATEs: a debit only applies while
+`balance + credit_limit - on_hold` stays >= 0, a credit only while the balance stays under its
+cap. PostgreSQL re-checks the guard against the latest committed row (READ COMMITTED re-reads
+the row it waited for), and SQLite runs one writer at a time (BEGIN IMMEDIATE), so no limit is
+breached whatever the concurrency.
+
+Each operation runs in its own savepoint (`atomic`): a refusal half-way (the second leg of a
+transfer hitting a cap) undoes the legs already applied, so a caller that catches the
+DomainError and carries on never commits half an entry.
+"""
+import datetime as dt
+import functools
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Optional
+
+import sqlalchemy.orm as so
+
+from app.errors import DomainError, ErrorCode
+from app.hub import MAX_AMOUNT, MEMO_LENGTH
+from models import Account, AccountStatus, Transfer, utcnow
+
+
+@dataclass
+class Change:
+    """What one operation does to one account: its balance and its amount on hold."""
+
+    balance: int = 0
+    hold: int = 0
+
+
+@contextmanager
+def atomic(session: so.Session):
+    """A savepoint around one ledger operation: all of it, or none of it."""
+    with session.begin_nested():
+        yield
+
+
+# --- The hot path in plain SQL ----------------------------------------------------------------
+#
+# A transfer is the hub's most frequent write. Its five statements run as plain SQL on the
+# session's own DBAPI connection (so inside the session's transaction): SQLAlchemy's
+# per-statement work costs more than the database round trip itself. The objects returned to
+# callers are still ORM instances.
+
+SQL = {
+    # The payee and the hub's fee policy in one round trip.
+    "payee": "SELECT a.id, a.kind, a.name, a.status, s.transfer_fee_bps, s.transfer_fee_min"
+             " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
+    "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
+    "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, initiator_id,"
+             " idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
+             " :amount, :fee, :memo, :initiator_id, :idempotency_key, :reverses_id, :created_at)"
+             " ON CONFLICT DO NOTHING RETURNING id",
+    "postings": "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
+                " VALUES (:transfer_id, :account_id, :amount, :balance_after, :created_at)",
+    "delete_entry": "DELETE FROM transfers WHERE id = :id",
+}
+_ENTRY_COLUMNS = (
+    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "initiator_id",
+    "idempotency_key", "reverses_id", "created_at",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _update_sql(require_open: bool, guard_limit: bool, guard_cap: bool, guard_hold: bool) -> str:
+    """The guarded UPDATE of one account, for each combination of guards."""
+    sql = ("UPDATE accounts SET balance = balance + :delta, on_hold = on_hold + :hold WHERE id = :account_id")
+    if require_open:
+        sql += " AND status = 'OPEN'"
+    if guard_limit:
+        sql += " AND balance + :delta + credit_limit - (on_hold + :hold) >= 0"
+    if guard_cap:
+        sql += " AND (balance_cap IS NULL OR balance + :delta <= balance_cap)"
+    if guard_hold:
+        sql += " AND on_hold + :hold >= 0"
+    return sql + " RETURNING balance, on_hold, credit_limit, status"
+
+
+@functools.lru_cache(maxsize=None)
+def _dialect_sql(sql: str, paramstyle: str) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", sql) if paramstyle == "pyformat" else sql
+
+
+def execute(session: so.Session, sql: str, params: dict | list[dict]):
+    """Run plain SQL on the session's connection, in its transaction; returns the cursor."""
+    connection = session.connection()
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    text = _dialect_sql(sql, dialect.paramstyle)
+    if isinstance(params, list):
+        cursor.executemany(text, params)
+    else:
+        cursor.execute(text, params)
+    return cursor
+
+
+def db_time(session: so.Session, value: dt.datetime):
+    """A UTC datetime as the column stores it (SQLite: SQLAlchemy's naive text format)."""
+    value = value.astimezone(dt.timezone.utc)
+    if session.get_bind().dialect.name == "sqlite":
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def post(
+    session: so.Session, changes: dict[int, Change], check_limits: bool = True, require_open: bool = True
+) -> dict[int, int]:
+    """Apply the changes to the accounts, in ascending id order, each as one guarded UPDATE.
+    Returns the new balance of each account. Raises DomainError when a guard refuses, after
+    undoing the legs already applied."""
+    balances = {}
+    for account_id in sorted(changes):
+        change = changes[account_id]
+        sql = _update_sql(
+            require_open,
+            # Only a change that lowers `available` is guarded: an account over a lowered
+            # limit may still receive, and release or capture its holds for less.
+            check_limits and change.balance - change.hold < 0,
+            change.balance > 0,
+            change.hold < 0,
+        )
+        row = execute(session, sql, {"account_id": account_id, "delta": change.balance, "hold": change.hold}).fetchone()
+        if row is None:
+            # Undo the legs already applied (their rows are still locked by this transaction,
+            # so this is exact): the operation changes nothing, even without a savepoint.
+            _apply_back(session, {i: changes[i] for i in balances})
+            _explain_refusal(session, account_id, change)
+        balance, on_hold, credit_limit, status = row
+        balances[account_id] = balance
+        # The row changed behind the ORM's back: give a loaded Account the values the UPDATE
+        # returned (the latest, since the row is locked), rather than reloading it later.
+        account = session.identity_map.get(session.identity_key(Account, account_id))
+        if account is not None:
+            so.attributes.set_committed_value(account, "balance", balance)
+            so.attributes.set_committed_value(account, "on_hold", on_hold)
+            so.attributes.set_committed_value(account, "credit_limit", credit_limit)
+            so.attributes.set_committed_value(account, "status", AccountStatus(status))
+    return balances
+
+
+def _apply_back(session: so.Session, applied: dict[int, Change]) -> None:
+    for account_id, change in applied.items():
+        balance, on_hold, *_ = execute(
+            session, _update_sql(False, False, False, False),
+            {"account_id": account_id, "delta": -change.balance, "hold": -change.hold},
+        ).fetchone()
+        account = session.identity_map.get(session.identity_key(Account, account_id))
+        if account is not None:
+            so.attributes.set_committed_value(account, "balance", balance)
+            so.attributes.set_committed_value(account, "on_hold", on_hold)
+
+
+def _explain_refusal(session: so.Session, account_id: int, change: Change):
+    account = session.get(Account, account_id, populate_existing=True)
+    if account is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
+    if account.status != AccountStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", name=account.name)
+    if change.balance > 0:
+        raise DomainError(
+            ErrorCode.BALANCE_CAP_EXCEEDED,
+            "This would take %(name)s above its maximum balance.",
+            "amount",
+            name=account.name,
+        )
+    if account.available < 0:  # the treasurer lowered the limit below what the account uses
+        raise DomainError(
+            ErrorCode.CREDIT_LIMIT_EXCEEDED,
+            "Your account is past its credit limit: you can receive payments, but not spend, until it recovers.",
+            "amount",
+        )
+    raise DomainError(
+        ErrorCode.CREDIT_LIMIT_EXCEEDED,
+        "Not enough credit available: %(available)s available.",
+        "amount",
+        available=Decimal(account.available) / 100,
+    )
+
+
+def check_amount(amount: int, field: str = "amount") -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise DomainError(ErrorCode.INVALID, "Enter an amount such as 12.50.", field)
+    if amount <= 0:
+        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", field)
+    if amount >= MAX_AMOUNT:
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", field)
+
+
+def check_memo(memo: str) -> str:
+    memo = (memo or "").strip()
+    if len(memo) > MEMO_LENGTH:
+        raise DomainError(ErrorCode.INVALID, "The memo is limited to %(n)s characters.", "memo", n=MEMO_LENGTH)
+    return memo
+
+
+def record_entry(
+    session: so.Session,
+    transfer: Transfer,
+    legs: Iterable[tuple[int, int]],
+    holds: dict[int, int] | None = None,
+    check_limits: bool = True,
+) -> Transfer:
+    """Record `transfer` with its postings (account id, signed amount) after applying them."""
+    changes: dict[int, Change] = {}
+    for account_id, amount in legs:
+        changes.setdefault(account_id, Change()).balance += amount
+    for account_id, hold_delta in (holds or {}).items():
+        changes.setdefault(account_id, Change()).hold += hold_delta
+    assert sum(c.balance for c in changes.values()) == 0, "postings must sum to zero"
+    balances = post(session, changes, check_limits)
+    # Inserted while the account rows are still locked: posting ids then follow the order in
+    # which balances changed, so `balance_after` is a true running balance per account.
+    created_at = db_time(session, transfer.created_at)
+    rows = [
+        {
+            "transfer_id": transfer.id,
+            "account_id": account_id,
+            "amount": change.balance,
+            "balance_after": balances[account_id],
+            "created_at": created_at,
+        }
+        for account_id, change in sorted(changes.items())
+        if change.balance != 0
+    ]
+    if rows:
+        execute(session, SQL["postings"], rows)
+    return transfer
+
+
+def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
+    """Insert a journal entry before touching any balance. Returns None when a unique key
+    is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
+    back, so two identical requests at once never both pay."""
+    values = {
+        "created_at": utcnow(), "fee": 0, "memo": "", "initiator_id": None, "idempotency_key": None,
+        "reverses_id": None, **values,
+    }
+    params = {name: values[name] for name in _ENTRY_COLUMNS}
+    params["kind"] = values["kind"].value
+    params["created_at"] = db_time(session, values["created_at"])
+    row = execute(session, SQL["entry"], params).fetchone()
+    if row is None:
+        return None
+    row_id = row[0]
+    # The row as an ORM instance, without reading it back: attached as already persistent.
+    entry = Transfer(id=row_id, **values)
+    so.make_transient_to_detached(entry)
+    # An entry of a rolled-back attempt can linger in the identity map with the same id
+    # (SQLite reuses ids): it never existed, so it makes way.
+    stale = session.identity_map.get(session.identity_key(Transfer, row_id))
+    if stale is not None:
+        session.expunge(stale)
+    session.add(entry)
+    return entry
+
+

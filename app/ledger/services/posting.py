@@ -1,0 +1,168 @@
+"""Transfers and multi-leg entries: the payee's checks, the hub's fee, idempotency keys."""
+import uuid
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy.orm as so
+
+from app.errors import DomainError, ErrorCode
+from app.hub import KEY_LENGTH
+from app.ledger.services.accounts import system_account
+from app.ledger.services.journal import SQL, atomic, check_amount, check_memo, execute, insert_entry, record_entry
+from app.ledger.services.policy import FEE_KINDS, fee_for, get_settings
+from app.permissions import can_use_account
+from models import COMMONS, Account, AccountKind, AccountStatus, HubSettings, Member, Transfer, TransferKind
+
+
+@dataclass(frozen=True)
+class _Payee:
+    id: int
+    kind: str
+    name: str
+    status: str
+    transfer_fee_bps: Optional[int]
+    transfer_fee_min: Optional[int]
+
+
+def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]) -> Optional[Transfer]:
+    if key is None:
+        return None
+    found = execute(session, SQL["by_key"], {"initiator_id": initiator_id, "key": key}).fetchone()
+    return None if found is None else session.get(Transfer, found[0])
+
+
+def _same_request(earlier: Transfer, from_account_id: int, to_account_id: int, amount: int, kind: TransferKind) -> Transfer:
+    if (earlier.from_account_id, earlier.to_account_id, earlier.amount, earlier.kind) != (
+        from_account_id, to_account_id, amount, kind
+    ):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "This idempotency key was already used for another transfer.",
+            "idempotencyKey",
+        )
+    return earlier
+
+
+def entry_fee(session: so.Session, kind: TransferKind, amount: int, *accounts, settings=None) -> int:
+    if kind not in FEE_KINDS or any(a.kind in (AccountKind.SYSTEM, AccountKind.SYSTEM.value) for a in accounts):
+        return 0
+    return fee_for(settings or get_settings(session), amount)
+
+
+def payee_of(session: so.Session, to_account_id: int, from_account_id: int):
+    """The payee's id, kind, name and status (one light query: no ORM object needed)."""
+    to_account = None
+    # Ids are 32-bit integers on PostgreSQL: a larger one names no account.
+    if isinstance(to_account_id, int) and not isinstance(to_account_id, bool) and 0 < to_account_id < 2**31:
+        row = execute(session, SQL["payee"], {"account_id": to_account_id}).fetchone()
+        to_account = _Payee(*row) if row else None
+    if to_account is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
+    if to_account.id == from_account_id:
+        raise DomainError(ErrorCode.INVALID, "You cannot pay your own account.", "toAccountId")
+    if to_account.status != AccountStatus.OPEN.value:
+        raise DomainError(ErrorCode.INVALID_STATE, "The account %(name)s is closed.", "toAccountId", name=to_account.name)
+    return to_account
+
+
+def transfer(
+    session: so.Session,
+    actor: Member,
+    *,
+    from_account: Account,
+    to_account_id: int,
+    amount: int,
+    memo: str = "",
+    kind: TransferKind = TransferKind.PAYMENT,
+    idempotency_key: Optional[str] = None,
+    check_permission: bool = True,
+) -> Transfer:
+    """Move `amount` from `from_account` to another account, plus the hub's fee if any.
+    The same idempotency key from the same member returns the first transfer.
+
+    The hot path of the hub, kept to the statements the database needs: check the payee,
+    insert the entry (a taken key answers the retry), two guarded UPDATEs, the postings. A
+    refusal undoes what was applied and deletes the entry, so no savepoint is needed."""
+    if check_permission and not can_use_account(session, actor, from_account):
+        raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
+    check_amount(amount)
+    memo = check_memo(memo)
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= KEY_LENGTH:
+        raise DomainError(ErrorCode.INVALID, "An idempotency key has 1 to 100 characters.", "idempotencyKey")
+    from_id = from_account.id
+    try:
+        to_account = payee_of(session, to_account_id, from_id)
+    except DomainError:
+        # A retry is answered even if the payee was closed since the first request.
+        earlier = _by_key(session, actor.id, idempotency_key)
+        if earlier is not None:
+            return _same_request(earlier, from_id, to_account_id, amount, kind)
+        raise
+    policy = HubSettings(
+        transfer_fee_bps=to_account.transfer_fee_bps or 0, transfer_fee_min=to_account.transfer_fee_min or 0
+    )
+    fee = entry_fee(session, kind, amount, from_account, to_account, settings=policy)
+    commons_id = system_account(session, COMMONS).id if fee else None
+    entry = insert_entry(
+        session,
+        dict(
+            kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
+            memo=memo, initiator_id=actor.id, idempotency_key=idempotency_key,
+        ),
+    )
+    if entry is None:
+        # The key is taken: by an earlier request, or by a concurrent one that committed
+        # while this insert waited on the unique index.
+        earlier = _by_key(session, actor.id, idempotency_key)
+        if earlier is None:
+            raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
+        return _same_request(earlier, from_id, to_account.id, amount, kind)
+    legs = [(from_id, -(amount + fee)), (to_account.id, amount)]
+    if fee:
+        legs.append((commons_id, fee))
+    try:
+        return record_entry(session, entry, legs)
+    except DomainError:
+        execute(session, SQL["delete_entry"], {"id": entry.id})
+        session.expunge(entry)
+        raise
+
+
+def journal_entry(
+    session: so.Session,
+    actor: Optional[Member],
+    *,
+    kind: TransferKind,
+    legs: list[tuple[int, int]],
+    memo: str = "",
+    check_limits: bool = True,
+    idempotency_key: Optional[str] = None,
+) -> Transfer:
+    """A multi-leg entry (a clearing run, an adjustment): `legs` are (account id, signed
+    amount) summing to zero. The entry's from/to name its largest debit and credit."""
+    if not legs or sum(amount for _, amount in legs) != 0 or any(amount == 0 for _, amount in legs):
+        raise DomainError(ErrorCode.INVALID, "The lines of an entry must be non-zero and sum to zero.")
+    debit = min(legs, key=lambda leg: leg[1])
+    credit = max(legs, key=lambda leg: leg[1])
+    total = sum(amount for _, amount in legs if amount > 0)
+    check_amount(total)
+    with atomic(session):
+        entry = insert_entry(
+            session,
+            dict(
+                kind=kind, from_account_id=debit[0], to_account_id=credit[0], amount=total,
+                memo=check_memo(memo), initiator_id=actor.id if actor else None,
+                idempotency_key=idempotency_key,
+            ),
+        )
+        if entry is None:
+            earlier = _by_key(session, actor.id if actor else None, idempotency_key)
+            if earlier is None:
+                raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
+            return earlier
+        return record_entry(session, entry, legs, check_limits=check_limits)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
