@@ -261,7 +261,7 @@ def test_hub_pool_resource_pays_the_commons(app, admin_api, booker):
     assert resource["hubPool"] and resource["owner"] is None
     start = base_time()
     booked(booker, resource["id"], start, start + D)
-    from app.catalog.services import owner_account_id  # noqa: F401  (the commons, checked below)
+    from app.catalog.resources import owner_account_id  # noqa: F401  (the commons, checked below)
     from app.database import get_session
     from app.ledger.services import system_account
     from models import COMMONS

@@ -122,7 +122,8 @@ def test_send_mail_delivers_the_outbox_through_smtp(app, make_member, member_api
             conn, _ = self.sock.accept()
             f = conn.makefile("rwb")
             def say(line):
-                f.write(line.encode() + b"\r\n"); f.flush()
+                f.write(line.encode() + b"\r\n")
+                f.flush()
             say("220 test")
             data = False
             body = []
