@@ -1,9 +1,9 @@
 """A resource's editable fields, declared once.
 
-The GraphQL inputs (createResource, updateResource), the marshmallow schema that validates
-them, the service's set of editable attributes and the web form's mapping are all built from
-FIELDS. A new rule of a resource touches the model, its migration, this tuple and the form's
-template, nothing else."""
+The fields of the Resource type, the GraphQL inputs (createResource, updateResource), the
+marshmallow schema that validates them, the service's set of editable attributes and the web
+form's mapping are all built from FIELDS. A new rule of a resource touches the model, its
+migration, this tuple, the form's template and the page's operation (ResourceDetail.graphql)."""
 import enum
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -30,6 +30,8 @@ class ResourceField:
     blank: Any = None  # what the form sends for an empty field (None: leave the field out)
     form_name: Optional[str] = None  # the form input's name, when it is not `name`
     description: Optional[str] = None  # for the API's inputs
+    shown_as: Optional[str] = None  # the description of the Resource type's field
+    currency: Optional[str] = None  # MONEY: a currency other than the hub's credits
     required_on_create: bool = False  # asked by createResource, optional in updateResource
 
     @property
@@ -58,10 +60,11 @@ T, M, C, H = Kind.TEXT, Kind.MONEY, Kind.COUNT, Kind.HOURS
 FIELDS: tuple[ResourceField, ...] = (
     ResourceField("title", T, max_length=160, required_on_create=True),
     ResourceField("description", T, max_length=5000),
-    ResourceField("price", M, description='Credits per price unit, e.g. "20.00".'),
+    ResourceField("price", M, description='Credits per price unit, e.g. "20.00".', shown_as="Price per price unit, in credits."),
     ResourceField("price_unit", Kind.UNIT),
     ResourceField("capacity", C, 1, 1000),
-    ResourceField("deposit", M, clearable=True, blank="0", description='Euros, e.g. "300.00"; "0" for none.'),
+    ResourceField("deposit", M, clearable=True, blank="0", currency="EUR", description='Euros, e.g. "300.00"; "0" for none.',
+                  shown_as="Euro deposit asked on equipment, if any."),
     ResourceField("category", T, max_length=80),
     ResourceField("address", T, max_length=200),
     ResourceField("town", T, max_length=120),

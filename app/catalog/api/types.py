@@ -14,6 +14,7 @@ from app.api.scalars import Money, money
 from app.auth.api import MemberType, OrganizationType
 from app.catalog import booking_rules, calendar
 from app.catalog.api.loaders import BookingBatch, ResourceBatch, ResourcesOf
+from app.catalog.fields import FIELDS, Kind, ResourceField
 from app.hub import hub_zone
 from models import (
     Booking,
@@ -118,64 +119,47 @@ def _slot_start(after: Optional[dt.datetime]) -> dt.datetime:
     return after
 
 
+_OUTPUT_TYPE = {Kind.TEXT: str, Kind.COUNT: int, Kind.HOURS: int, Kind.FLAG: bool, Kind.UNIT: PriceUnitEnum}
+_PLAIN = [spec for spec in FIELDS if spec.kind in _OUTPUT_TYPE]
+
+
+def _money_field(spec: ResourceField):
+    def resolve(self) -> Money:
+        value = getattr(self.model, spec.name)
+        return None if value is None else money(value, spec.currency)
+
+    resolve.__annotations__["return"] = Optional[Money] if spec.clearable else Money
+    return strawberry.field(resolver=resolve, description=spec.shown_as)
+
+
+def _editable_fields():
+    """A resource's editable fields as the Resource type shows them (opening hours aside)."""
+    namespace = {spec.name: _money_field(spec) for spec in FIELDS if spec.kind is Kind.MONEY}
+    namespace["__annotations__"] = {
+        spec.name: Optional[_OUTPUT_TYPE[spec.kind]] if spec.clearable else _OUTPUT_TYPE[spec.kind] for spec in _PLAIN
+    }
+    return strawberry.type(type("ResourceFields", (Node,), namespace))
+
+
 @strawberry.type(name="Resource")
-class ResourceType(Node):
+class ResourceType(_editable_fields()):
     kind: ResourceKindEnum
-    title: str
-    description: str
-    category: str
-    address: str
-    town: str
-    condition: str
     status: ResourceStatusEnum
-    capacity: int
-    price_unit: PriceUnitEnum
-    approval_required: bool
-    min_duration_minutes: Optional[int]
-    max_duration_minutes: Optional[int]
-    max_advance_days: int
-    buffer_minutes: int
-    free_cancellation_hours: int
-    late_cancellation_fee_percent: int
-    maintenance_every_loans: Optional[int]
-    maintenance_minutes: int
     model: strawberry.Private[Resource]
     batch: strawberry.Private[ResourceBatch]
 
     @classmethod
     def from_model(cls, resource: Resource, batch: Optional[ResourceBatch] = None) -> "ResourceType":
         return cls(
-            id=to_global_id("Resource", resource.id),
-            kind=resource.kind, title=resource.title, description=resource.description,
-            category=resource.category, address=resource.address, town=resource.town,
-            condition=resource.condition, status=resource.status, capacity=resource.capacity,
-            price_unit=resource.price_unit, approval_required=resource.approval_required,
-            min_duration_minutes=resource.min_duration_minutes,
-            max_duration_minutes=resource.max_duration_minutes,
-            max_advance_days=resource.max_advance_days, buffer_minutes=resource.buffer_minutes,
-            free_cancellation_hours=resource.free_cancellation_hours,
-            late_cancellation_fee_percent=resource.late_cancellation_fee_percent,
-            maintenance_every_loans=resource.maintenance_every_loans,
-            maintenance_minutes=resource.maintenance_minutes,
+            id=to_global_id("Resource", resource.id), kind=resource.kind, status=resource.status,
             model=resource, batch=batch or ResourceBatch([resource]),
+            **{spec.name: getattr(resource, spec.name) for spec in _PLAIN},
         )
 
     @staticmethod
     def page(rows: list[Resource]) -> list["ResourceType"]:
         batch = ResourceBatch(rows)
         return [ResourceType.from_model(r, batch) for r in rows]
-
-    @strawberry.field(description="Price per price unit, in credits.")
-    def price(self) -> Money:
-        return money(self.model.price)
-
-    @strawberry.field(description="Euro deposit asked on equipment, if any.")
-    def deposit(self) -> Optional[Money]:
-        return None if self.model.deposit is None else money(self.model.deposit, "EUR")
-
-    @strawberry.field
-    def late_fee_per_day(self) -> Money:
-        return money(self.model.late_fee_per_day)
 
     @strawberry.field(description="The owning organisation; null for the hub's shared pool.")
     def owner(self, info: Info) -> Optional[OrganizationType]:
