@@ -115,6 +115,16 @@ def _notify(session: so.Session, entry: WaitlistEntry, resource: Resource) -> No
     log.info("waitlist notice sent: entry %s, resource %s, member %s", entry.id, resource.id, member.id)
 
 
+def mark_notifications_read(session: so.Session, member: Member) -> int:
+    """Mark every unread notice of the member as read; how many there were."""
+    result = session.execute(
+        sa.update(Notification)
+        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount
+
+
 def send_outbox(session: so.Session, settings: dict, limit: int = 100) -> tuple[int, int]:
     """Send waiting emails through SMTP; returns (sent, failed). Each one is committed as it
     goes, so a failure half-way never sends an email twice."""

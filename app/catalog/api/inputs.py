@@ -6,8 +6,11 @@ from typing import Optional
 
 import strawberry
 
+from app.api.mutations import node_pk
 from app.catalog.api.types import ClosureKindEnum, PriceUnitEnum, ResourceKindEnum, ResourceStatusEnum
+from app.catalog.bookings import NO_BOOKING
 from app.catalog.fields import FIELDS, Kind
+from app.catalog.resources import NO_RESOURCE
 from models import ClosureKind
 
 
@@ -170,6 +173,16 @@ class CreateCalendarFeedInput:
     resource_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="A resource the viewer manages; without it, the viewer's own bookings."
     )
+
+
+def resource_pk(global_id: str) -> int:
+    """The resource an input names as `resourceId`, else NOT_FOUND on that field."""
+    return node_pk(global_id, "Resource", "resourceId", NO_RESOURCE)
+
+
+def booking_pk(global_id: str) -> int:
+    """The booking an input names as `bookingId`, else NOT_FOUND on that field."""
+    return node_pk(global_id, "Booking", "bookingId", NO_BOOKING)
 
 
 def input_dict(obj) -> dict:

@@ -8,12 +8,11 @@ import strawberry
 from app import permissions
 from app.api.context import Info
 from app.api.errors import to_user_errors
-from app.api.mutations import node_pk
 from app.api.permissions import require_for_query
 from app.api.relay import Connection, QueryError, check_first, decode_id, paginate
 from app.api.validation import load
 from app.catalog import queries, schemas, series
-from app.catalog.api.inputs import BookingScope, OwnerBookingView
+from app.catalog.api.inputs import BookingScope, OwnerBookingView, resource_pk
 from app.catalog.api.types import (
     BookingType,
     Facets,
@@ -26,7 +25,6 @@ from app.catalog.api.types import (
     WaitlistEntryType,
     feed_url,
 )
-from app.catalog.resources import NO_RESOURCE
 from app.errors import DomainError
 from app.hub import to_minor_units
 from models import Booking, Resource
@@ -173,7 +171,7 @@ class SeriesQuery:
             data = load(schemas.SeriesSchema(), {"resource_id": resource_id, "start": start.isoformat(),
                                                   "end": end.isoformat(), "until": until.isoformat(),
                                                   "every_weeks": every_weeks, "quantity": quantity})
-            planned = series.preview(info.context.session, viewer, node_pk(resource_id, "Resource", "resourceId", NO_RESOURCE),
+            planned = series.preview(info.context.session, viewer, resource_pk(resource_id),
                                      data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"])
         except DomainError as exc:
             return SeriesPreview(occurrences=[], errors=to_user_errors(exc))

@@ -6,13 +6,20 @@ import strawberry
 
 from app.api.context import Info
 from app.api.errors import to_user_errors
-from app.api.mutations import Payload, mutation_payload, node_pk
+from app.api.mutations import Payload, mutation_payload
 from app.api.validation import load
 from app.catalog import bookings, schemas
-from app.catalog.api.inputs import BookingActionInput, BookResourceInput, CheckOutBookingInput, ReturnBookingInput, input_dict
+from app.catalog.api.inputs import (
+    BookingActionInput,
+    BookResourceInput,
+    CheckOutBookingInput,
+    ReturnBookingInput,
+    booking_pk,
+    input_dict,
+    resource_pk,
+)
 from app.catalog.api.types import BookingType, TimeSlot
 from app.catalog.booking_rules import SlotTaken
-from app.catalog.resources import NO_RESOURCE
 from app.hub import MEMO_LENGTH
 
 
@@ -39,10 +46,6 @@ CompleteBookingPayload = strawberry.type(type("CompleteBookingPayload", (Booking
 MarkNoShowPayload = strawberry.type(type("MarkNoShowPayload", (BookingPayload,), {}))
 
 
-def booking_pk(global_id: str) -> int:
-    return node_pk(global_id, "Booking", "bookingId", bookings.NO_BOOKING)
-
-
 @strawberry.type
 class BookingMutation:
     @strawberry.mutation(description="Book a resource over [start, end); paid with a hold on the viewer's account. "
@@ -51,11 +54,11 @@ class BookingMutation:
     def book_resource(self, info: Info, input: BookResourceInput) -> BookResourcePayload:
         data = load(schemas.BookResourceSchema(), input_dict(input))
         session = info.context.session
-        resource_pk = node_pk(data["resource_id"], "Resource", "resourceId", NO_RESOURCE)
+        resource_id = resource_pk(data["resource_id"])
         try:
             with session.begin_nested():
                 booking = bookings.book_resource(
-                    session, info.context.viewer, resource_pk, data["start"], data["end"], data["quantity"],
+                    session, info.context.viewer, resource_id, data["start"], data["end"], data["quantity"],
                     data.get("idempotency_key"), data.get("note", ""), on_account=data["pay_on_account"],
                 )
         except SlotTaken as exc:

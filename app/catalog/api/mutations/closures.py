@@ -7,9 +7,8 @@ from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
 from app.catalog import schemas, services
-from app.catalog.api.inputs import AddResourceClosureInput, RemoveResourceClosureInput, input_dict
+from app.catalog.api.inputs import AddResourceClosureInput, RemoveResourceClosureInput, input_dict, resource_pk
 from app.catalog.api.types import ClosureType, ResourceType
-from app.catalog.resources import NO_RESOURCE
 from models import ClosureKind, Resource
 
 
@@ -31,7 +30,7 @@ class ClosureMutation:
     def add_resource_closure(self, info: Info, input: AddResourceClosureInput) -> AddResourceClosurePayload:
         data = load(schemas.ClosureSchema(), input_dict(input))
         closure = services.add_closure(
-            info.context.session, info.context.viewer, node_pk(data["resource_id"], "Resource", "resourceId", NO_RESOURCE),
+            info.context.session, info.context.viewer, resource_pk(data["resource_id"]),
             data["start"], data["end"], ClosureKind(data["kind"]), data["reason"],
         )
         resource = info.context.session.get(Resource, closure.resource_id)

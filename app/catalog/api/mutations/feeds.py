@@ -4,11 +4,10 @@ from typing import Optional
 import strawberry
 
 from app.api.context import Info
-from app.api.mutations import Payload, mutation_payload, node_pk
+from app.api.mutations import Payload, mutation_payload
 from app.catalog import ical
-from app.catalog.api.inputs import CreateCalendarFeedInput
+from app.catalog.api.inputs import CreateCalendarFeedInput, resource_pk
 from app.catalog.api.types import feed_url
-from app.catalog.resources import NO_RESOURCE
 
 
 @strawberry.type
@@ -21,6 +20,6 @@ class FeedMutation:
     @strawberry.mutation(description="A private iCalendar URL of the viewer's bookings or of a resource they manage.")
     @mutation_payload(CreateCalendarFeedPayload)
     def create_calendar_feed(self, info: Info, input: CreateCalendarFeedInput) -> CreateCalendarFeedPayload:
-        resource_pk = node_pk(input.resource_id, "Resource", "resourceId", NO_RESOURCE) if input.resource_id else None
-        feed = ical.create_feed(info.context.session, info.context.viewer, resource_pk)
+        resource_id = resource_pk(input.resource_id) if input.resource_id else None
+        feed = ical.create_feed(info.context.session, info.context.viewer, resource_id)
         return CreateCalendarFeedPayload(url=feed_url(feed.token))

@@ -8,9 +8,8 @@ import strawberry
 from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.catalog import photos
-from app.catalog.api.inputs import AddResourcePhotoInput, RemoveResourcePhotoInput
+from app.catalog.api.inputs import AddResourcePhotoInput, RemoveResourcePhotoInput, resource_pk
 from app.catalog.api.types import PhotoType, ResourceType
-from app.catalog.resources import NO_RESOURCE
 from app.errors import DomainError, ErrorCode
 
 
@@ -36,7 +35,7 @@ class PhotoMutation:
         except (binascii.Error, ValueError):
             raise DomainError(ErrorCode.INVALID, photos.NOT_A_PHOTO, "data") from None
         photo = photos.add_photo(info.context.session, info.context.viewer,
-                                 node_pk(input.resource_id, "Resource", "resourceId", NO_RESOURCE), raw)
+                                 resource_pk(input.resource_id), raw)
         return AddResourcePhotoPayload(photo=PhotoType.of(photo.id, photo.width, photo.height))
 
     @strawberry.mutation(description="Remove a photo (the resource's owner).")

@@ -7,9 +7,8 @@ from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
 from app.catalog import schemas, services
-from app.catalog.api.inputs import CreateResourceInput, SetResourceStatusInput, UpdateResourceInput, input_dict
+from app.catalog.api.inputs import CreateResourceInput, SetResourceStatusInput, UpdateResourceInput, input_dict, resource_pk
 from app.catalog.api.types import ResourceType
-from app.catalog.resources import NO_RESOURCE
 from app.hub import MEMO_LENGTH
 from models import ResourceKind, ResourceStatus
 
@@ -48,7 +47,7 @@ class ResourceMutation:
     def update_resource(self, info: Info, input: UpdateResourceInput) -> UpdateResourcePayload:
         data = load(schemas.UpdateResourceSchema(), input_dict(input))
         resource = services.update_resource(
-            info.context.session, info.context.viewer, node_pk(data["resource_id"], "Resource", "resourceId", NO_RESOURCE),
+            info.context.session, info.context.viewer, resource_pk(data["resource_id"]),
             **schemas.resource_values(data),
         )
         return UpdateResourcePayload(resource=ResourceType.from_model(resource))
@@ -57,7 +56,7 @@ class ResourceMutation:
     @mutation_payload(SetResourceStatusPayload)
     def set_resource_status(self, info: Info, input: SetResourceStatusInput) -> SetResourceStatusPayload:
         resource, cancelled = services.set_status(
-            info.context.session, info.context.viewer, node_pk(input.resource_id, "Resource", "resourceId", NO_RESOURCE),
+            info.context.session, info.context.viewer, resource_pk(input.resource_id),
             ResourceStatus(input.status.value),
             input.future_bookings.value if input.future_bookings else None, (input.reason or "").strip()[:MEMO_LENGTH],
         )

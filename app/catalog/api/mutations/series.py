@@ -2,12 +2,11 @@
 import strawberry
 
 from app.api.context import Info
-from app.api.mutations import Payload, mutation_payload, node_pk
+from app.api.mutations import Payload, mutation_payload
 from app.api.validation import load
-from app.catalog import bookings, schemas, series
-from app.catalog.api.inputs import BookingActionInput, BookResourceSeriesInput, input_dict
+from app.catalog import schemas, series
+from app.catalog.api.inputs import BookingActionInput, BookResourceSeriesInput, booking_pk, input_dict, resource_pk
 from app.catalog.api.types import BookingType, SeriesOccurrence
-from app.catalog.resources import NO_RESOURCE
 
 
 @strawberry.type
@@ -29,7 +28,7 @@ class SeriesBookingMutation:
         data = load(schemas.SeriesSchema(), {**input_dict(input), "start": input.start.isoformat(),
                                              "end": input.end.isoformat(), "until": input.until.isoformat()})
         _series, made, skipped = series.book_series(
-            info.context.session, info.context.viewer, node_pk(data["resource_id"], "Resource", "resourceId", NO_RESOURCE),
+            info.context.session, info.context.viewer, resource_pk(data["resource_id"]),
             data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"],
             bool(input.skip_conflicts), data.get("note", ""),
         )
@@ -39,6 +38,6 @@ class SeriesBookingMutation:
     @mutation_payload(CancelBookingSeriesPayload)
     def cancel_booking_series(self, info: Info, input: BookingActionInput) -> CancelBookingSeriesPayload:
         cancelled = series.cancel_rest_of_series(
-            info.context.session, info.context.viewer, node_pk(input.booking_id, "Booking", "bookingId", bookings.NO_BOOKING)
+            info.context.session, info.context.viewer, booking_pk(input.booking_id)
         )
         return CancelBookingSeriesPayload(bookings=BookingType.page(cancelled))

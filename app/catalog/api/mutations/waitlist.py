@@ -1,17 +1,14 @@
 """Waiting for a taken slot, and the notices that tell when it frees up."""
 from typing import Optional
 
-import sqlalchemy as sa
 import strawberry
 
 from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
 from app.catalog import schemas, waitlist
-from app.catalog.api.inputs import JoinWaitlistInput, LeaveWaitlistInput
+from app.catalog.api.inputs import JoinWaitlistInput, LeaveWaitlistInput, resource_pk
 from app.catalog.api.types import WaitlistEntryType
-from app.catalog.resources import NO_RESOURCE
-from models import Notification, utcnow
 
 
 @strawberry.type
@@ -37,7 +34,7 @@ class WaitlistMutation:
         data = load(schemas.BookResourceSchema(), {"resource_id": input.resource_id, "start": input.start.isoformat(),
                                                    "end": input.end.isoformat(), "quantity": input.quantity})
         entry = waitlist.join(info.context.session, info.context.viewer,
-                              node_pk(data["resource_id"], "Resource", "resourceId", NO_RESOURCE),
+                              resource_pk(data["resource_id"]),
                               data["start"], data["end"], data["quantity"])
         return JoinWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
 
@@ -51,9 +48,5 @@ class WaitlistMutation:
     @strawberry.mutation(description="Mark all the viewer's notices as read.")
     @mutation_payload(MarkNotificationsReadPayload)
     def mark_notifications_read(self, info: Info) -> MarkNotificationsReadPayload:
-        result = info.context.session.execute(
-            sa.update(Notification)
-            .where(Notification.member_id == info.context.viewer.id, Notification.read_at.is_(None))
-            .values(read_at=utcnow())
-        )
-        return MarkNotificationsReadPayload(count=result.rowcount)
+        count = waitlist.mark_notifications_read(info.context.session, info.context.viewer)
+        return MarkNotificationsReadPayload(count=count)
