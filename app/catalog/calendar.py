@@ -8,6 +8,7 @@ quantities at every instant of that interval stays within the capacity.
 """
 import datetime as dt
 import enum
+import itertools
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
@@ -141,7 +142,7 @@ def availability_periods(usages: Sequence[Usage], closures: Sequence[Interval], 
                 cuts.add(t)
     points = sorted(cuts)
     periods: list[Period] = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         if any(overlaps(c.start, c.end, a, b) for c in closures) or not any(
             w.start <= a and b <= w.end for w in windows
         ):

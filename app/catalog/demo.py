@@ -11,7 +11,8 @@ from app.catalog import bookings as booking_services
 from app.catalog import services
 from app.errors import DomainError
 from app.hub import DEFAULT_ZONE
-from models import Member, Organization, PriceUnit, ResourceKind, Role
+from app.permissions import is_admin
+from models import Member, Organization, PriceUnit, ResourceKind
 
 WEEKDAYS_8_18 = {str(d): [[8 * 60, 18 * 60]] for d in range(5)}
 WEEKDAYS_7_19_SAT = {**{str(d): [[7 * 60, 19 * 60]] for d in range(5)}, "5": [[8 * 60, 12 * 60]]}
@@ -84,7 +85,7 @@ RESOURCES = [
 
 
 def seed_catalog(session: so.Session, passwords=None) -> None:
-    admin = session.scalar(sa.select(Member).where(Member.role == Role.ADMIN).order_by(Member.id))
+    admin = _hub_admin(session)
     organizations = {o.name: o for o in session.scalars(sa.select(Organization))}
     managers = {o.id: session.get(Member, o.manager_id) for o in organizations.values() if o.manager_id}
     resources = []
@@ -161,8 +162,13 @@ def _book(session, resource, booker, start, end, rng) -> None:
         pass  # clashes and credit limits: that booking simply did not happen
 
 
+def _hub_admin(session) -> Member | None:
+    """The hub's (first) administrator, who offers and runs the pool's resources."""
+    return next((m for m in session.scalars(sa.select(Member).order_by(Member.id)) if is_admin(m)), None)
+
+
 def _owner_actor(session, resource) -> Member:
     if resource.owner_organization_id is None:
-        return session.scalar(sa.select(Member).where(Member.role == Role.ADMIN).order_by(Member.id))
+        return _hub_admin(session)
     manager_id = session.get(Organization, resource.owner_organization_id).manager_id
     return session.get(Member, manager_id)

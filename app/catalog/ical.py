@@ -9,8 +9,7 @@ import icalendar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.catalog.services import get_resource
-from app.errors import DomainError, ErrorCode
+from app.catalog.resources import get_resource, require_manager
 from app.permissions import can_manage_resource
 from models import Booking, BookingStatus, CalendarFeed, Member, MemberStatus, Resource, ResourceClosure, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
@@ -22,9 +21,7 @@ SHOWN = ACTIVE_STATUS_VALUES + (BookingStatus.RETURNED.value, BookingStatus.COMP
 def create_feed(session: so.Session, actor: Member, resource_id: Optional[int] = None) -> CalendarFeed:
     """A new private URL for the actor's bookings, or for a resource they manage."""
     if resource_id is not None:
-        resource = get_resource(session, resource_id)
-        if not can_manage_resource(session, actor, resource):
-            raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
+        require_manager(session, actor, get_resource(session, resource_id))
     session.execute(
         sa.delete(CalendarFeed).where(
             CalendarFeed.member_id == actor.id,

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.catalog.services import get_resource
-from app.errors import DomainError, ErrorCode
-from app.permissions import can_manage_resource
+from app.catalog.resources import get_resource, require_manager
+from app.errors import N_, DomainError, ErrorCode
 from models import Member, Resource, ResourcePhoto
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -18,6 +17,10 @@ MAX_PIXELS = 40_000_000  # refuses decompression bombs before decoding
 MAX_PHOTOS = 8
 FORMATS = {"JPEG", "PNG", "WEBP"}
 SIZE, THUMB = 1600, 480
+
+NO_PHOTO = N_("This photo does not exist.")
+TOO_BIG = N_("A photo is at most 5 MB.")
+NOT_A_PHOTO = N_("Send a JPEG, PNG or WebP photo.")
 
 
 def _encode(image: Image.Image, box: int) -> tuple[bytes, int, int]:
@@ -30,12 +33,11 @@ def _encode(image: Image.Image, box: int) -> tuple[bytes, int, int]:
 
 def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes) -> ResourcePhoto:
     resource = get_resource(session, resource_id, lock=True)
-    if not can_manage_resource(session, actor, resource):
-        raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
+    require_manager(session, actor, resource)
     if not data:
         raise DomainError(ErrorCode.INVALID, "Choose a photo.", "photo")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError(ErrorCode.INVALID, "A photo is at most 5 MB.", "photo")
+        raise DomainError(ErrorCode.INVALID, TOO_BIG, "photo")
     count = session.scalar(sa.select(sa.func.count(ResourcePhoto.id)).where(ResourcePhoto.resource_id == resource.id))
     if count >= MAX_PHOTOS:
         raise DomainError(ErrorCode.INVALID, "A resource has at most %(count)s photos.", "photo", count=MAX_PHOTOS)
@@ -44,14 +46,14 @@ def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             if probe.format not in FORMATS:
-                raise DomainError(ErrorCode.INVALID, "Send a JPEG, PNG or WebP photo.", "photo")
+                raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, "photo")
             if probe.width * probe.height > MAX_PIXELS:
                 raise DomainError(ErrorCode.INVALID, "This photo has too many pixels.", "photo")
             probe.verify()  # a truncated or corrupt file fails here
             image = Image.open(io.BytesIO(data))
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(ErrorCode.INVALID, "Send a JPEG, PNG or WebP photo.", "photo")
+        raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, "photo") from None
     image = ImageOps.exif_transpose(image).convert("RGB")
     large, width, height = _encode(image, SIZE)
     small, _w, _h = _encode(image, THUMB)
@@ -64,10 +66,9 @@ def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes)
 def remove_photo(session: so.Session, actor: Member, photo_id: int) -> Resource:
     photo = session.get(ResourcePhoto, photo_id)
     if photo is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "This photo does not exist.", "photoId")
+        raise DomainError(ErrorCode.NOT_FOUND, NO_PHOTO, "photoId")
     resource = get_resource(session, photo.resource_id, lock=True)
-    if not can_manage_resource(session, actor, resource):
-        raise DomainError(ErrorCode.FORBIDDEN, "Only the owner of this resource can do this.")
+    require_manager(session, actor, resource)
     session.delete(photo)
     session.flush()
     return resource

@@ -4,7 +4,9 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.validation import AwareDateTime, MinorUnits, TrimmedString
+from app.catalog.fields import BY_NAME, FIELDS, Kind, ResourceField
 from app.errors import N_
+from models import PriceUnit
 
 KINDS = ("TOOL", "WORKSPACE", "SKILL")
 UNITS = ("HOUR", "HALF_DAY", "DAY")
@@ -52,29 +54,24 @@ def _range(low, high):
     return validate.Range(low, high, error=OUT_OF_RANGE)
 
 
-class ResourceFieldsSchema(Schema):
-    description = TrimmedString(validate=validate.Length(max=5000, error=TOO_LONG))
-    category = TrimmedString(validate=validate.Length(max=80, error=TOO_LONG))
-    address = TrimmedString(validate=validate.Length(max=200, error=TOO_LONG))
-    town = TrimmedString(validate=validate.Length(max=120, error=TOO_LONG))
-    condition = TrimmedString(validate=validate.Length(max=500, error=TOO_LONG))
-    price = MinorUnits(positive=False)
-    price_unit = fields.String(validate=validate.OneOf(UNITS))
-    capacity = fields.Integer(validate=_range(1, 1000))
-    deposit = MinorUnits(positive=False)
-    # 0 means "no limit" (it clears the rule when editing).
-    min_duration_minutes = fields.Integer(validate=_range(0, 525600))
-    max_duration_minutes = fields.Integer(validate=_range(0, 525600))
-    max_advance_days = fields.Integer(validate=_range(0, 3650))
-    buffer_minutes = fields.Integer(validate=_range(0, 10080))
-    opening_hours = fields.List(fields.Nested(OpeningSpanSchema))
-    approval_required = fields.Boolean()
-    free_cancellation_hours = fields.Integer(validate=_range(0, 8760))
-    late_cancellation_fee_percent = fields.Integer(validate=_range(0, 100))
-    late_fee_per_day = MinorUnits(positive=False)
-    maintenance_every_loans = fields.Integer(validate=_range(0, 1000))  # 0: no automatic maintenance
-    maintenance_minutes = fields.Integer(validate=_range(15, 43200))
+def _schema_field(spec: ResourceField, required: bool = False) -> fields.Field:
+    """The marshmallow field that validates one of a resource's editable fields."""
+    if spec.kind is Kind.TEXT:
+        if spec.required_on_create:  # the title: never empty
+            return TrimmedString(required=required, validate=validate.Length(min=1, max=spec.max_length, error=REQUIRED_TITLE))
+        return TrimmedString(validate=validate.Length(max=spec.max_length, error=TOO_LONG))
+    if spec.kind is Kind.MONEY:
+        return MinorUnits(positive=False)
+    if spec.kind in (Kind.COUNT, Kind.HOURS):
+        return fields.Integer(validate=_range(spec.low, spec.high))
+    if spec.kind is Kind.FLAG:
+        return fields.Boolean()
+    if spec.kind is Kind.UNIT:
+        return fields.String(validate=validate.OneOf(UNITS))
+    return fields.List(fields.Nested(OpeningSpanSchema))
 
+
+class _DurationsSchema(Schema):
     @validates_schema
     def check_durations(self, data, **kwargs):
         low, high = data.get("min_duration_minutes"), data.get("max_duration_minutes")
@@ -82,16 +79,37 @@ class ResourceFieldsSchema(Schema):
             raise ValidationError(N_("The minimum duration is longer than the maximum."), "min_duration_minutes")
 
 
-class CreateResourceSchema(ResourceFieldsSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    title = TrimmedString(required=True, validate=validate.Length(min=1, max=160, error=REQUIRED_TITLE))
-    owner_id = fields.String()
-    hub_pool = fields.Boolean()
+ResourceFieldsSchema = type("ResourceFieldsSchema", (_DurationsSchema,), {
+    spec.name: _schema_field(spec) for spec in FIELDS if not spec.required_on_create
+})
+CreateResourceSchema = type("CreateResourceSchema", (ResourceFieldsSchema,), {
+    **{spec.name: _schema_field(spec, required=True) for spec in FIELDS if spec.required_on_create},
+    "kind": fields.String(required=True, validate=validate.OneOf(KINDS)),
+    "owner_id": fields.String(),
+    "hub_pool": fields.Boolean(),
+})
+UpdateResourceSchema = type("UpdateResourceSchema", (ResourceFieldsSchema,), {
+    **{spec.name: _schema_field(spec) for spec in FIELDS if spec.required_on_create},
+    "resource_id": fields.String(required=True),
+})
 
 
-class UpdateResourceSchema(ResourceFieldsSchema):
-    resource_id = fields.String(required=True)
-    title = TrimmedString(validate=validate.Length(min=1, max=160, error=REQUIRED_TITLE))
+def resource_values(data: dict) -> dict:
+    """A loaded schema's editable fields as the service's keywords: opening hours in their
+    stored form, the price unit as its enum, 0 as "no rule" where a rule can be cleared."""
+    values = {}
+    for name, value in data.items():
+        spec = BY_NAME.get(name)
+        if spec is None:
+            continue
+        if spec.kind is Kind.OPENING_HOURS:
+            value = opening_hours_json(value)
+        elif spec.kind is Kind.UNIT:
+            value = PriceUnit(value)
+        elif spec.clearable and value == 0:
+            value = None
+        values[name] = value
+    return values
 
 
 class BookResourceSchema(Schema):

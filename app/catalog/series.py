@@ -11,7 +11,9 @@ import sqlalchemy.orm as so
 
 from app.catalog import bookings as booking_services
 from app.catalog import calendar
-from app.catalog.services import get_resource
+from app.catalog.booking_rules import check_rules
+from app.catalog.calendar_data import buffer_of, load_closures, load_usages
+from app.catalog.resources import get_resource
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import hub_zone
 from models import Booking, BookingSeries, BookingStatus, Member, ResourceKind, utcnow
@@ -59,15 +61,15 @@ def preview(session: so.Session, actor: Member, resource_id: int, start: dt.date
     zone = hub_zone()
     resource = get_resource(session, resource_id)
     dates = occurrences(start, end, until, every_weeks, zone)
-    buffer = dt.timedelta(minutes=resource.buffer_minutes or 0)
+    buffer = buffer_of(resource)
     first, last = dates[0][0], dates[-1][1] + buffer
-    usages = booking_services.load_usages(session, [resource.id], first, last)[resource.id]
-    closures = booking_services.load_closures(session, [resource.id], first, last)[resource.id]
+    usages = load_usages(session, [resource.id], first, last)[resource.id]
+    closures = load_closures(session, [resource.id], first, last)[resource.id]
     result = []
     for s, e in dates:
         problem = None
         try:
-            booking_services.check_rules(resource, s, e, quantity, now, zone)
+            check_rules(resource, s, e, quantity, now, zone)
             if not calendar.fits(usages, closures, resource.capacity, quantity, s, e, buffer):
                 problem = DomainError(ErrorCode.CONFLICT, N_("This slot is no longer free."), "start")
         except DomainError as exc:
@@ -115,7 +117,7 @@ def cancel_rest_of_series(session: so.Session, actor: Member, booking_id: int) -
     (each with the usual cancellation policy)."""
     booking = booking_services.get_booking(session, booking_id)
     if booking.booker_id != actor.id:  # first: a stranger learns nothing about the booking
-        raise DomainError(ErrorCode.FORBIDDEN, "You cannot cancel this booking.")
+        raise DomainError(ErrorCode.FORBIDDEN, booking_services.CANNOT_CANCEL)
     if booking.series_id is None:
         raise DomainError(ErrorCode.INVALID, "This booking is not part of a series.", "bookingId")
     later = session.scalars(

@@ -2,6 +2,7 @@
 down and the slot fits again, the first member waiting is told, in the app and by email (an
 outbox that `flask catalog send-mail` sends when SMTP is configured)."""
 import datetime as dt
+import logging
 import smtplib
 from email.message import EmailMessage
 from typing import Optional
@@ -9,11 +10,11 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.api.relay import to_global_id
-from app.catalog import bookings as booking_services
-from app.catalog import calendar
-from app.catalog.services import get_resource
-from app.errors import DomainError, ErrorCode
+from app.catalog import links
+from app.catalog.booking_rules import check_rules
+from app.catalog.calendar_data import slot_fits
+from app.catalog.resources import get_resource
+from app.errors import N_, DomainError, ErrorCode
 from app.hub import hub_zone
 from models import (
     Booking,
@@ -25,6 +26,9 @@ from models import (
     WaitlistStatus,
     utcnow,
 )
+
+log = logging.getLogger("alveole.catalog")
+NO_ENTRY = N_("This waitlist entry does not exist.")
 
 # Stored notices are written in the member's language when they are created.
 TEXTS = {
@@ -40,8 +44,8 @@ def join(session: so.Session, actor: Member, resource_id: int, start: dt.datetim
     now = now or utcnow()
     zone = hub_zone()
     resource = get_resource(session, resource_id)
-    booking_services.check_rules(resource, start, end, quantity, now, zone)
-    if _fits(session, resource, start, end, quantity):
+    check_rules(resource, start, end, quantity, now, zone)
+    if slot_fits(session, resource, start, end, quantity):
         raise DomainError(ErrorCode.INVALID, "This slot is free: book it directly.", "start")
     existing = session.scalar(
         sa.select(WaitlistEntry).where(
@@ -61,17 +65,10 @@ def join(session: so.Session, actor: Member, resource_id: int, start: dt.datetim
 def leave(session: so.Session, actor: Member, entry_id: int) -> WaitlistEntry:
     entry = session.get(WaitlistEntry, entry_id)
     if entry is None or entry.member_id != actor.id:
-        raise DomainError(ErrorCode.NOT_FOUND, "This waitlist entry does not exist.", "entryId")
+        raise DomainError(ErrorCode.NOT_FOUND, NO_ENTRY, "entryId")
     entry.status = WaitlistStatus.LEFT
     session.flush()
     return entry
-
-
-def _fits(session: so.Session, resource: Resource, start, end, quantity) -> bool:
-    buffer = dt.timedelta(minutes=resource.buffer_minutes or 0)
-    usages = booking_services.load_usages(session, [resource.id], start, end + buffer)[resource.id]
-    closures = booking_services.load_closures(session, [resource.id], start, end)[resource.id]
-    return calendar.fits(usages, closures, resource.capacity, quantity, start, end, buffer)
 
 
 def slot_freed(session: so.Session, booking: Booking, now: Optional[dt.datetime] = None) -> Optional[WaitlistEntry]:
@@ -93,7 +90,7 @@ def slot_freed(session: so.Session, booking: Booking, now: Optional[dt.datetime]
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     ).all()
     for entry in waiting:
-        if _fits(session, resource, entry.start, entry.end, entry.quantity):
+        if slot_fits(session, resource, entry.start, entry.end, entry.quantity):
             _notify(session, entry, resource)
             return entry
     return None
@@ -109,13 +106,23 @@ def _notify(session: so.Session, entry: WaitlistEntry, resource: Resource) -> No
         "start": entry.start.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
         "end": entry.end.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
     }
-    local = lambda t: t.astimezone(zone).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
-    link = f"/catalogue/{to_global_id('Resource', resource.id)}?start={local(entry.start)}&end={local(entry.end)}"
+    link = links.resource_page(resource.id, entry.start, entry.end, zone)
     session.add(Notification(member_id=member.id, message=text % params, link=link))
     session.add(OutboxEmail(to_address=member.email, subject=subject % params, body=f"{text % params}\n\n{link}\n"))
     entry.status = WaitlistStatus.NOTIFIED
     entry.notified_at = utcnow()
     session.flush()
+    log.info("waitlist notice sent: entry %s, resource %s, member %s", entry.id, resource.id, member.id)
+
+
+def mark_notifications_read(session: so.Session, member: Member) -> int:
+    """Mark every unread notice of the member as read; how many there were."""
+    result = session.execute(
+        sa.update(Notification)
+        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount
 
 
 def send_outbox(session: so.Session, settings: dict, limit: int = 100) -> tuple[int, int]:

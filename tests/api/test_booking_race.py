@@ -66,8 +66,8 @@ def test_32_concurrent_bookings_capacity_5_exactly_5_win(app, make_member, membe
 @pytest.mark.slow
 def test_concurrent_overlapping_requests_for_two_units_never_exceed_capacity(app, make_member, member_api):
     """Different, overlapping intervals asking for 2 of 3 units: at most one fits at any instant."""
-    from app.catalog.bookings import load_usages
     from app.catalog.calendar import peak_usage
+    from app.catalog.calendar_data import load_usages
     from app.database import get_session
     from models import Resource
 

@@ -189,6 +189,39 @@ def test_closures_and_status_block_bookings(owner, booker):
     assert refused["errors"][0]["code"] == "INVALID_STATE"
 
 
+REOPEN = """mutation($input: RemoveResourceClosureInput!) {
+  removeResourceClosure(input: $input) { resource { id closures { id } } errors { code field message } }
+}"""
+
+
+def test_removing_a_closure_reopens_the_calendar(owner, booker):
+    resource = create_resource(owner)
+    start = base_time()
+    closure = owner.data(CLOSE, input={"resourceId": resource["id"], "start": iso(start), "end": iso(start + D)})
+    closure_id = closure["addResourceClosure"]["closure"]["id"]
+    assert book(booker, resource["id"], start + H, start + 2 * H)["errors"][0]["code"] == "CONFLICT"
+    reopened = owner.data(REOPEN, input={"closureId": closure_id})["removeResourceClosure"]
+    assert reopened["errors"] == [] and reopened["resource"]["closures"] == []
+    booked(booker, resource["id"], start + H, start + 2 * H)
+    # Gone: the same id again is NOT_FOUND.
+    again = owner.data(REOPEN, input={"closureId": closure_id})["removeResourceClosure"]
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("NOT_FOUND", ["closureId"])]
+
+
+def test_only_the_owner_removes_a_closure(owner, booker):
+    resource = create_resource(owner)
+    start = base_time()
+    closure_id = owner.data(CLOSE, input={"resourceId": resource["id"], "start": iso(start), "end": iso(start + D)})[
+        "addResourceClosure"]["closure"]["id"]
+    refused = booker.data(REOPEN, input={"closureId": closure_id})["removeResourceClosure"]
+    assert refused["resource"] is None and refused["errors"][0]["code"] == "FORBIDDEN"
+    # Not a closure's id at all: NOT_FOUND on the field, before anything is read.
+    wrong = owner.data(REOPEN, input={"closureId": resource["id"]})["removeResourceClosure"]
+    assert wrong["errors"][0]["code"] == "NOT_FOUND" and wrong["errors"][0]["field"] == ["closureId"]
+    # Still closed.
+    assert book(booker, resource["id"], start + H, start + 2 * H)["errors"][0]["code"] == "CONFLICT"
+
+
 def test_retiring_with_cancel_releases_the_holds(app, owner, booker):
     resource = create_resource(owner)
     start = base_time()
@@ -261,7 +294,7 @@ def test_hub_pool_resource_pays_the_commons(app, admin_api, booker):
     assert resource["hubPool"] and resource["owner"] is None
     start = base_time()
     booked(booker, resource["id"], start, start + D)
-    from app.catalog.services import owner_account_id  # noqa: F401  (the commons, checked below)
+    from app.catalog.resources import owner_account_id  # noqa: F401  (the commons, checked below)
     from app.database import get_session
     from app.ledger.services import system_account
     from models import COMMONS

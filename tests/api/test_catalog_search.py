@@ -129,7 +129,7 @@ SLOTS = st.lists(
 def test_free_window_search_matches_brute_force(app, bookings, window, quantity, buffers):
     """Random calendars on four resources (capacities 1, 2, 2, 3, with buffers): the SQL search
     returns exactly the resources for which an hour-by-hour count says the window is free."""
-    from app.catalog.services import free_in_window
+    from app.catalog.queries import free_in_window
     from app.database import get_session
     from models import Booking, BookingStatus, Member, Resource, ResourceKind
 

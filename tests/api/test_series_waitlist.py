@@ -21,6 +21,7 @@ SERIES = """mutation($input: BookResourceSeriesInput!) {
 CANCEL_SERIES = """mutation($input: BookingActionInput!) { cancelBookingSeries(input: $input) { bookings { id status } errors { code } } }"""
 JOIN = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { entry { id status resource { title } } errors { code field message } } }"""
 NOTICES = "{ notifications { message link read } myWaitlist { status start } }"
+LEAVE = """mutation($input: LeaveWaitlistInput!) { leaveWaitlist(input: $input) { entry { id status } errors { code field message } } }"""
 CANCEL = """mutation($input: BookingActionInput!) { cancelBooking(input: $input) { booking { status } errors { code } } }"""
 
 
@@ -166,3 +167,33 @@ def test_send_mail_delivers_the_outbox_through_smtp(app, make_member, member_api
     server.join(5)
     assert "1 email(s) sent" in result.output, result.output
     assert "Nacelle" in received[0]
+
+
+def test_leaving_a_waitlist_means_no_notice(app, make_member, member_api):
+    saw = create_resource(member_api, title="Scie sauteuse")
+    holder = signed_in(app, make_member, "Holder leave org")
+    waiter = signed_in(app, make_member, "Waiter leave org")
+    start = base_time()
+    booking = booked(holder, saw["id"], start, start + 2 * H)
+    entry = waiter.data(JOIN, input={"resourceId": saw["id"], "start": iso(start), "end": iso(start + H)})["joinWaitlist"]["entry"]
+    left = waiter.data(LEAVE, input={"entryId": entry["id"]})["leaveWaitlist"]
+    assert left["errors"] == [] and left["entry"] == {"id": entry["id"], "status": "LEFT"}
+    assert waiter.data(NOTICES)["myWaitlist"] == []
+    holder.data(CANCEL, input={"bookingId": booking["id"]})
+    assert waiter.data(NOTICES)["notifications"] == []
+
+
+def test_only_the_waiting_member_leaves_their_place(app, make_member, member_api, client):
+    saw = create_resource(member_api, title="Ponceuse")
+    holder = signed_in(app, make_member, "Holder refuse org")
+    waiter = signed_in(app, make_member, "Waiter refuse org")
+    start = base_time()
+    booked(holder, saw["id"], start, start + 2 * H)
+    entry = waiter.data(JOIN, input={"resourceId": saw["id"], "start": iso(start), "end": iso(start + H)})["joinWaitlist"]["entry"]
+    # Someone else's entry reads as one that does not exist.
+    refused = holder.data(LEAVE, input={"entryId": entry["id"]})["leaveWaitlist"]
+    assert refused["entry"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("NOT_FOUND", ["entryId"])]
+    anonymous = client.post("/graphql", json={"query": LEAVE, "variables": {"input": {"entryId": entry["id"]}}}).get_json()
+    assert anonymous["data"]["leaveWaitlist"]["errors"][0]["code"] == "UNAUTHENTICATED"
+    assert [e["status"] for e in waiter.data(NOTICES)["myWaitlist"]] == ["WAITING"]

@@ -3,7 +3,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from app.catalog import calendar
-from app.catalog.bookings import _default_length
+from app.catalog.calendar_data import default_length
 from models import PriceUnit, Resource, ResourceKind
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -25,8 +25,8 @@ def test_a_tool_comes_back_at_opening_time():
 def test_the_default_slot_of_a_space_fits_its_opening_hours():
     hall = Resource(kind=ResourceKind.WORKSPACE, price_unit=PriceUnit.DAY, opening_hours=WEEKDAYS_8_18)
     tool = Resource(kind=ResourceKind.TOOL, price_unit=PriceUnit.DAY, opening_hours=WEEKDAYS_8_18)
-    assert _default_length(hall) == dt.timedelta(hours=10)
-    assert _default_length(tool) == dt.timedelta(hours=24)
+    assert default_length(hall) == dt.timedelta(hours=10)
+    assert default_length(tool) == dt.timedelta(hours=24)
     slots = calendar.free_slots([], [], 1, 1, WEEKDAYS_8_18, PARIS, False, dt.timedelta(0),
-                                _default_length(hall), at(1, 6), at(10, 0), count=1)
+                                default_length(hall), at(1, 6), at(10, 0), count=1)
     assert slots == [calendar.Interval(at(1, 8), at(1, 18))]

@@ -54,7 +54,7 @@ def test_book_from_the_resource_page(app, make_member, member_api):
     assert "Humidimètre" in bookings and "Confirmée" in bookings
     # The same slot again: refused, with free slots of the same length to pick from.
     again = client.post(url, data={**form, "idempotency_key": "other"})
-    assert again.status_code == 422
+    assert again.status_code == 400
     text = again.get_data(as_text=True)
     assert "Ce créneau n&#39;est plus libre" in text or "Ce créneau n'est plus libre" in text
     assert "Créneaux libres de même durée" in text
@@ -97,7 +97,7 @@ def test_offer_edit_and_retire_a_resource(app, make_member):
     token = csrf_token(client, "/catalogue/new")
     form = {"csrf_token": token, "action": "update", "kind": "WORKSPACE", "title": "", "price": "abc", "price_unit": "HOUR", "capacity": "4"}
     refused = client.post("/catalogue/new", data=form)
-    assert refused.status_code == 422
+    assert refused.status_code == 400
     assert "Donnez un titre à la ressource." in refused.get_data(as_text=True)
     form.update({"title": "Établis partagés", "price": "5,00", "opens_1": "08:00", "closes_1": "18:00"})
     created = client.post("/catalogue/new", data=form)
@@ -191,7 +191,7 @@ def test_upload_a_photo_from_the_edit_page(app, make_member):
     assert 'class="gallery"' in page
     bad = client.post(edit_url, data={"csrf_token": token, "action": "add-photo", "photo": (io.BytesIO(b"not a photo"), "x.jpg")},
                       content_type="multipart/form-data")
-    assert bad.status_code == 422 and "Envoyez une photo JPEG, PNG ou WebP." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Envoyez une photo JPEG, PNG ou WebP." in bad.get_data(as_text=True)
     assert "/photos/" in client.get("/catalogue").get_data(as_text=True)
 
 
@@ -226,7 +226,7 @@ def test_book_on_account_from_the_resource_page(app, make_member, member_api, db
     form = {"csrf_token": token, "start": local(start), "end": local(start + 2 * H), "quantity": "1", "note": ""}
     # Paid at once, it needs credit the firm does not have: the reason is shown above the form.
     refused = client.post(url, data=form)
-    assert refused.status_code == 422 and "Crédit disponible insuffisant" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Crédit disponible insuffisant" in refused.get_data(as_text=True)
     response = client.post(url, data={**form, "pay_on_account": "1"})
     assert response.status_code == 302
     booking = db.scalar(sa.select(Booking))

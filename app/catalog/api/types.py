@@ -1,0 +1,370 @@
+"""GraphQL types of the catalogue: resources and what they show (photos, closures, the
+calendar), bookings, waitlist entries, notices and series. Related rows come from the
+per-page loaders (`loaders`), never one by one."""
+import datetime as dt
+from typing import Annotated, Optional
+
+import strawberry
+from flask import url_for
+
+from app.api.context import Info
+from app.api.errors import UserError, to_user_errors
+from app.api.relay import Node, QueryError, to_global_id
+from app.api.scalars import Money, money
+from app.auth.api import MemberType, OrganizationType
+from app.catalog import booking_rules, calendar
+from app.catalog.api.loaders import BookingBatch, ResourceBatch, ResourcesOf
+from app.catalog.fields import FIELDS, Kind, ResourceField
+from app.hub import hub_zone
+from models import (
+    Booking,
+    BookingStatus,
+    ClosureKind,
+    Notification,
+    PriceUnit,
+    Resource,
+    ResourceClosure,
+    ResourceKind,
+    ResourceStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+    utcnow,
+)
+
+ResourceKindEnum = strawberry.enum(ResourceKind, name="ResourceKind")
+PriceUnitEnum = strawberry.enum(PriceUnit, name="PriceUnit")
+ResourceStatusEnum = strawberry.enum(ResourceStatus, name="ResourceStatus")
+BookingStatusEnum = strawberry.enum(BookingStatus, name="BookingStatus")
+ClosureKindEnum = strawberry.enum(ClosureKind, name="ClosureKind")
+PeriodStateEnum = strawberry.enum(calendar.PeriodState, name="AvailabilityState")
+WaitlistStatusEnum = strawberry.enum(WaitlistStatus, name="WaitlistStatus")
+
+MAX_AVAILABILITY_WINDOW = dt.timedelta(days=93)
+
+
+def feed_url(token: str) -> str:
+    """The private iCalendar URL of a feed."""
+    return url_for("catalog.ical_feed", token=token, _external=True)
+
+
+@strawberry.type
+class TimeSlot:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@strawberry.type
+class AvailabilityPeriod:
+    start: dt.datetime
+    end: dt.datetime
+    state: PeriodStateEnum
+    free_capacity: int = strawberry.field(description="Units still free over the whole period.")
+
+
+@strawberry.type
+class OpeningSpan:
+    weekday: int = strawberry.field(description="1 = Monday ... 7 = Sunday")
+    opens: str
+    closes: str
+
+
+@strawberry.type(name="ResourcePhoto")
+class PhotoType(Node):
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, pk: int, width: int, height: int) -> "PhotoType":
+        gid = to_global_id("ResourcePhoto", pk)
+        return cls(id=gid, url=url_for("catalog.photo", photo_id=gid), width=width, height=height,
+                   thumbnail_url=url_for("catalog.photo", photo_id=gid, size="thumb"))
+
+
+@strawberry.type(name="ResourceClosure")
+class ClosureType(Node):
+    kind: ClosureKindEnum
+    start: dt.datetime
+    end: dt.datetime
+    reason: str
+
+    @classmethod
+    def from_model(cls, closure: ResourceClosure) -> "ClosureType":
+        return cls(id=to_global_id("ResourceClosure", closure.id), kind=closure.kind, start=closure.start,
+                   end=closure.end, reason=closure.reason)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _check_window(start: dt.datetime, end: dt.datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise QueryError("Dates and times must include their offset from UTC.")
+    if end <= start:
+        raise QueryError("The end of the window must be after its start.")
+    if end - start > MAX_AVAILABILITY_WINDOW:
+        raise QueryError("The window is at most 93 days long.")
+
+
+def _slot_start(after: Optional[dt.datetime]) -> dt.datetime:
+    """Where nextFreeSlot looks from: `after` (default: the next full hour, nobody books "from
+    06:28"), never in the past, rounded up to the minute so that a page shares one computation."""
+    if after is None:
+        after = utcnow().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    after = max(after, utcnow())
+    if after.second or after.microsecond:
+        after = after.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return after
+
+
+_OUTPUT_TYPE = {Kind.TEXT: str, Kind.COUNT: int, Kind.HOURS: int, Kind.FLAG: bool, Kind.UNIT: PriceUnitEnum}
+_PLAIN = [spec for spec in FIELDS if spec.kind in _OUTPUT_TYPE]
+
+
+def _money_field(spec: ResourceField):
+    def resolve(self) -> Money:
+        value = getattr(self.model, spec.name)
+        return None if value is None else money(value, spec.currency)
+
+    resolve.__annotations__["return"] = Optional[Money] if spec.clearable else Money
+    return strawberry.field(resolver=resolve, description=spec.shown_as)
+
+
+def _editable_fields():
+    """A resource's editable fields as the Resource type shows them (opening hours aside)."""
+    namespace = {spec.name: _money_field(spec) for spec in FIELDS if spec.kind is Kind.MONEY}
+    namespace["__annotations__"] = {
+        spec.name: Optional[_OUTPUT_TYPE[spec.kind]] if spec.clearable else _OUTPUT_TYPE[spec.kind] for spec in _PLAIN
+    }
+    return strawberry.type(type("ResourceFields", (Node,), namespace))
+
+
+@strawberry.type(name="Resource")
+class ResourceType(_editable_fields()):
+    kind: ResourceKindEnum
+    status: ResourceStatusEnum
+    model: strawberry.Private[Resource]
+    batch: strawberry.Private[ResourceBatch]
+
+    @classmethod
+    def from_model(cls, resource: Resource, batch: Optional[ResourceBatch] = None) -> "ResourceType":
+        return cls(
+            id=to_global_id("Resource", resource.id), kind=resource.kind, status=resource.status,
+            model=resource, batch=batch or ResourceBatch([resource]),
+            **{spec.name: getattr(resource, spec.name) for spec in _PLAIN},
+        )
+
+    @staticmethod
+    def page(rows: list[Resource]) -> list["ResourceType"]:
+        batch = ResourceBatch(rows)
+        return [ResourceType.from_model(r, batch) for r in rows]
+
+    @strawberry.field(description="The owning organisation; null for the hub's shared pool.")
+    def owner(self, info: Info) -> Optional[OrganizationType]:
+        org = self.batch.owner(info.context.session, self.model)
+        return OrganizationType.from_model(org) if org else None
+
+    @strawberry.field(description="The owner's name, or the hub's pool.")
+    def owner_name(self, info: Info) -> str:
+        org = self.batch.owner(info.context.session, self.model)
+        return org.name if org else "Alvéole"
+
+    @strawberry.field
+    def hub_pool(self) -> bool:
+        return self.model.owner_organization_id is None
+
+    @strawberry.field(description="Opening hours (hub time); empty when bookable at any hour.")
+    def opening_hours(self) -> list[OpeningSpan]:
+        hours = calendar.parse_opening_hours(self.model.opening_hours) or {}
+        return [
+            OpeningSpan(weekday=day + 1, opens=_hhmm(a), closes=_hhmm(b))
+            for day in sorted(hours) for a, b in hours[day]
+        ]
+
+    @strawberry.field(description="The calendar over [from, to) (at most 93 days) as consecutive periods.")
+    def availability(
+        self, info: Info, from_: Annotated[dt.datetime, strawberry.argument(name="from")], to: dt.datetime
+    ) -> list[AvailabilityPeriod]:
+        _check_window(from_, to)
+        start, end = from_.astimezone(dt.timezone.utc), to.astimezone(dt.timezone.utc)
+        usages, closures = self.batch.calendar(info.context.session, start, end)
+        periods = calendar.availability_periods(
+            usages[self.model.id], closures[self.model.id], self.model.capacity, self.model.opening_hours,
+            hub_zone(), start, end, bookable=self.model.status == ResourceStatus.AVAILABLE,
+        )
+        return [
+            AvailabilityPeriod(start=p.start, end=p.end, state=p.state, free_capacity=p.free_capacity)
+            for p in periods
+        ]
+
+    @strawberry.field(description="The first free slot at or after `after` (default now) lasting `durationMinutes` (default one price unit), within 60 days.")
+    def next_free_slot(self, info: Info, after: Optional[dt.datetime] = None,
+                       duration_minutes: Optional[int] = None) -> Optional[TimeSlot]:
+        if duration_minutes is not None and not 1 <= duration_minutes <= 60 * 24 * 31:
+            raise QueryError("`durationMinutes` must be between 1 and 44640.")
+        duration = dt.timedelta(minutes=duration_minutes) if duration_minutes else None
+        slot = self.batch.next_free(info.context.session, _slot_start(after), duration).get(self.model.id)
+        return TimeSlot(start=slot.start, end=slot.end) if slot else None
+
+    @strawberry.field(description="Photos, first one first.")
+    def photos(self, info: Info) -> list[PhotoType]:
+        return [PhotoType.of(*row) for row in self.batch.photos(info.context.session, self.model.id)]
+
+    @strawberry.field(description="Whether the viewer may edit this resource and manage its bookings.")
+    def can_manage(self, info: Info) -> bool:
+        return self.batch.can_manage(info.context.session, info.context.viewer, self.model)
+
+    @strawberry.field(description="The private iCalendar URL of this resource, for the manager who made one.")
+    def calendar_feed_url(self, info: Info) -> Optional[str]:
+        viewer = info.context.viewer
+        if not self.batch.can_manage(info.context.session, viewer, self.model):
+            return None
+        token = self.batch.feed_tokens(info.context.session, viewer.id).get(self.model.id)
+        return feed_url(token) if token else None
+
+    @strawberry.field(description="Closures from now on (owners and members alike see them).")
+    def closures(self, info: Info) -> list[ClosureType]:
+        return [ClosureType.from_model(c) for c in self.batch.closures(info.context.session, self.model.id)]
+
+
+def _resource_of(info: Info, batch: ResourcesOf, resource_id: int) -> ResourceType:
+    resource = batch.resource(info.context.session, resource_id)
+    return ResourceType.from_model(resource, batch.batch)
+
+
+@strawberry.type(name="Booking")
+class BookingType(Node):
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int
+    status: BookingStatusEnum
+    note: str
+    decision_reason: str
+    checkout_note: str
+    return_note: str
+    damage_reported: bool
+    created_at: dt.datetime
+    checked_out_at: Optional[dt.datetime]
+    returned_at: Optional[dt.datetime]
+    model: strawberry.Private[Booking]
+    batch: strawberry.Private[BookingBatch]
+
+    @strawberry.field(description="Left on account: invoiced to the booker when due, no credit held.")
+    def on_account(self) -> bool:
+        return self.model.on_account
+
+    @classmethod
+    def from_model(cls, booking: Booking, batch: Optional[BookingBatch] = None) -> "BookingType":
+        return cls(
+            id=to_global_id("Booking", booking.id), start=booking.start, end=booking.end,
+            quantity=booking.quantity, status=booking.status, note=booking.note,
+            decision_reason=booking.decision_reason, checkout_note=booking.checkout_note,
+            return_note=booking.return_note, damage_reported=booking.damage_reported,
+            created_at=booking.created_at, checked_out_at=booking.checked_out_at,
+            returned_at=booking.returned_at, model=booking,
+            batch=batch or BookingBatch([booking]),
+        )
+
+    @staticmethod
+    def page(rows: list[Booking]) -> list["BookingType"]:
+        batch = BookingBatch(rows)
+        return [BookingType.from_model(b, batch) for b in rows]
+
+    @strawberry.field(description="Fixed at booking time.")
+    def price(self) -> Money:
+        return money(self.model.price)
+
+    @strawberry.field(description="Whether this booking is one date of a weekly series.")
+    def in_series(self) -> bool:
+        return self.model.series_id is not None
+
+    @strawberry.field
+    def cancellation_fee(self) -> Money:
+        return money(self.model.cancellation_fee)
+
+    @strawberry.field
+    def late_fee(self) -> Money:
+        return money(self.model.late_fee)
+
+    @strawberry.field
+    def resource(self, info: Info) -> ResourceType:
+        return _resource_of(info, self.batch, self.model.resource_id)
+
+    @strawberry.field
+    def booker(self, info: Info) -> MemberType:
+        return MemberType.from_model(self.batch.member(info.context.session, self.model.booker_id))
+
+    @strawberry.field(description="What cancelling now would cost the booker.")
+    def cancellation_fee_if_cancelled_now(self, info: Info) -> Money:
+        resource = self.batch.resource(info.context.session, self.model.resource_id)
+        return money(booking_rules.cancellation_fee(self.model, resource, utcnow()))
+
+    @strawberry.field(description="The free cancellation deadline.")
+    def free_cancellation_until(self, info: Info) -> dt.datetime:
+        resource = self.batch.resource(info.context.session, self.model.resource_id)
+        return self.model.start - dt.timedelta(hours=resource.free_cancellation_hours)
+
+
+@strawberry.type(name="WaitlistEntry")
+class WaitlistEntryType(Node):
+    start: dt.datetime
+    end: dt.datetime
+    quantity: int
+    status: WaitlistStatusEnum
+    created_at: dt.datetime
+    model: strawberry.Private[WaitlistEntry]
+    batch: strawberry.Private[ResourcesOf]
+
+    @classmethod
+    def page(cls, rows: list[WaitlistEntry]) -> list["WaitlistEntryType"]:
+        batch = ResourcesOf(rows)
+        return [
+            cls(id=to_global_id("WaitlistEntry", e.id), start=e.start, end=e.end, quantity=e.quantity,
+                status=e.status, created_at=e.created_at, model=e, batch=batch)
+            for e in rows
+        ]
+
+    @strawberry.field
+    def resource(self, info: Info) -> ResourceType:
+        return _resource_of(info, self.batch, self.model.resource_id)
+
+
+@strawberry.type(name="Notification")
+class NotificationType(Node):
+    message: str
+    link: str
+    created_at: dt.datetime
+    read: bool
+
+    @classmethod
+    def from_model(cls, notice: Notification) -> "NotificationType":
+        return cls(id=to_global_id("Notification", notice.id), message=notice.message, link=notice.link,
+                   created_at=notice.created_at, read=notice.read_at is not None)
+
+
+@strawberry.type
+class SeriesOccurrence:
+    start: dt.datetime
+    end: dt.datetime
+    available: bool
+    problem: Optional[UserError] = strawberry.field(description="Why this date cannot be booked.")
+
+    @classmethod
+    def of(cls, occurrence) -> "SeriesOccurrence":
+        problem = occurrence.problem
+        return cls(start=occurrence.start, end=occurrence.end, available=problem is None,
+                   problem=to_user_errors(problem)[0] if problem is not None else None)
+
+
+@strawberry.type
+class SeriesPreview:
+    occurrences: list[SeriesOccurrence]
+    errors: list[UserError]
+
+
+@strawberry.type
+class Facets:
+    categories: list[str]
+    towns: list[str]

@@ -1,0 +1,225 @@
+"""Read-side SQL of the catalogue: the search, the viewer's lists and the owner's desk. Plain
+functions of a session and the viewer returning statements (ordered, for `paginate`) or rows,
+so that the API, the pages and the tests share one definition of each list."""
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import permissions
+from app.catalog.resources import normalize
+from app.hub import hub_zone
+from models import (
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    Member,
+    Notification,
+    PriceUnit,
+    Resource,
+    ResourceClosure,
+    ResourceKind,
+    ResourcePhoto,
+    ResourceStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+    utcnow,
+)
+from models.catalog import ACTIVE_STATUS_VALUES
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quantity: int = 1):
+    """A WHERE clause: the resource has `quantity` units free over the whole [from, to) window
+    (status available, no closure, capacity never exceeded; the buffer after the window
+    counts, as it would for a booking).
+
+    The peak use over the window is reached at its start or at the start of one of the
+    bookings in it, so the resource is free unless, at one of those instants, the bookings
+    covering it leave fewer than `quantity` units."""
+    b1 = so.aliased(Booking)
+    b2 = so.aliased(Booking)
+    instant = sa.case((b1.start > available_from, b1.start), else_=sa.literal(available_from, Booking.start.type))
+    in_use_at_instant = (
+        sa.select(sa.func.coalesce(sa.func.sum(b2.quantity), 0))
+        .where(
+            b2.resource_id == b1.resource_id,
+            b2.status.in_(ACTIVE_STATUS_VALUES),
+            b2.start <= instant,
+            b2.blocked_until > instant,
+        )
+        .scalar_subquery()
+    )
+    full_somewhere = sa.exists(
+        sa.select(b1.id).where(
+            b1.resource_id == Resource.id,
+            b1.status.in_(ACTIVE_STATUS_VALUES),
+            b1.blocked_from < available_to,
+            b1.blocked_until > available_from,
+            # capacity 1: any overlapping booking is enough, no need for the sum
+            sa.or_(Resource.capacity <= quantity, in_use_at_instant + quantity > Resource.capacity),
+        )
+    )
+    closed = sa.exists(
+        sa.select(ResourceClosure.id).where(
+            ResourceClosure.resource_id == Resource.id,
+            ResourceClosure.start < available_to,
+            ResourceClosure.end > available_from,
+        )
+    )
+    return sa.and_(
+        Resource.status == ResourceStatus.AVAILABLE,
+        Resource.capacity >= quantity,
+        ~full_somewhere,
+        ~closed,
+    )
+
+
+def search_stmt(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
+                category: Optional[str] = None, town: Optional[str] = None,
+                min_price: Optional[int] = None, max_price: Optional[int] = None,
+                price_unit: Optional[PriceUnit] = None,
+                available_from: Optional[dt.datetime] = None, available_to: Optional[dt.datetime] = None,
+                quantity: int = 1, owner_organization_id: Optional[int] = None,
+                hub_pool: Optional[bool] = None, include_retired: bool = False) -> sa.Select:
+    """The catalogue query, ordered by title. Retired resources are hidden unless asked."""
+    stmt = sa.select(Resource)
+    if not include_retired:
+        stmt = stmt.where(Resource.status != ResourceStatus.RETIRED)
+    if kind is not None:
+        stmt = stmt.where(Resource.kind == kind)
+    for word in normalize(search or "").split():
+        stmt = stmt.where(Resource.search_text.like(_like_pattern(word), escape="\\"))
+    if category:
+        stmt = stmt.where(Resource.category == category)
+    if town:
+        stmt = stmt.where(Resource.town == town)
+    if min_price is not None:
+        stmt = stmt.where(Resource.price >= min_price)
+    if max_price is not None:
+        stmt = stmt.where(Resource.price <= max_price)
+    if price_unit is not None:
+        stmt = stmt.where(Resource.price_unit == price_unit)
+    if owner_organization_id is not None:
+        stmt = stmt.where(Resource.owner_organization_id == owner_organization_id)
+    if hub_pool:
+        stmt = stmt.where(Resource.owner_organization_id.is_(None))
+    if available_from is not None and available_to is not None:
+        stmt = stmt.where(free_in_window(available_from, available_to, quantity))
+    return stmt.order_by(Resource.title, Resource.id)
+
+
+def facets(session: so.Session) -> tuple[list[str], list[str]]:
+    """The categories and towns in use, for the catalogue's filters."""
+    visible = Resource.status != ResourceStatus.RETIRED
+    categories = session.scalars(
+        sa.select(Resource.category).where(visible, Resource.category != "").distinct().order_by(Resource.category)
+    ).all()
+    towns = session.scalars(
+        sa.select(Resource.town).where(visible, Resource.town != "").distinct().order_by(Resource.town)
+    ).all()
+    return list(categories), list(towns)
+
+
+# --- The viewer's lists ----------------------------------------------------------------------
+
+
+def managed_resources(viewer: Member) -> sa.Select:
+    """The resources the viewer manages, retired ones included."""
+    return (
+        sa.select(Resource)
+        .where(permissions.managed_resource_filter(viewer))
+        .order_by(Resource.status, Resource.title, Resource.id)
+    )
+
+
+def _active(now: dt.datetime):
+    return sa.and_(Booking.end > now, Booking.status.in_(ACTIVE_STATUS_VALUES))
+
+
+def _over(now: dt.datetime):
+    return sa.or_(Booking.end <= now, Booking.status.not_in(ACTIVE_STATUS_VALUES))
+
+
+LATEST_FIRST = (Booking.start.desc(), Booking.id.desc())
+
+
+def my_bookings(viewer: Member, scope: str = "UPCOMING") -> sa.Select:
+    """UPCOMING soonest first, PAST (ended or no longer active) latest first, or ALL."""
+    now = utcnow()
+    stmt = sa.select(Booking).where(Booking.booker_id == viewer.id)
+    if scope == "UPCOMING":
+        return stmt.where(_active(now)).order_by(Booking.start, Booking.id)
+    if scope == "PAST":
+        return stmt.where(_over(now)).order_by(*LATEST_FIRST)
+    return stmt.order_by(*LATEST_FIRST)
+
+
+def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Optional[int] = None) -> sa.Select:
+    """The owner's desk: bookings of the resources the viewer manages, by what needs doing
+    (REQUESTS, CHECK_OUTS_TODAY, RETURNS_DUE, TO_COMPLETE, UPCOMING, PAST)."""
+    now = utcnow()
+    zone = hub_zone()
+    today_end = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    managed = sa.select(Resource.id).where(permissions.managed_resource_filter(viewer))
+    stmt = sa.select(Booking).where(Booking.resource_id.in_(managed))
+    if resource_id is not None:
+        stmt = stmt.where(Booking.resource_id == resource_id)
+    order = (Booking.start, Booking.id)
+    if view == "REQUESTS":
+        stmt = stmt.where(Booking.status == BookingStatus.REQUESTED, Booking.end > now)
+    elif view == "CHECK_OUTS_TODAY":
+        stmt = stmt.join(Resource, Resource.id == Booking.resource_id).where(
+            Resource.kind == ResourceKind.TOOL, Booking.status == BookingStatus.CONFIRMED,
+            Booking.start < today_end, Booking.end > now,
+        )
+    elif view == "RETURNS_DUE":
+        stmt = stmt.where(Booking.status == BookingStatus.CHECKED_OUT, Booking.end < today_end)
+        order = (Booking.end, Booking.id)
+    elif view == "TO_COMPLETE":
+        stmt = stmt.where(
+            sa.or_(Booking.status == BookingStatus.RETURNED,
+                   sa.and_(Booking.status == BookingStatus.CONFIRMED, Booking.end <= now))
+        )
+    elif view == "UPCOMING":
+        stmt = stmt.where(_active(now))
+    else:
+        stmt = stmt.where(_over(now))
+        order = LATEST_FIRST
+    return stmt.order_by(*order)
+
+
+def my_calendar_feed_token(session: so.Session, viewer: Member) -> Optional[str]:
+    """The token of the viewer's own bookings' feed, if they made one."""
+    return session.scalar(
+        sa.select(CalendarFeed.token).where(CalendarFeed.member_id == viewer.id, CalendarFeed.resource_id.is_(None))
+    )
+
+
+def my_waitlist(session: so.Session, viewer: Member) -> list[WaitlistEntry]:
+    """The viewer's places on waitlists that still matter: waiting or told, not yet past."""
+    return list(session.scalars(
+        sa.select(WaitlistEntry)
+        .where(WaitlistEntry.member_id == viewer.id, WaitlistEntry.status != WaitlistStatus.LEFT,
+               WaitlistEntry.end > utcnow())
+        .order_by(WaitlistEntry.start)
+    ))
+
+
+def notifications(session: so.Session, viewer: Member, unread_only: bool, first: int) -> list[Notification]:
+    """The viewer's notices, newest first."""
+    stmt = sa.select(Notification).where(Notification.member_id == viewer.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(first)))
+
+
+def photo_bytes(session: so.Session, photo_id: int, thumbnail: bool = False) -> Optional[bytes]:
+    """A photo's JPEG bytes (or its thumbnail's), None when there is no such photo."""
+    column = ResourcePhoto.thumbnail if thumbnail else ResourcePhoto.data
+    return session.scalar(sa.select(column).where(ResourcePhoto.id == photo_id))

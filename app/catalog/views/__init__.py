@@ -1,0 +1,7 @@
+"""Pages of the catalogue and bookings, on one blueprint: the catalogue and a resource's page
+(`catalogue`), my bookings and the owner's desk (`bookings`), the owner's resources
+(`editing`). Importing this package registers every route."""
+from app.catalog.views import bookings, catalogue, editing
+from app.catalog.views.common import bp
+
+__all__ = ["bp", "bookings", "catalogue", "editing"]
