@@ -15,8 +15,9 @@ from app.config import PROJECT_ROOT
 from app.database import get_engine, get_session
 from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from app.extensions import translation_directories
+from app.invoices.cli import invoices
 from app.ledger.cli import ledger
-from app.treasury.cli import clearing, invoices
+from app.treasury.cli import clearing
 
 db = AppGroup("db", help="Database schema (Alembic).")
 

@@ -52,7 +52,7 @@ def to_minor_units(value) -> int:
     try:
         amount = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValueError(N_("Enter an amount such as 12.50."))
+        raise ValueError(N_("Enter an amount such as 12.50.")) from None
     if not amount.is_finite():
         raise ValueError(N_("Enter an amount such as 12.50."))
     if abs(amount) >= Decimal(MAX_AMOUNT) / 100:  # before quantize, which fails on "1e400"

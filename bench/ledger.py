@@ -22,7 +22,7 @@ import sqlalchemy.orm as so
 from app import migrations
 from app.database import make_engine
 from app.ledger import services as ledger
-from models import Account, AccountKind, HubSettings, Member, Transfer
+from models import Account, AccountKind, HubSettings, Member, Transfer, utcnow
 
 ADMIN_URL = os.environ.get("ALVEOLE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WORKERS = (1, 4, 16)
@@ -54,14 +54,14 @@ def populate(engine: sa.Engine, count: int) -> list[tuple[int, int]]:
         connection.execute(
             sa.insert(Member),
             [{"email": f"m{i}@bench.test", "name": f"Membre {i}", "password_hash": "-", "language": "fr",
-              "role": "MEMBER", "status": "ACTIVE", "is_demo": False, "created_at": ledger.utcnow()}
+              "role": "MEMBER", "status": "ACTIVE", "is_demo": False, "created_at": utcnow()}
              for i in range(count)],
         )
         members = connection.execute(sa.select(Member.id).order_by(Member.id)).scalars().all()
         connection.execute(
             sa.insert(Account),
             [{"kind": AccountKind.MEMBER, "name": f"Membre {i}", "member_id": m, "status": "OPEN", "balance": 0,
-              "credit_limit": LIMIT, "on_hold": 0, "created_at": ledger.utcnow()} for i, m in enumerate(members)],
+              "credit_limit": LIMIT, "on_hold": 0, "created_at": utcnow()} for i, m in enumerate(members)],
         )
         connection.execute(sa.insert(HubSettings).values(id=1, transfer_fee_bps=0, transfer_fee_min=0, warning_level_percent=80))
         return [tuple(r) for r in connection.execute(sa.select(Account.member_id, Account.id).order_by(Account.id))]

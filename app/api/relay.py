@@ -107,7 +107,7 @@ def _parse_cursor(cursor: Optional[str]) -> int:
             raise ValueError
         return int(offset) + 1
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise QueryError(f"Invalid cursor: {cursor!r}")
+        raise QueryError(f"Invalid cursor: {cursor!r}") from None
 
 
 def preload(session: so.Session, model, ids) -> None:

@@ -32,7 +32,7 @@ class MinorUnits(fields.Field):
         try:
             cents = to_minor_units(value)
         except ValueError as exc:
-            raise ValidationError(str(exc))
+            raise ValidationError(str(exc)) from None
         if self.positive and cents <= 0:
             raise ValidationError("The amount must be greater than zero.")
         if cents < 0:
@@ -48,7 +48,7 @@ class AwareDateTime(fields.Field):
             try:
                 value = dt.datetime.fromisoformat(value)
             except ValueError:
-                raise ValidationError("Enter a date and time.")
+                raise ValidationError("Enter a date and time.") from None
         if not isinstance(value, dt.datetime):
             raise ValidationError("Enter a date and time.")
         if value.tzinfo is None:
@@ -70,7 +70,7 @@ def load(schema: Schema, data: dict) -> dict:
             {k: v.value if isinstance(v, enum.Enum) else v for k, v in data.items() if v is not None}
         )
     except ValidationError as exc:
-        raise ValidationFailed(list(_errors(exc.messages)))
+        raise ValidationFailed(list(_errors(exc.messages))) from None
 
 
 def _errors(messages, path=()):

@@ -26,6 +26,7 @@ from app.catalog.maintenance import schedule_maintenance_if_due
 from app.catalog.resources import OWNER_ONLY, get_resource, owner_account_id
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH, hub_zone
+from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.permissions import can_manage_resource
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
@@ -303,8 +304,6 @@ def complete_booking(session: so.Session, actor: Member, booking_id: int,
 
 def _invoice(session: so.Session, actor: Member, booking: Booking, resource: Resource, amount: int, memo: str) -> None:
     """Bill a booking left on account: from the owner's account to the booker's."""
-    from app.treasury.invoices import invoice_booking
-
     invoice_booking(
         session, creditor_account_id=owner_account_id(session, resource), debtor_account_id=booking.account_id,
         amount=amount, memo=memo, booking_id=booking.id, issued_by=actor,

@@ -21,6 +21,7 @@ INVOICE_ACTIONS = {
 }
 
 
+@bp.route("/invoices", methods=["GET", "POST"])
 @login_required
 def invoices():
     issue_result = action_result = None
@@ -43,13 +44,6 @@ def invoices():
     ), form_status(issue_result, action_result)
 
 
-# The page keeps the endpoint name it had as a treasury page ("treasury.invoices"): the
-# navigation and the home page link to it by that name.
-@bp.record_once
-def _register_page(state) -> None:
-    state.app.add_url_rule("/invoices", "treasury.invoices", invoices, methods=["GET", "POST"])
-
-
 def _issue(form) -> Result:
     due = form.get("due_date", "").strip()
     try:
@@ -63,7 +57,7 @@ def _issue(form) -> Result:
         "dueDate": due_date,
     }
     return submit(
-        "IssueInvoice", data, then=url_for("treasury.invoices"),
+        "IssueInvoice", data, then=url_for("invoices.invoices"),
         done=lambda result: gettext("Invoice n° %(number)s sent.", number=result["invoice"]["number"]),
     )
 
@@ -75,10 +69,10 @@ def _act(action: str, form) -> Result:
             "amount": form.get("amount", "").strip() or None,
             "idempotencyKey": form.get("idempotency_key") or None,
         }
-        return submit("PayInvoice", data, done=_paid, then=url_for("treasury.invoices"))
+        return submit("PayInvoice", data, done=_paid, then=url_for("invoices.invoices"))
     operation, message = INVOICE_ACTIONS[action]
     return submit(
-        operation, {"invoiceId": form.get("invoice_id", "")}, then=url_for("treasury.invoices"),
+        operation, {"invoiceId": form.get("invoice_id", "")}, then=url_for("invoices.invoices"),
         done=lambda result: gettext(message, number=result["invoice"]["number"]),
     )
 

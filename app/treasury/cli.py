@@ -1,7 +1,4 @@
-"""Flask commands of the treasury: `flask clearing propose|post|discard`.
-
-(`invoices`, the group of `flask invoices auto-accept`, now lives in app.invoices.cli; it is
-re-exported here for app.cli until that imports it from there.)"""
+"""Flask commands of the treasury: `flask clearing propose|post|discard`."""
 
 import click
 import sqlalchemy as sa
@@ -10,7 +7,6 @@ from flask.cli import AppGroup
 from app import permissions
 from app.database import get_session
 from app.errors import DomainError
-from app.invoices.cli import invoices  # noqa: F401  (re-exported, see above)
 from app.treasury.runs import discard_clearing, post_clearing, propose_clearing
 from models import ClearingMethod, ClearingRun, Member
 

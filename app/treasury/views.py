@@ -4,7 +4,7 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext
 from flask_login import current_user, login_required
 
@@ -13,7 +13,7 @@ from app.errors import N_
 from app.hub import hub_today
 from app.treasury.reports import add_months, month_start
 from app.web.forms import form_status, submit
-from app.web.pages import mutate, query
+from app.web.pages import query
 
 bp = Blueprint("treasury", __name__)
 
@@ -35,12 +35,11 @@ def clearing_runs():
         method = request.form.get("method", "SET_OFF")
         if method not in ("SET_OFF", "CREDIT_TRANSFERS"):
             abort(400)
-        # Not app.web.forms.submit: where to go next (the new proposal) depends on the result.
-        result = mutate("ProposeClearing", {"method": method})
-        if result.ok:
-            run = result["run"]
-            flash(gettext("Proposal n° %(number)s computed: review it before posting.", number=run["number"]), "success")
-            return redirect(url_for("treasury.clearing_run", run_id=run["id"]))
+        result = submit(
+            "ProposeClearing", {"method": method},
+            done=lambda done: gettext("Proposal n° %(number)s computed: review it before posting.", number=done["run"]["number"]),
+            then=lambda done: url_for("treasury.clearing_run", run_id=done["run"]["id"]),
+        )
     data = query("ClearingRuns", first=20, after=request.args.get("after") or None)
     return render_template("treasury/clearing_runs.html", runs=data["clearingRuns"], result=result), form_status(result)
 
@@ -193,12 +192,11 @@ def statements():
     result = None
     if request.method == "POST":
         _require_treasurer()
-        # Not app.web.forms.submit: where to go next (the closed month) depends on the result.
-        result = mutate("ClosePeriod", {"month": request.form.get("month", "")})
-        if result.ok:
-            close = result["periodClose"]
-            flash(gettext("%(month)s is closed: every account's statement is kept.", month=close["month"]), "success")
-            return redirect(url_for("treasury.period_statements", close_id=close["id"]))
+        result = submit(
+            "ClosePeriod", {"month": request.form.get("month", "")},
+            done=lambda done: gettext("%(month)s is closed: every account's statement is kept.", month=done["periodClose"]["month"]),
+            then=lambda done: url_for("treasury.period_statements", close_id=done["periodClose"]["id"]),
+        )
     closes = query("PeriodCloses", first=24, after=request.args.get("after") or None)["periodCloses"]
     return render_template(
         "treasury/statements.html", closes=closes, result=result, month_options=_recent_months()

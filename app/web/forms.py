@@ -7,18 +7,20 @@ from flask import abort, flash, redirect
 from app.web.pages import Result, mutate
 
 Message = Union[str, Callable[[Result], str], None]
+Target = Union[str, Callable[[Result], str]]
 
 
-def submit(operation: str, input: Optional[dict], *, done: Message, then: str) -> Result:
-    """Run the mutation `operation`. On success flash `done` (a text, or a function of the
-    result that returns one; None flashes nothing) and redirect to `then`: this function does
-    not return. Otherwise return the Result, for the page to re-render with `form_status`."""
+def submit(operation: str, input: Optional[dict], *, done: Message, then: Target) -> Result:
+    """Run the mutation `operation`. On success flash `done` and redirect to `then` (each a
+    text, or a function of the result that returns one, e.g. the new object's page; `done`
+    None flashes nothing): this function does not return. Otherwise return the Result, for
+    the page to re-render with `form_status`."""
     result = mutate(operation, input)
     if result.ok:
         message = done(result) if callable(done) else done
         if message:
             flash(message, "success")
-        abort(redirect(then))
+        abort(redirect(then(result) if callable(then) else then))
     return result
 
 

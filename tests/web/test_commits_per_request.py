@@ -134,7 +134,7 @@ CASES = {
     "catalog.leave_waitlist": [("leave", lambda w: (w.client("waiter"), f"/waitlist/{w.waitlist_entry}/leave", {}))],
     "catalog.mark_read": [("read", lambda w: (w.client("waiter"), "/notifications/read", {}))],
     "catalog.create_feed": [("feed", lambda w: (w.client("booker"), "/calendar-feed", {}))],
-    "treasury.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
+    "invoices.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
         "action": "issue", "debtor_account_id": w.account("booker"), "amount": "9,90", "memo": "Affûtage", "due_date": "",
     }))],
     "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],

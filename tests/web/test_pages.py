@@ -146,7 +146,7 @@ def test_admin_suspends_a_member_from_the_members_page(client, make_member, db):
 
 
 def test_home_gathers_what_needs_doing(client, make_member, db):
-    from app.treasury import invoices
+    from app.invoices import services as invoices
     from models import Account
     from models import Member as M
 

@@ -3,7 +3,7 @@ status, closures and photos)."""
 import base64
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
@@ -12,7 +12,7 @@ from app.catalog.views.resource_form import WEEKDAYS, form_values, resource_inpu
 from app.errors import N_
 from app.hub import hub_zone
 from app.web.forms import form_status, submit
-from app.web.pages import mutate, query
+from app.web.pages import query
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -31,11 +31,11 @@ def new_resource():
     form = {"kind": request.args.get("kind", "TOOL"), "price_unit": "DAY", "capacity": 1}
     if request.method == "POST":
         form = request.form.to_dict()
-        # Not submit(): where to go next depends on the result (the new resource's page).
-        result = mutate("CreateResource", {**resource_input(request.form), "kind": form.get("kind", "TOOL")})
-        if result.ok:
-            flash(gettext("The resource is in the catalogue."), "success")
-            return redirect(url_for("catalog.resource_page", resource_id=result["resource"]["id"]))
+        result = submit(
+            "CreateResource", {**resource_input(request.form), "kind": form.get("kind", "TOOL")},
+            done=gettext("The resource is in the catalogue."),
+            then=lambda done: url_for("catalog.resource_page", resource_id=done["resource"]["id"]),
+        )
     return render_template("catalog/resource_form.html", form=form, result=result, resource=None,
                            weekdays=WEEKDAYS), form_status(result)
 

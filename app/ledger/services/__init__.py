@@ -4,7 +4,6 @@ reversals, statements, checks.
 
 This façade re-exports what the other slices call (`from app.ledger import services as
 ledger`); inside the ledger, and for anything new, import the submodules directly."""
-from app.hub import MAX_AMOUNT
 from app.ledger.services.accounts import (
     ensure_system_accounts,
     open_member_account,
@@ -17,10 +16,9 @@ from app.ledger.services.holds import capture_hold, expire_holds, place_hold, re
 from app.ledger.services.policy import fee_for, get_settings, limit_use_percent
 from app.ledger.services.posting import transfer
 from app.ledger.services.reversals import reverse_transfer
-from models import utcnow  # bench/ledger.py reads it here
 
 __all__ = [
-    "MAX_AMOUNT", "capture_hold", "ensure_system_accounts", "expire_holds", "fee_for", "get_settings",
+    "capture_hold", "ensure_system_accounts", "expire_holds", "fee_for", "get_settings",
     "invariant_violations", "limit_use_percent", "open_member_account", "open_organization_account", "paying_account",
-    "place_hold", "release_hold", "reverse_transfer", "system_account", "transfer", "utcnow",
+    "place_hold", "release_hold", "reverse_transfer", "system_account", "transfer",
 ]
