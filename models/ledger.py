@@ -102,6 +102,9 @@ class Transfer(Base):
     amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     fee: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     memo: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # A memo the hub writes (a booking, a clearing ...): its key and arguments, rendered in the
+    # reader's language when shown (app.ledger.memos); `memo` then holds only what a member wrote.
+    system_memo: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
     initiator_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
     idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     reverses_id: so.Mapped[Optional[int]] = so.mapped_column(
@@ -160,6 +163,7 @@ class Hold(Base):
     amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     status: so.Mapped[HoldStatus] = so.mapped_column(_enum(HoldStatus), default=HoldStatus.ACTIVE)
     memo: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    system_memo: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)  # as on Transfer
     initiator_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
     expires_at: so.Mapped[Optional[dt.datetime]]
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

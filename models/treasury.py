@@ -44,6 +44,7 @@ class Invoice(Base):
     outstanding: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     status: so.Mapped[InvoiceStatus] = so.mapped_column(_enum(InvoiceStatus), default=InvoiceStatus.ISSUED, index=True)
     memo: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    system_memo: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)  # as on Transfer (app.ledger.memos)
     due_date: so.Mapped[dt.date] = so.mapped_column(sa.Date)
     # The booking or skill job it comes from; a plain column, owned by those slices.
     source_booking_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer, index=True)

@@ -28,6 +28,7 @@ from app.errors import N_, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH, hub_zone
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
+from app.ledger.memos import system_memo
 from app.permissions import can_manage_resource
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
 
@@ -73,7 +74,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     hold = None
     if price > 0 and not on_account:
         hold = ledger.place_hold(
-            session, actor, account, price, memo=f"Réservation : {resource.title}"[:MEMO_LENGTH]
+            session, actor, account, price, system_memo=system_memo("booking", title=resource.title)
         )
     booking = Booking(
         resource_id=resource.id, booker_id=actor.id, account_id=account.id,
@@ -159,13 +160,13 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
             transfer = ledger.capture_hold(
                 session, actor, booking.hold_id, to_account_id=owner_account_id(session, resource),
                 amount=fee, kind=TransferKind.FEE,
-                memo=f"Frais d'annulation : {resource.title}"[:MEMO_LENGTH],
+                system_memo=system_memo("cancellation_fee", title=resource.title),
             )
             booking.fee_transfer_id = transfer.id
         else:
             ledger.release_hold(session, booking.hold_id)
     elif booking.on_account and fee > 0:
-        _invoice(session, actor, booking, resource, fee, f"Frais d'annulation : {resource.title}")
+        _invoice(session, actor, booking, resource, fee, system_memo("cancellation_fee", title=resource.title))
     booking.cancellation_fee = fee
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -261,7 +262,7 @@ def return_booking(session: so.Session, actor: Member, booking_id: int, conditio
         booking.late_fee = fee
         to_account_id = owner_account_id(session, resource)
         if booking.on_account:
-            _invoice(session, actor, booking, resource, fee, f"Retard de retour : {resource.title}")
+            _invoice(session, actor, booking, resource, fee, system_memo("late_return", title=resource.title))
         elif to_account_id != booking.account_id:
             booker = session.get(Member, booking.booker_id)
             try:
@@ -269,7 +270,7 @@ def return_booking(session: so.Session, actor: Member, booking_id: int, conditio
                     transfer = ledger.transfer(
                         session, booker, from_account=session.get(Account, booking.account_id),
                         to_account_id=to_account_id, amount=fee, kind=TransferKind.FEE,
-                        memo=f"Retard de retour : {resource.title}"[:MEMO_LENGTH], check_permission=False,
+                        system_memo=system_memo("late_return", title=resource.title), check_permission=False,
                     )
                 booking.fee_transfer_id = transfer.id
             except DomainError:
@@ -302,21 +303,21 @@ def complete_booking(session: so.Session, actor: Member, booking_id: int,
     return booking
 
 
-def _invoice(session: so.Session, actor: Member, booking: Booking, resource: Resource, amount: int, memo: str) -> None:
+def _invoice(session: so.Session, actor: Member, booking: Booking, resource: Resource, amount: int, memo: dict) -> None:
     """Bill a booking left on account: from the owner's account to the booker's."""
     invoice_booking(
         session, creditor_account_id=owner_account_id(session, resource), debtor_account_id=booking.account_id,
-        amount=amount, memo=memo, booking_id=booking.id, issued_by=actor,
+        amount=amount, system_memo=memo, booking_id=booking.id, issued_by=actor,
     )
 
 
-def _charge(session: so.Session, actor: Member, booking: Booking, resource: Resource, memo: str) -> None:
+def _charge(session: so.Session, actor: Member, booking: Booking, resource: Resource, memo: dict) -> None:
     """The booking's price falls due: its hold is captured to the owner, or, left on account,
     it is invoiced."""
     if booking.hold_id is not None:
         transfer = ledger.capture_hold(
             session, actor, booking.hold_id, to_account_id=owner_account_id(session, resource),
-            kind=TransferKind.BOOKING, memo=memo[:MEMO_LENGTH],
+            kind=TransferKind.BOOKING, system_memo=memo,
         )
         booking.transfer_id = transfer.id
     elif booking.on_account:
@@ -324,7 +325,7 @@ def _charge(session: so.Session, actor: Member, booking: Booking, resource: Reso
 
 
 def _complete(session: so.Session, actor: Member, booking: Booking, resource: Resource, now: dt.datetime) -> None:
-    _charge(session, actor, booking, resource, f"Réservation : {resource.title}")
+    _charge(session, actor, booking, resource, system_memo("booking", title=resource.title))
     booking.status = BookingStatus.COMPLETED
     booking.completed_at = now
     log.info("booking %s completed: %s paid to the owner", booking.id, booking.price)
@@ -340,7 +341,7 @@ def mark_no_show(session: so.Session, actor: Member, booking_id: int, now: Optio
     _require_status(booking, BookingStatus.CONFIRMED)
     if now < booking.start:
         raise DomainError(ErrorCode.INVALID_STATE, "This booking has not started yet.", "bookingId")
-    _charge(session, actor, booking, resource, f"Absence : {resource.title}")
+    _charge(session, actor, booking, resource, system_memo("no_show", title=resource.title))
     booking.status = BookingStatus.NO_SHOW
     booking.completed_at = now
     session.flush()

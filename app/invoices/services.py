@@ -16,8 +16,9 @@ import sqlalchemy.orm as so
 
 from app import permissions
 from app.errors import DomainError, ErrorCode
-from app.hub import KEY_LENGTH, MEMO_LENGTH, hub_today
+from app.hub import KEY_LENGTH, hub_today
 from app.invoices.queries import UNPAID_STATUSES
+from app.ledger import memos
 from app.ledger import services as ledger
 from models import (
     Account,
@@ -98,7 +99,7 @@ def issue_invoice(
 
 
 def invoice_booking(
-    session: so.Session, *, creditor_account_id: int, debtor_account_id: int, amount: int, memo: str,
+    session: so.Session, *, creditor_account_id: int, debtor_account_id: int, amount: int, system_memo: dict,
     booking_id: int, issued_by: Member,
 ) -> Invoice:
     """What a booking left on account costs, billed when it falls due. Accepted at once: the
@@ -106,7 +107,7 @@ def invoice_booking(
     now = utcnow()
     invoice = Invoice(
         creditor_account_id=creditor_account_id, debtor_account_id=debtor_account_id, amount=amount,
-        outstanding=amount, status=InvoiceStatus.ACCEPTED, memo=memo.strip()[:MEMO_LENGTH],
+        outstanding=amount, status=InvoiceStatus.ACCEPTED, memo="", system_memo=system_memo,
         due_date=now.date() + dt.timedelta(days=DEFAULT_DUE_DAYS), source_booking_id=booking_id,
         issued_by_id=issued_by.id, accepted_at=now,
     )
@@ -231,7 +232,8 @@ def pay_invoice(
         from_account=debtor,
         to_account_id=invoice.creditor_account_id,
         amount=amount,
-        memo=f"Facture n° {invoice.id}" + (f" — {invoice.memo}" if invoice.memo else ""),
+        memo=invoice.memo,
+        system_memo=memos.system_memo("invoice_payment", number=invoice.id),
         kind=TransferKind.INVOICE,
         idempotency_key=idempotency_key,
     )

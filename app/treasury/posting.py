@@ -24,6 +24,7 @@ import sqlalchemy.orm as so
 from app.errors import DomainError, ErrorCode
 from app.invoices.services import reduce_outstanding
 from app.ledger import services as ledger
+from app.ledger.memos import system_memo
 from models import Account, InvoicePayment, InvoiceStatus, Member, TransferKind, UTCDateTime, utcnow
 
 CHUNK = 5000  # rows per bulk statement; also the progress bar's step
@@ -56,8 +57,7 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
     # Lock the accounts (ascending ids, like the ledger): no transfer moves their balances
     # while the postings copy them into balance_after.
     session.execute(sa.select(Account.id).where(Account.id.in_(list(net))).order_by(Account.id).with_for_update()).all()
-    params = {"run": run_id, "now": utcnow(), "actor": actor.id,
-              "memo": f"Compensation multilatérale n° {run_id}", "key": f"clearing:{run_id}:"}
+    params = {"run": run_id, "now": utcnow(), "actor": actor.id, "key": f"clearing:{run_id}:"}
     postgres = session.get_bind().dialect.name == "postgresql"
     # Set-based statements, one set per slice of debtors: the rows never travel through
     # Python, which keeps a 100,000-invoice run to seconds on PostgreSQL.
@@ -90,14 +90,23 @@ _REDUCE_INVOICES = sa.text(
     + _LINES
     + " AND invoices.id = l.invoice_id AND invoices.outstanding = l.outstanding_before AND invoices.status = 'ACCEPTED'"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
-_SELECT_ENTRIES = (
-    "SELECT 'CLEARING', l.debtor_account_id, l.creditor_account_id, sum(l.amount), 0,"
-    " :memo || ' — ' || count(*) || ' facture(s)', :actor, " + _PAIR_KEY + ", :now "
-    + _LINES
-    + " GROUP BY l.debtor_account_id, l.creditor_account_id ORDER BY l.debtor_account_id, l.creditor_account_id"
+# The entry's memo is the hub's: app.ledger.memos' "clearing" with the run and the number of
+# invoices, as JSON text (PostgreSQL wants it cast to its JSON type; SQLite stores the text).
+_CLEARING_MEMO = "'{\"key\": \"clearing\", \"args\": {\"run\": ' || :run || ', \"invoices\": ' || count(*) || '}}'"
+
+
+def _select_entries(system_memo: str) -> str:
+    return (
+        "SELECT 'CLEARING', l.debtor_account_id, l.creditor_account_id, sum(l.amount), 0, '', " + system_memo
+        + ", :actor, " + _PAIR_KEY + ", :now " + _LINES
+        + " GROUP BY l.debtor_account_id, l.creditor_account_id ORDER BY l.debtor_account_id, l.creditor_account_id"
+    )
+
+
+_ENTRY_COLUMNS = (
+    "kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id, idempotency_key, created_at"
 )
-_ENTRY_COLUMNS = "kind, from_account_id, to_account_id, amount, fee, memo, initiator_id, idempotency_key, created_at"
-_INSERT_ENTRIES = sa.text(f"INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _SELECT_ENTRIES).bindparams(
+_INSERT_ENTRIES = sa.text(f"INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _select_entries(_CLEARING_MEMO)).bindparams(
     sa.bindparam("now", type_=UTCDateTime())
 )
 # balance_after is first the account's balance (the run, a circulation, leaves it unchanged),
@@ -113,7 +122,7 @@ _INSERT_POSTINGS = sa.text(
 # PostgreSQL: entries and postings in one statement (a data-modifying CTE), joining the new
 # entries in memory instead of looking each one up again.
 _PG_INSERT_ENTRIES_AND_POSTINGS = sa.text(
-    f"WITH entries AS (INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _SELECT_ENTRIES
+    f"WITH entries AS (INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _select_entries(f"CAST({_CLEARING_MEMO} AS JSON)")
     + " RETURNING id, from_account_id, to_account_id, amount)"
     " INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
     " SELECT e.id, a.id, CASE WHEN a.id = e.from_account_id THEN -e.amount ELSE e.amount END, a.balance, :now"
@@ -146,7 +155,7 @@ def post_credit_transfers(session: so.Session, actor: Member, run_id: int, lines
                 from_account=debtor,
                 to_account_id=line.creditor_account_id,
                 amount=line.amount,
-                memo=f"Règlement en crédits n° {run_id} — facture n° {line.invoice_id}",
+                system_memo=system_memo("credit_settlement", run=run_id, invoice=line.invoice_id),
                 kind=TransferKind.INVOICE,
                 idempotency_key=f"settlement:{run_id}:{line.invoice_id}",
                 check_permission=False,

@@ -333,12 +333,14 @@ def close_period(session: so.Session, actor: Member, period_start: dt.date, toda
         ).all()
     )
     lines: dict[int, list] = defaultdict(list)
-    for posting_id, account_id, created_at, kind, memo, amount, balance_after in session.execute(
-        sa.select(Posting.id, Posting.account_id, Posting.created_at, Transfer.kind, Transfer.memo, Posting.amount, Posting.balance_after)
+    for posting_id, account_id, created_at, kind, memo, system, amount, balance_after in session.execute(
+        sa.select(Posting.id, Posting.account_id, Posting.created_at, Transfer.kind, Transfer.memo, Transfer.system_memo, Posting.amount, Posting.balance_after)
         .join(Transfer, Transfer.id == Posting.transfer_id)
         .where(Posting.created_at >= lo, Posting.created_at < hi)
         .order_by(Posting.account_id, Posting.id)
     ):
+        # A memo the hub wrote is kept as its key and arguments, shown in the reader's language.
+        memo = [memo, system] if system else memo
         lines[account_id].append([posting_id, created_at.isoformat(), TransferKind(kind).value, memo, amount, balance_after])
     rows = []
     for account_id, name in session.execute(sa.select(Account.id, Account.name).order_by(Account.id)):

@@ -271,3 +271,16 @@ def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker
     [fee] = booker.data(INVOICES)["invoices"]["nodes"]
     assert fee["amount"] == {"amount": "5.00"} and fee["memo"].startswith("Frais d'annulation")
     ledger_ok(app)
+
+
+def test_memos_the_hub_writes_read_in_the_readers_language(app, owner, booker):
+    """Stored as a key and arguments: the same invoice reads in French, then in English."""
+    resource = create_resource(owner, price="25.00")
+    start = base_time()
+    booking = booked(booker, resource["id"], start, start + D, payOnAccount=True)
+    owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
+    owner.data(RETURN, input={"bookingId": booking["id"]})
+    assert booker.data(INVOICES)["invoices"]["nodes"][0]["memo"] == "Réservation : Scie à ruban"
+    switch = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { errors { code } } }"
+    assert booker.data(switch, input={"name": "Booker", "language": "en"})["updateProfile"]["errors"] == []
+    assert booker.data(INVOICES)["invoices"]["nodes"][0]["memo"] == "Booking: Scie à ruban"

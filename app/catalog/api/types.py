@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Annotated, Optional
 
 import strawberry
-from flask import url_for
+from flask import current_app, url_for
 
 from app.api.context import Info
 from app.api.errors import UserError, to_user_errors
@@ -169,7 +169,7 @@ class ResourceType(_editable_fields()):
     @strawberry.field(description="The owner's name, or the hub's pool.")
     def owner_name(self, info: Info) -> str:
         org = self.batch.owner(info.context.session, self.model)
-        return org.name if org else "Alvéole"
+        return org.name if org else current_app.config["HUB_NAME"]
 
     @strawberry.field
     def hub_pool(self) -> bool:

@@ -12,6 +12,7 @@ from app.hub import hub_today
 from app.invoices import services
 from app.invoices.queries import Direction
 from app.ledger.api import AccountType, accounts_by_id
+from app.ledger.memos import render_memo
 from models import Account, Invoice, InvoiceStatus
 
 InvoiceStatusEnum = strawberry.enum(InvoiceStatus, name="InvoiceStatus")
@@ -66,7 +67,7 @@ class InvoiceType(Node):
         return cls(
             id=to_global_id("Invoice", invoice.id),
             status=invoice.status,
-            memo=invoice.memo,
+            memo=render_memo(invoice.memo, invoice.system_memo),
             due_date=invoice.due_date,
             created_at=invoice.created_at,
             accepted_at=invoice.accepted_at,

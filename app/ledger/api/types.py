@@ -14,6 +14,7 @@ from app.api.scalars import Money, money
 from app.hub import FIRST_YEAR, LAST_YEAR, hub_zone
 from app.ledger import queries
 from app.ledger.api import loaders
+from app.ledger.memos import render_memo
 from app.ledger.services import policy, statements
 from models import Account, AccountKind, AccountStatus, Organization, Posting, Transfer, TransferKind
 
@@ -178,7 +179,7 @@ class TransferType(Node):
 
         def make(t: Transfer, reversed_by: Optional[Transfer]) -> "TransferType":
             return cls(
-                id=to_global_id("Transfer", t.id), kind=t.kind, memo=t.memo, created_at=t.created_at, model=t,
+                id=to_global_id("Transfer", t.id), kind=t.kind, memo=render_memo(t.memo, t.system_memo), created_at=t.created_at, model=t,
                 from_model_=accounts.get(t.from_account_id), to_model_=accounts.get(t.to_account_id),
                 reversed_by_=reversed_by,
             )

@@ -22,13 +22,17 @@ def place_hold(
     amount: int,
     memo: str = "",
     expires_at: Optional[dt.datetime] = None,
+    system_memo: Optional[dict] = None,
 ) -> Hold:
     """Reserve credit on an account; refused with CREDIT_LIMIT_EXCEEDED like a transfer."""
     check_amount(amount)
     memo = check_memo(memo)
     with atomic(session):
         post(session, {account.id: Change(hold=amount)})
-        hold = Hold(account_id=account.id, amount=amount, memo=memo, initiator_id=actor.id, expires_at=expires_at)
+        hold = Hold(
+            account_id=account.id, amount=amount, memo=memo, system_memo=system_memo, initiator_id=actor.id,
+            expires_at=expires_at,
+        )
         session.add(hold)
         session.flush()
     return hold
@@ -61,6 +65,7 @@ def capture_hold(
     amount: Optional[int] = None,
     kind: TransferKind = TransferKind.BOOKING,
     memo: str = "",
+    system_memo: Optional[dict] = None,
 ) -> Transfer:
     """Turn a hold into a transfer of `amount` (at most the hold's) and release the rest."""
     with atomic(session):
@@ -81,6 +86,7 @@ def capture_hold(
                 amount=amount,
                 fee=fee,
                 memo=check_memo(memo or hold.memo),
+                system_memo=system_memo or hold.system_memo,
                 initiator_id=actor.id,
             ),
         )

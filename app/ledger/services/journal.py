@@ -13,6 +13,7 @@ DomainError and carries on never commits half an entry.
 """
 import datetime as dt
 import functools
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,16 +54,16 @@ SQL = {
     "payee": "SELECT a.id, a.kind, a.name, a.status, s.transfer_fee_bps, s.transfer_fee_min"
              " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
     "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
-    "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, initiator_id,"
+    "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id,"
              " idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
-             " :amount, :fee, :memo, :initiator_id, :idempotency_key, :reverses_id, :created_at)"
+             " :amount, :fee, :memo, :system_memo, :initiator_id, :idempotency_key, :reverses_id, :created_at)"
              " ON CONFLICT DO NOTHING RETURNING id",
     "postings": "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
                 " VALUES (:transfer_id, :account_id, :amount, :balance_after, :created_at)",
     "delete_entry": "DELETE FROM transfers WHERE id = :id",
 }
 _ENTRY_COLUMNS = (
-    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "initiator_id",
+    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "system_memo", "initiator_id",
     "idempotency_key", "reverses_id", "created_at",
 )
 
@@ -239,10 +240,11 @@ def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
     back, so two identical requests at once never both pay."""
     values = {
-        "created_at": utcnow(), "fee": 0, "memo": "", "initiator_id": None, "idempotency_key": None,
-        "reverses_id": None, **values,
+        "created_at": utcnow(), "fee": 0, "memo": "", "system_memo": None, "initiator_id": None,
+        "idempotency_key": None, "reverses_id": None, **values,
     }
     params = {name: values[name] for name in _ENTRY_COLUMNS}
+    params["system_memo"] = json.dumps(values["system_memo"]) if values["system_memo"] else None
     params["kind"] = values["kind"].value
     params["created_at"] = db_time(session, values["created_at"])
     row = execute(session, SQL["entry"], params).fetchone()

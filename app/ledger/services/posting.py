@@ -73,6 +73,7 @@ def transfer(
     to_account_id: int,
     amount: int,
     memo: str = "",
+    system_memo: Optional[dict] = None,
     kind: TransferKind = TransferKind.PAYMENT,
     idempotency_key: Optional[str] = None,
     check_permission: bool = True,
@@ -107,7 +108,7 @@ def transfer(
         session,
         dict(
             kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
-            memo=memo, initiator_id=actor.id, idempotency_key=idempotency_key,
+            memo=memo, system_memo=system_memo, initiator_id=actor.id, idempotency_key=idempotency_key,
         ),
     )
     if entry is None:
@@ -135,6 +136,7 @@ def journal_entry(
     kind: TransferKind,
     legs: list[tuple[int, int]],
     memo: str = "",
+    system_memo: Optional[dict] = None,
     check_limits: bool = True,
     idempotency_key: Optional[str] = None,
 ) -> Transfer:
@@ -151,7 +153,7 @@ def journal_entry(
             session,
             dict(
                 kind=kind, from_account_id=debit[0], to_account_id=credit[0], amount=total,
-                memo=check_memo(memo), initiator_id=actor.id if actor else None,
+                memo=check_memo(memo), system_memo=system_memo, initiator_id=actor.id if actor else None,
                 idempotency_key=idempotency_key,
             ),
         )

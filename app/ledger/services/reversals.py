@@ -5,6 +5,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
+from app.ledger.memos import system_memo
 from app.ledger.services.journal import atomic, check_memo, insert_entry, record_entry
 from app.permissions import is_treasurer
 from models import Member, Posting, Transfer, TransferKind
@@ -42,7 +43,8 @@ def reverse_transfer(session: so.Session, actor: Member, transfer_id: int, memo:
                 to_account_id=original.from_account_id,
                 amount=original.amount,
                 fee=original.fee,
-                memo=memo or f"Annulation du virement n° {original.id}",
+                memo=memo,
+                system_memo=None if memo else system_memo("reversal", transfer=original.id),
                 initiator_id=actor.id,
                 reverses_id=original.id,
             ),

@@ -9,6 +9,7 @@ from app import permissions
 from app.api.context import Info
 from app.api.relay import Connection, Node, paginate, to_global_id
 from app.api.scalars import Money, money
+from app.ledger.memos import render_memo
 from app.treasury import queries
 from models import AccountStatement, PeriodClose
 
@@ -51,7 +52,8 @@ class AccountStatementType(Node):
     def lines(self) -> list[ClosedStatementLine]:
         return [
             ClosedStatementLine(
-                posting_id=pid, at=dt.datetime.fromisoformat(at), kind=kind, memo=memo,
+                posting_id=pid, at=dt.datetime.fromisoformat(at), kind=kind,
+                memo=render_memo(*memo) if isinstance(memo, list) else memo,
                 amount=money(amount), balance_after=money(after),
             )
             for pid, at, kind, memo, amount, after in self.model.lines

@@ -1,0 +1,34 @@
+"""Memos the hub writes itself ("Booking: mobile sawmill", "Multilateral clearing No. 12"):
+stored as a key and its arguments, never as text in one language, and rendered in the reader's
+language when shown. What a member wrote stays in `memo` and follows the hub's text."""
+from typing import Optional
+
+from flask_babel import gettext
+
+from app.errors import N_
+
+SYSTEM_MEMOS = {
+    "booking": N_("Booking: %(title)s"),
+    "cancellation_fee": N_("Cancellation fee: %(title)s"),
+    "late_return": N_("Late return: %(title)s"),
+    "no_show": N_("No-show: %(title)s"),
+    "invoice_payment": N_("Invoice No. %(number)s"),
+    "clearing": N_("Multilateral clearing No. %(run)s: %(invoices)s invoice(s)"),
+    "credit_settlement": N_("Credit settlement No. %(run)s, invoice No. %(invoice)s"),
+    "reversal": N_("Reversal of transfer No. %(transfer)s"),
+}
+
+
+def system_memo(key: str, **args) -> dict:
+    """What to store for a memo the hub writes."""
+    if key not in SYSTEM_MEMOS:
+        raise KeyError(key)
+    return {"key": key, "args": args}
+
+
+def render_memo(memo: str, system: Optional[dict]) -> str:
+    """The memo as the reader sees it: the hub's part in their language, then the member's."""
+    if not system:
+        return memo
+    text = gettext(SYSTEM_MEMOS[system["key"]], **system.get("args", {}))
+    return f"{text} — {memo}" if memo else text
