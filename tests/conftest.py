@@ -230,3 +230,23 @@ def csrf_token(client, url: str = "/login") -> str:
     match = CSRF_INPUT.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def sign_in(client, email, password=DEMO_PASSWORD):
+    """Sign in through the login page, as a browser does; the response to the form."""
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(client, "/login")})
+
+
+def page_client(app, email):
+    """A browser-like client signed in as `email`."""
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+def assert_ledger_ok(app):
+    """The ledger's invariants hold (balances sum to zero and equal their postings)."""
+    from app.ledger.services import invariant_violations
+
+    with app.app_context():
+        assert invariant_violations(get_session()) == []

@@ -2,11 +2,11 @@
 damage), completion paying the owner, no-show. The ledger ties out after each."""
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 
 from app.api.relay import parse_global_id
 from tests.api.catalog_helpers import account, base_time, book, booked, create_resource, signed_in
+from tests.conftest import assert_ledger_ok
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
@@ -22,26 +22,11 @@ RETURN = """mutation($input: ReturnBookingInput!) {
 }"""
 
 
-@pytest.fixture
-def owner(member_api):
-    return member_api
-
-
-@pytest.fixture
-def booker(app, make_member):
-    return signed_in(app, make_member, "Charpentes Test", credit_limit=100_000)
 
 
 def act(client, name, booking_id, **extra):
     return client.data(ACTION % name, input={"bookingId": booking_id, **extra})[name]
 
-
-def ledger_ok(app):
-    from app.database import get_session
-    from app.ledger.services import invariant_violations
-
-    with app.app_context():
-        assert invariant_violations(get_session()) == []
 
 
 def shift_to_past(app, booking_id: str, start: dt.datetime, end: dt.datetime):
@@ -71,7 +56,7 @@ def test_cancel_more_than_48_hours_before_is_free(app, owner, booker):
     assert act(booker, "cancelBooking", booking["id"])["errors"][0]["code"] == "INVALID_STATE"
     # The slot is free again.
     booked(booker, resource["id"], start, start + D)
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_late_cancellation_pays_the_fee_to_the_owner(app, owner, booker):
@@ -83,7 +68,7 @@ def test_late_cancellation_pays_the_fee_to_the_owner(app, owner, booker):
     mine = account(booker)
     assert mine["balance"]["amount"] == "-15.00" and mine["onHold"]["amount"] == "0.00"
     assert account(owner)["balance"]["amount"] == "15.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_only_the_booker_or_the_owner_cancels_and_the_owner_cancels_free(app, make_member, owner, booker):
@@ -95,7 +80,7 @@ def test_only_the_booker_or_the_owner_cancels_and_the_owner_cancels_free(app, ma
     result = act(owner, "cancelBooking", booking["id"], reason="Panne")
     assert result["booking"]["status"] == "CANCELLED" and result["booking"]["cancellationFee"]["amount"] == "0.00"
     assert account(booker)["balance"]["amount"] == "0.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_approval_required_then_approve(app, owner, booker):
@@ -120,7 +105,7 @@ def test_reject_needs_a_reason_and_releases_the_hold(app, owner, booker):
     assert result["booking"]["status"] == "REJECTED"
     assert result["booking"]["decisionReason"] == "Réservé pour un chantier"
     assert account(booker)["onHold"]["amount"] == "0.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_check_out_and_return_on_time_completes_and_pays_the_owner(app, owner, booker):
@@ -139,7 +124,7 @@ def test_check_out_and_return_on_time_completes_and_pays_the_owner(app, owner, b
     assert account(booker)["balance"]["amount"] == "-50.00"
     assert account(booker)["onHold"]["amount"] == "0.00"
     assert account(owner)["balance"]["amount"] == "50.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_late_return_costs_the_late_fee_per_day_started(app, owner, booker):
@@ -154,7 +139,7 @@ def test_late_return_costs_the_late_fee_per_day_started(app, owner, booker):
     assert back["booking"]["lateFee"]["amount"] == "8.00"
     assert account(booker)["balance"]["amount"] == "-18.00"
     assert account(owner)["balance"]["amount"] == "18.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_damage_keeps_the_booking_returned_until_the_owner_completes_it(app, owner, booker):
@@ -168,7 +153,7 @@ def test_damage_keeps_the_booking_returned_until_the_owner_completes_it(app, own
     done = act(owner, "completeBooking", booking["id"])
     assert done["booking"]["status"] == "COMPLETED"
     assert account(owner)["balance"]["amount"] == "20.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_workspace_completes_after_its_end_and_no_show(app, owner, booker):
@@ -184,7 +169,7 @@ def test_workspace_completes_after_its_end_and_no_show(app, owner, booker):
     assert act(owner, "completeBooking", first["id"])["booking"]["status"] == "COMPLETED"
     assert act(owner, "markNoShow", second["id"])["booking"]["status"] == "NO_SHOW"
     assert account(owner)["balance"]["amount"] == "20.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_complete_due_command_closes_ended_workspace_bookings(app, owner, booker, runner):
@@ -200,7 +185,7 @@ def test_complete_due_command_closes_ended_workspace_bookings(app, owner, booker
     assert result.exit_code == 0, result.output
     assert "1 booking(s) completed" in result.output
     assert account(owner)["balance"]["amount"] == "5.00"  # the tool waits for its return
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 BOOKING_NODE = """query($id: ID!) { node(id: $id) { ... on Booking { id status resource { title } } } }"""
@@ -259,7 +244,7 @@ def test_a_booking_left_on_account_is_invoiced_when_it_completes(app, owner, boo
     }]
     # The debt is on account, not in the balances: the clearing will see it.
     assert account(booker)["balance"]["amount"] == "0.00" and account(owner)["balance"]["amount"] == "0.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker):
@@ -270,7 +255,7 @@ def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker
     assert cancelled["status"] == "CANCELLED"
     [fee] = booker.data(INVOICES)["invoices"]["nodes"]
     assert fee["amount"] == {"amount": "5.00"} and fee["memo"].startswith("Frais d'annulation")
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_memos_the_hub_writes_read_in_the_readers_language(app, owner, booker):

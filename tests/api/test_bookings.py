@@ -14,27 +14,13 @@ from tests.api.catalog_helpers import (
     iso,
     signed_in,
 )
+from tests.conftest import assert_ledger_ok
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
 
 
-@pytest.fixture
-def owner(member_api):
-    return member_api
 
-
-@pytest.fixture
-def booker(app, make_member):
-    return signed_in(app, make_member, "Charpentes Test", credit_limit=100_000)
-
-
-def ledger_ok(app):
-    from app.database import get_session
-    from app.ledger.services import invariant_violations
-
-    with app.app_context():
-        assert invariant_violations(get_session()) == []
 
 
 def test_defaults_price_rounds_up_to_whole_units_and_holds_credit(app, owner, booker):
@@ -51,7 +37,7 @@ def test_defaults_price_rounds_up_to_whole_units_and_holds_credit(app, owner, bo
     assert mine["onHold"]["amount"] == "100.00"
     assert mine["balance"]["amount"] == "0.00"
     assert mine["available"]["amount"] == "900.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_hourly_and_half_day_prices_and_quantity(owner, booker):
@@ -230,7 +216,7 @@ def test_retiring_with_cancel_releases_the_holds(app, owner, booker):
     result = owner.data(STATUS, input={"resourceId": resource["id"], "status": "RETIRED", "futureBookings": "CANCEL"})["setResourceStatus"]
     assert result["cancelledBookings"] == 1 and result["resource"]["status"] == "RETIRED"
     assert account(booker)["onHold"]["amount"] == "0.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_credit_limit_is_enforced_by_the_hold(app, make_member, owner):
@@ -241,7 +227,7 @@ def test_credit_limit_is_enforced_by_the_hold(app, make_member, owner):
     refused = book(poor, resource["id"], start + 2 * D, start + 3 * D)
     assert refused["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED"
     assert account(poor)["onHold"]["amount"] == "20.00"
-    ledger_ok(app)
+    assert_ledger_ok(app)
 
 
 def test_idempotency_key_returns_the_first_booking(owner, booker):

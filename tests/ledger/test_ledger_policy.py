@@ -4,8 +4,7 @@ import re
 import sqlalchemy as sa
 
 from models import Account, AccountStatus, Role, Transfer
-from tests.conftest import csrf_token
-from tests.web.test_pages import sign_in
+from tests.conftest import csrf_token, sign_in
 
 SETTINGS = """mutation($input: UpdateLedgerSettingsInput!) {
   updateLedgerSettings(input: $input) {

@@ -5,15 +5,8 @@ import re
 import sqlalchemy as sa
 
 from app.database import get_session
-from app.demo import DEMO_PASSWORD
 from models import Role, Transfer
-from tests.conftest import csrf_token
-
-
-def login(client, email):
-    token = csrf_token(client)
-    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
+from tests.conftest import csrf_token, sign_in
 
 
 def account_id(client):
@@ -26,7 +19,7 @@ def account_id(client):
 def setup(app, client, make_member):
     alice = make_member(name="Alice", organization="Scierie du Giffre", credit_limit=500_000)
     make_member(name="Bob", organization="Charpentes Arve", credit_limit=50_000)
-    login(client, alice)
+    assert sign_in(client, alice)
     return account_id(client)
 
 
@@ -99,10 +92,10 @@ def test_csv_in_english_uses_decimal_points(app, client, make_member):
 def test_treasurer_pages(app, client, make_member):
     alice = make_member(name="Alice", organization="Scierie du Giffre", credit_limit=50_000)
     treasurer = make_member(name="Trésorière", role=Role.TREASURER)
-    login(client, alice)
+    assert sign_in(client, alice)
     assert client.get("/treasury/accounts").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
-    login(client, treasurer)
+    assert sign_in(client, treasurer)
     page = client.get("/treasury/accounts?order=use").get_data(as_text=True)
     assert "Scierie du Giffre" in page and "Somme des soldes" in page
     gid = re.search(r'name="account_id" value="([^"]+)"', page).group(1)

@@ -3,19 +3,10 @@ errors re-rendered in the member's language."""
 import datetime as dt
 import re
 
-from app.demo import DEMO_PASSWORD
 from tests.api.catalog_helpers import base_time, booked, create_resource, signed_in
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, page_client
 
 H = dt.timedelta(hours=1)
-
-
-def web_login(app, email):
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
 
 
 def local(value: dt.datetime) -> str:
@@ -41,7 +32,7 @@ def test_catalogue_filters_and_free_window(app, member_api, client):
 def test_book_from_the_resource_page(app, make_member, member_api):
     resource = create_resource(member_api, title="Humidimètre")
     email = make_member(organization="Charpentes Web", credit_limit=100_000)
-    client = web_login(app, email)
+    client = page_client(app, email)
     url = f"/catalogue/{resource['id']}"
     page = client.get(url).get_data(as_text=True)
     assert "Humidimètre" in page and 'class="week"' in page
@@ -67,7 +58,7 @@ def test_cancel_from_my_bookings(app, make_member, member_api):
 
     api = GraphQLClient(app.test_client()).login(email)
     booking = booked(api, resource["id"], base_time(), base_time() + H)
-    client = web_login(app, email)
+    client = page_client(app, email)
     token = csrf_token(client, "/bookings")
     response = client.post(f"/bookings/{booking['id']}/cancel", data={"csrf_token": token, "next": "/bookings"})
     assert response.status_code == 302
@@ -82,7 +73,7 @@ def test_owner_desk_approves_a_request(app, make_member):
     resource = create_resource(owner_api, title="Scierie mobile", approvalRequired=True)
     booker = signed_in(app, make_member, "Charpentes Web")
     booking = booked(booker, resource["id"], base_time(), base_time() + H)
-    owner = web_login(app, owner_email)
+    owner = page_client(app, owner_email)
     desk = owner.get("/bookings/manage").get_data(as_text=True)
     assert "Demandes à traiter" in desk and "Scierie mobile" in desk
     token = csrf_token(owner, "/bookings/manage")
@@ -93,7 +84,7 @@ def test_owner_desk_approves_a_request(app, make_member):
 
 def test_offer_edit_and_retire_a_resource(app, make_member):
     email = make_member(organization="Menuiserie Web", credit_limit=100_000)
-    client = web_login(app, email)
+    client = page_client(app, email)
     token = csrf_token(client, "/catalogue/new")
     form = {"csrf_token": token, "action": "update", "kind": "WORKSPACE", "title": "", "price": "abc", "price_unit": "HOUR", "capacity": "4"}
     refused = client.post("/catalogue/new", data=form)
@@ -114,13 +105,13 @@ def test_offer_edit_and_retire_a_resource(app, make_member):
     mine = client.get("/catalogue/mine").get_data(as_text=True)
     assert "Établis de l&#39;atelier" in mine and "Retirée" in mine
     # Someone else may not edit it.
-    other = web_login(app, make_member(organization="Autre Web"))
+    other = page_client(app, make_member(organization="Autre Web"))
     assert other.get(edit_url).status_code == 403
 
 
 def test_pages_in_english(app, make_member, member_api):
     resource = create_resource(member_api, title="Moisture meter")
-    client = web_login(app, make_member(organization="English Web", language="en"))
+    client = page_client(app, make_member(organization="English Web", language="en"))
     page = client.get(f"/catalogue/{resource['id']}").get_data(as_text=True)
     assert "Week of" in page and "Free cancellation" not in page and "free until 48 hours" in page
     assert client.get("/catalogue/UmVzb3VyY2U6OTk5OQ").status_code == 404
@@ -131,7 +122,7 @@ def test_weekly_series_preview_then_skip_from_the_resource_page(app, make_member
     other = signed_in(app, make_member, "Autre Web")
     start = base_time()
     booked(other, room["id"], start + dt.timedelta(weeks=1), start + dt.timedelta(weeks=1) + H)
-    client = web_login(app, make_member(organization="Série Web", credit_limit=100_000))
+    client = page_client(app, make_member(organization="Série Web", credit_limit=100_000))
     url = f"/catalogue/{room['id']}"
     token = csrf_token(client, url)
     until = (start + dt.timedelta(weeks=2)).date().isoformat()
@@ -153,7 +144,7 @@ def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, 
     holder = GraphQLClient(app.test_client()).login(holder_email)
     start = base_time()
     booking = booked(holder, saw["id"], start, start + 4 * H)
-    client = web_login(app, make_member(organization="Waiter Web", credit_limit=100_000))
+    client = page_client(app, make_member(organization="Waiter Web", credit_limit=100_000))
     url = f"/catalogue/{saw['id']}"
     token = csrf_token(client, url)
     form = {"csrf_token": token, "start": local(start + H), "end": local(start + 2 * H), "quantity": "1"}
@@ -178,7 +169,7 @@ def test_upload_a_photo_from_the_edit_page(app, make_member):
     from tests.conftest import GraphQLClient
 
     resource = create_resource(GraphQLClient(app.test_client()).login(email), title="Raboteuse")
-    client = web_login(app, email)
+    client = page_client(app, email)
     edit_url = f"/catalogue/{resource['id']}/edit"
     token = csrf_token(client, edit_url)
     png = io.BytesIO()
@@ -204,7 +195,7 @@ def test_month_view_marks_booked_days(app, make_member, member_api):
     day = start.astimezone(ZoneInfo("Europe/Paris")).date()
     midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo("Europe/Paris"))
     booked(booker, resource["id"], midnight, midnight + 24 * H)  # the whole local day is taken
-    client = web_login(app, make_member(organization="Lecteur Web"))
+    client = page_client(app, make_member(organization="Lecteur Web"))
     page = client.get(f"/catalogue/{resource['id']}?view=month&week={day.isoformat()}").get_data(as_text=True)
     assert 'class="month"' in page
     assert re.search(r'class="month-day booked[^"]*"[^>]*>%d<' % day.day, page)
@@ -218,7 +209,7 @@ def test_book_on_account_from_the_resource_page(app, make_member, member_api, db
 
     resource = create_resource(member_api, title="Défonceuse CNC")
     email = make_member(organization="Menuiserie Web", credit_limit=0)  # no credit to hold
-    client = web_login(app, email)
+    client = page_client(app, email)
     url = f"/catalogue/{resource['id']}"
     page = client.get(url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

@@ -4,12 +4,7 @@ import sqlalchemy as sa
 
 from app.demo import DEMO_PASSWORD
 from models import Member
-from tests.conftest import csrf_token
-
-
-def sign_in(client, email, password=DEMO_PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+from tests.conftest import csrf_token, sign_in
 
 
 def test_login_page_speaks_french_by_default_and_english_on_request(client):

@@ -6,17 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import get_session
-from app.demo import DEMO_PASSWORD
 from models import AccountStatement, Invoice, InvoiceStatus, PeriodClose, Posting, Role
-from tests.conftest import csrf_token
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
+from tests.conftest import csrf_token, page_client
 
 
 @pytest.fixture
@@ -27,7 +18,7 @@ def people(app, make_member):
         "C": make_member(name="Rémi", organization="Couverture Aravis", credit_limit=100_000),
         "T": make_member(name="Trésorerie", role=Role.TREASURER),
     }
-    return {key: signed_in(app, email) for key, email in emails.items()}
+    return {key: page_client(app, email) for key, email in emails.items()}
 
 
 def account_option(page: str, name: str) -> str:
