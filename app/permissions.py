@@ -147,11 +147,16 @@ def managed_resource_filter(member: Member):
     return Resource.owner_organization_id.in_(org_ids)
 
 
+def is_booker(member: Optional[Member], booking: Booking) -> bool:
+    """The member who made the booking: they cancel it (and the rest of its series)."""
+    return member is not None and booking.booker_id == member.id
+
+
 def can_see_booking(session: so.Session, member: Optional[Member], booking: Booking, resource: Resource) -> bool:
     """The booker, the resource's managers, and the treasurer."""
     if member is None:
         return False
-    if member.id == booking.booker_id or is_treasurer(member):
+    if is_booker(member, booking) or is_treasurer(member):
         return True
     return can_manage_resource(session, member, resource)
 

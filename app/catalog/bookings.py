@@ -29,7 +29,7 @@ from app.hub import MAX_AMOUNT, MEMO_LENGTH, hub_zone
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
-from app.permissions import can_manage_resource
+from app.permissions import can_manage_resource, is_booker
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
 
 log = logging.getLogger("alveole.catalog")
@@ -149,7 +149,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     now = now or utcnow()
     booking = get_booking(session, booking_id)
     resource = session.get(Resource, booking.resource_id)
-    if booking.booker_id != actor.id:
+    if not is_booker(actor, booking):
         if can_manage_resource(session, actor, resource):
             return cancel_by_owner(session, actor, booking, reason, now)
         raise DomainError(ErrorCode.FORBIDDEN, CANNOT_CANCEL)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import permissions
 from app.catalog import bookings as booking_services
 from app.catalog import calendar
 from app.catalog.booking_rules import check_rules
@@ -116,7 +117,7 @@ def cancel_rest_of_series(session: so.Session, actor: Member, booking_id: int) -
     """Cancel this occurrence and every later one of its series that can still be cancelled
     (each with the usual cancellation policy)."""
     booking = booking_services.get_booking(session, booking_id)
-    if booking.booker_id != actor.id:  # first: a stranger learns nothing about the booking
+    if not permissions.is_booker(actor, booking):  # first: a stranger learns nothing about the booking
         raise DomainError(ErrorCode.FORBIDDEN, booking_services.CANNOT_CANCEL)
     if booking.series_id is None:
         raise DomainError(ErrorCode.INVALID, "This booking is not part of a series.", "bookingId")
