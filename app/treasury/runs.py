@@ -15,6 +15,7 @@ outstanding it had when proposed; posting then refuses with code STALE.
 """
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
@@ -55,41 +56,40 @@ def open_debts(session: so.Session) -> list[Debt]:
     return [Debt(invoice_id=i, debtor=d, creditor=c, amount=a) for i, d, c, a in rows]
 
 
-def plan_credit_transfers(session: so.Session, debts: list[Debt]) -> dict[int, int]:
-    """How much of each debt its debtor can pay now, oldest due first. Credits received from a
-    payment count for the receiver's own later payments, so a few passes go further than one."""
-    account_ids = {d.debtor for d in debts} | {d.creditor for d in debts}
+MAX_PASSES = 5  # over the open invoices, each pass paying with what the previous ones brought
+
+
+@dataclass
+class _Position:
+    """An account as a settlement plan sees it, step after step."""
+
+    balance: int
+    available: int  # balance + credit limit - on hold
+    cap: Optional[int]
+    open: bool
+
+
+def _positions(session: so.Session, account_ids) -> dict[int, _Position]:
     rows = session.execute(
         sa.select(Account.id, Account.balance, Account.credit_limit, Account.on_hold, Account.balance_cap, Account.status)
         .where(Account.id.in_(account_ids))
     ).all()
-    balance = {r.id: r.balance for r in rows}
-    available = {r.id: r.balance + r.credit_limit - r.on_hold for r in rows}
-    cap = {r.id: r.balance_cap for r in rows}
-    is_open = {r.id: r.status == AccountStatus.OPEN for r in rows}
-    settings = ledger.get_settings(session)
-    paid: dict[int, int] = defaultdict(int)
-    for _ in range(3):
-        progress = False
-        for d in debts:
-            left = d.amount - paid[d.invoice_id]
-            if left <= 0 or not (is_open[d.debtor] and is_open[d.creditor]):
-                continue
-            pay = _affordable(settings, min(left, available[d.debtor]))
-            if cap[d.creditor] is not None:
-                pay = min(pay, max(0, cap[d.creditor] - balance[d.creditor]))
-            if pay <= 0:
-                continue
-            cost = pay + ledger.fee_for(settings, pay)
-            available[d.debtor] -= cost
-            balance[d.debtor] -= cost
-            available[d.creditor] += pay
-            balance[d.creditor] += pay
-            paid[d.invoice_id] += pay
-            progress = True
-        if not progress:
-            break
-    return {k: v for k, v in paid.items() if v > 0}
+    return {
+        r.id: _Position(r.balance, r.balance + r.credit_limit - r.on_hold, r.balance_cap, r.status == AccountStatus.OPEN)
+        for r in rows
+    }
+
+
+def _payable(positions: dict[int, _Position], settings, debtor: int, creditor: int, wanted: int) -> int:
+    """The most of `wanted` the debtor can pay the creditor now, within the debtor's credit
+    limit (the hub's fee included) and the creditor's cap: the ledger's own rules."""
+    payer, payee = positions[debtor], positions[creditor]
+    if not (payer.open and payee.open):
+        return 0
+    pay = min(wanted, _affordable(settings, payer.available))
+    if payee.cap is not None:
+        pay = min(pay, max(0, payee.cap - payee.balance))
+    return max(pay, 0)
 
 
 def _affordable(settings, budget: int) -> int:
@@ -100,6 +100,56 @@ def _affordable(settings, budget: int) -> int:
             break
         pay = budget - ledger.fee_for(settings, pay)
     return pay if pay > 0 and pay + ledger.fee_for(settings, pay) <= budget else 0
+
+
+def _pay(positions: dict[int, _Position], settings, debtor: int, creditor: int, amount: int) -> None:
+    cost = amount + ledger.fee_for(settings, amount)
+    positions[debtor].balance -= cost
+    positions[debtor].available -= cost
+    positions[creditor].balance += amount
+    positions[creditor].available += amount
+
+
+def plan_credit_transfers(session: so.Session, debts: list[Debt]) -> list[tuple[Debt, int]]:
+    """The payments that settle what can be settled now, in the order they must be posted:
+    oldest due first, each invoice paid once, as much as its debtor can. Credit received from
+    an earlier payment counts for the receiver's later ones, so a few passes go further than
+    one; posting replays exactly this sequence, so a plan made on unchanged balances posts."""
+    positions = _positions(session, {d.debtor for d in debts} | {d.creditor for d in debts})
+    settings = ledger.get_settings(session)
+    steps: list[tuple[Debt, int]] = []
+    paid: set[int] = set()
+    # Whole invoices first, while payments received make more of them payable; then what
+    # is left, in part.
+    for whole_only in (True, False):
+        for _ in range(MAX_PASSES):
+            before = len(steps)
+            for d in debts:
+                if d.invoice_id in paid:
+                    continue
+                pay = _payable(positions, settings, d.debtor, d.creditor, d.amount)
+                if pay > 0 and (pay == d.amount or not whole_only):
+                    _pay(positions, settings, d.debtor, d.creditor, pay)
+                    steps.append((d, pay))
+                    paid.add(d.invoice_id)
+            if len(steps) == before:
+                break
+    return steps
+
+
+def blocked_accounts(session: so.Session, lines) -> list[str]:
+    """Replay a settlement's payments (debtor, creditor, amount), in order, on today's
+    balances: the names of the accounts that can no longer pay or receive their part."""
+    positions = _positions(session, {x.debtor_account_id for x in lines} | {x.creditor_account_id for x in lines})
+    settings = ledger.get_settings(session)
+    blocked: set[int] = set()
+    for line in lines:
+        if _payable(positions, settings, line.debtor_account_id, line.creditor_account_id, line.amount) < line.amount:
+            payer = positions[line.debtor_account_id]
+            blocked.add(line.debtor_account_id if payer.available < line.amount or not payer.open else line.creditor_account_id)
+        else:  # a payment that cannot happen brings nothing to the accounts after it
+            _pay(positions, settings, line.debtor_account_id, line.creditor_account_id, line.amount)
+    return list(session.scalars(sa.select(Account.name).where(Account.id.in_(blocked)).order_by(Account.name)))
 
 
 def propose_clearing(
@@ -113,8 +163,12 @@ def propose_clearing(
     debts = open_debts(session)
     if method == ClearingMethod.SET_OFF:
         cleared = solve_clearing(debts).cleared
+        ordered = [d for d in debts if d.invoice_id in cleared]
     else:
-        cleared = plan_credit_transfers(session, debts)
+        # Lines are stored in the order the payments must be posted (their ids follow it).
+        steps = plan_credit_transfers(session, debts)
+        cleared = {d.invoice_id: amount for d, amount in steps}
+        ordered = [d for d, _ in steps]
     gross_before = sum(d.amount for d in debts)
     run = ClearingRun(
         method=method,
@@ -136,8 +190,7 @@ def propose_clearing(
             "outstanding_before": d.amount,
             "amount": cleared[d.invoice_id],
         }
-        for d in debts
-        if d.invoice_id in cleared
+        for d in ordered
     ]
     for chunk in posting.chunks(lines):
         _insert_lines(session, chunk)
@@ -177,8 +230,9 @@ def propose_clearing(
 _LINE_COLUMNS = ("run_id", "invoice_id", "debtor_account_id", "creditor_account_id", "outstanding_before", "amount")
 _PG_INSERT_LINES = sa.text(
     "INSERT INTO clearing_lines (" + ", ".join(_LINE_COLUMNS) + ")"
-    " SELECT * FROM unnest(CAST(:run_id AS integer[]), CAST(:invoice_id AS integer[]), CAST(:debtor_account_id AS integer[]),"
-    " CAST(:creditor_account_id AS integer[]), CAST(:outstanding_before AS bigint[]), CAST(:amount AS bigint[]))"
+    " SELECT r, i, d, c, o, a FROM unnest(CAST(:run_id AS integer[]), CAST(:invoice_id AS integer[]),"
+    " CAST(:debtor_account_id AS integer[]), CAST(:creditor_account_id AS integer[]), CAST(:outstanding_before AS bigint[]),"
+    " CAST(:amount AS bigint[])) WITH ORDINALITY AS u(r, i, d, c, o, a, n) ORDER BY n"
 )
 
 
@@ -258,11 +312,20 @@ def post_clearing(session: so.Session, actor: Member, run_id: int, progress: Opt
             ClearingLine.amount,
         )
         .where(ClearingLine.run_id == run_id)
-        .order_by(ClearingLine.invoice_id)
+        .order_by(ClearingLine.id)  # a settlement's payments, in the order planned
     ).all()
     if run.method == ClearingMethod.SET_OFF:
         posting.post_set_off(session, actor, run_id, lines, progress)
     else:
+        blocked = blocked_accounts(session, lines)
+        if blocked:
+            raise DomainError(
+                ErrorCode.STALE,
+                "Balances changed since this proposal: %(names)s can no longer pay or receive their part. "
+                "Propose a new settlement.",
+                "runId",
+                names=", ".join(blocked),
+            )
         posting.post_credit_transfers(session, actor, run_id, lines, progress)
     session.flush()
     session.refresh(run)
