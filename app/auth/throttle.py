@@ -82,11 +82,13 @@ def begin_attempt(
 ) -> Attempt:
     """Count a sign-in attempt on its email and its address, or refuse it with RATE_LIMITED
     while either must still wait. Runs in the request's write transaction."""
-    now = now or utcnow()
     limits = {email_key(email): policy.email}
     if (addr := address_key(remote_addr)) is not None:
         limits[addr] = policy.address
     rows = {key: _locked_row(session, key) for key in sorted(limits)}  # a fixed order: no deadlock
+    # The time is read once the rows are ours: a request that waited for them must not compare
+    # an earlier time with what the requests before it wrote.
+    now = now or utcnow()
     wait = max((row.blocked_until - now).total_seconds() for row in rows.values())
     if wait > 0:
         log.info("sign-in refused: %s more seconds to wait", math.ceil(wait))
