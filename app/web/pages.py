@@ -79,9 +79,9 @@ def _input_field(message: str) -> str:
 
 def safe_next(target: str | None, endpoint: str) -> str:
     """Where to go back after a form: a path of this site, else `endpoint`. The one check of
-    every redirect a request asks for. Browsers drop control characters from a URL (so
-    "/%09/host", a tab, reaches them as "//host") and read "\\" as "/", so these are removed or refused first; what is
-    left must parse as a bare path ("/..."), without scheme, host or a second leading slash."""
+    every redirect a request asks for. Browsers drop control characters from a URL (a tab in
+    "/%09/host" makes it "//host") and read "\\" as "/": these are removed or refused first;
+    what is left must parse as a bare path ("/..."), without scheme, host or a second slash."""
     cleaned = "".join(ch for ch in target or "" if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
     if cleaned != cleaned.strip() or "\\" in cleaned or not cleaned.startswith("/") or cleaned.startswith("//"):
         return url_for(endpoint)
