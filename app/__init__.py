@@ -7,7 +7,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database
 from app.api.view import create_blueprint as api_blueprint
-from app.auth import loaders  # noqa: F401  (registers the member loaders on the login manager)
+from app.auth import (
+    account_views,
+    loaders,  # noqa: F401  (registers the member loaders on the login manager)
+)
 from app.auth import views as auth_views
 from app.auth.passwords import Passwords
 from app.catalog import views as catalog_views
@@ -76,7 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(graphql)
     app.register_blueprint(graphql)
     register_web(app)
-    for blueprint in (auth_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, treasury_views.bp):
+    for blueprint in (auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, treasury_views.bp):
         app.register_blueprint(blueprint)
     register_cli(app)
     return app

@@ -58,7 +58,17 @@ def load_config() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
         # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
         "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCKOUT_MINUTES": 15,
+        # Where the links in emails point (invitations, password resets): the hub as its
+        # members reach it.
+        "BASE_URL": os.environ.get("ALVEOLE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "INVITATION_DAYS": 7,
+        "PASSWORD_RESET_MINUTES": 60,
+        # Sign-in throttling (app.auth.throttle): free failures, then a doubling delay.
+        "LOGIN_FREE_FAILURES_PER_EMAIL": 5,
+        "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
+        "LOGIN_DELAY_SECONDS": 2.0,
+        "LOGIN_MAX_DELAY_PER_EMAIL": 60.0,
+        "LOGIN_MAX_DELAY_PER_ADDRESS": 900.0,
+        "LOGIN_FORGET_FAILURES_AFTER": 3600,
         "WTF_CSRF_TIME_LIMIT": None,
     }

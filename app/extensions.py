@@ -27,10 +27,12 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.language
+    """The language picked with the header's toggle for this session (on the login page too:
+    it survives sign-in), else the member's stored one, else the browser's."""
     if session.get("lang") in LANGUAGES:
         return session["lang"]
+    if current_user and current_user.is_authenticated:
+        return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or "fr"
 
 

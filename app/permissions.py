@@ -69,6 +69,22 @@ def can_manage_organization(session: so.Session, member: Optional[Member], organ
     return is_admin(member) or organization_id in managed_organization_ids(session, member)
 
 
+def can_invite_member(session: so.Session, member: Optional[Member], organization_id: Optional[int], role: Role) -> bool:
+    """The admin invites anyone, into any role; an organisation's manager invites plain members
+    into their organisation."""
+    if is_admin(member):
+        return True
+    return (
+        member is not None and organization_id is not None and role == Role.MEMBER
+        and organization_id in managed_organization_ids(session, member)
+    )
+
+
+def can_invite_members(session: so.Session, member: Optional[Member]) -> bool:
+    """Whether the member may invite anyone at all (the invitation page)."""
+    return is_admin(member) or bool(managed_organization_ids(session, member))
+
+
 # --- Accounts ------------------------------------------------------------------------------------
 
 

@@ -35,12 +35,14 @@ from models.ledger import (
 )
 from models.members import (
     ApiToken,
-    LoginFailure,
+    LoginThrottle,
     Member,
     MemberStatus,
+    MemberToken,
     Organization,
     OrganizationKind,
     Role,
+    TokenPurpose,
 )
 from models.treasury import (
     AccountStatement,

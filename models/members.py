@@ -1,4 +1,5 @@
-"""People, the organisations they belong to, their API tokens and sign-in attempts."""
+"""People, the organisations they belong to, their API tokens, the single-use links that set a
+password, and the throttling of sign-in attempts."""
 import datetime as dt
 import enum
 from typing import Optional
@@ -74,6 +75,9 @@ class Member(Base):
     is_demo: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[Optional[dt.datetime]]
+    # Kept in the session cookie at sign-in and compared at each request: raising it (sign-out,
+    # a new password, a suspension) ends every session of the member, saved cookies included.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
 
     organization: so.Mapped[Optional[Organization]] = so.relationship(
         back_populates="members", foreign_keys=[organization_id], lazy="raise"
@@ -111,12 +115,36 @@ class ApiToken(Base):
     member: so.Mapped[Member] = so.relationship(lazy="raise")
 
 
-class LoginFailure(Base):
-    """One failed sign-in; recent ones slow down further attempts on the same email."""
+class TokenPurpose(str, enum.Enum):
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"
 
-    __tablename__ = "login_failures"
+
+class MemberToken(Base):
+    """A single-use, expiring link sent by email (an invitation, a password reset). The link
+    carries `selector.verifier`: the selector finds the row, the verifier's SHA-256 is stored and
+    compared in constant time, so the database never holds a usable link."""
+
+    __tablename__ = "member_tokens"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
-    remote_addr: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
+    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: so.Mapped[TokenPurpose] = so.mapped_column(_enum(TokenPurpose))
+    selector: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    verifier_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[dt.datetime]
+    used_at: so.Mapped[Optional[dt.datetime]]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key (`email:<address>` and `addr:<client address>`); after a
+    few, each further attempt on the key waits until `blocked_until`, a delay that doubles."""
+
+    __tablename__ = "login_throttles"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(300), primary_key=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    blocked_until: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    last_failure_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)

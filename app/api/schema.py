@@ -8,7 +8,7 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.api.scalars import SCALAR_OVERRIDES
-from app.auth.api import AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
+from app.auth.api import AccountsMutation, AccountsQuery, AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import (
     CatalogMutation,
     CatalogQuery,
@@ -55,13 +55,13 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery):
+class Query(NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
+    AuthMutation, AccountsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
 ):
     pass
 

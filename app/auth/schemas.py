@@ -13,16 +13,17 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(max=1000))
 
 
-class CreateMemberSchema(Schema):
-    email = fields.Email(
+def email_field() -> fields.Email:
+    return fields.Email(
         required=True,
         validate=validate.Length(max=254),
         error_messages={"invalid": N_("Enter a valid email address.")},
     )
-    name = TrimmedString(
-        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
-    )
-    password = fields.String(
+
+
+def password_field() -> fields.String:
+    """A new password: long enough, and not absurdly long (Argon2 hashes all of it)."""
+    return fields.String(
         required=True,
         validate=validate.Length(
             min=PASSWORD_MIN_LENGTH,
@@ -30,6 +31,14 @@ class CreateMemberSchema(Schema):
             error=N_("The password must have at least 10 characters."),
         ),
     )
+
+
+class CreateMemberSchema(Schema):
+    email = email_field()
+    name = TrimmedString(
+        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
+    )
+    password = password_field()
     role = fields.Enum(Role, load_default=Role.MEMBER)
     language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
     organization_name = TrimmedString(validate=validate.Length(max=160))
@@ -57,3 +66,26 @@ class CreateOrganizationSchema(Schema):
 class UpdateProfileSchema(Schema):
     name = TrimmedString(validate=validate.Length(min=1, max=160, error=N_("Enter a name.")))
     language = fields.String(validate=validate.OneOf(["fr", "en"]))
+
+
+class InviteMemberSchema(Schema):
+    email = email_field()
+    name = TrimmedString(
+        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
+    )
+    role = fields.Enum(Role, load_default=Role.MEMBER)
+    language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+
+
+class RequestPasswordResetSchema(Schema):
+    email = TrimmedString(required=True, validate=validate.Length(min=1, max=254, error=N_("Enter your email address.")))
+
+
+class SetPasswordSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=200))
+    password = password_field()
+
+
+class ChangePasswordSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=1000))
+    new_password = password_field()

@@ -14,7 +14,6 @@ from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
 from models import (
     ApiToken,
-    LoginFailure,
     Member,
     MemberStatus,
     Organization,
@@ -157,6 +156,8 @@ def update_member(
     if status is not None and status != member.status:
         log.info("member %s status %s -> %s by member %s", member.id, member.status.value, status.value, actor.id)
         member.status = status
+        if status != MemberStatus.ACTIVE:
+            end_sessions(member, "status " + status.value)
     session.flush()
     return member
 
@@ -173,22 +174,6 @@ def _other_member(session: so.Session, actor: Member, member_id: int) -> Member:
     return member
 
 
-def check_login_allowed(session: so.Session, email: str, max_failures: int, lockout_minutes: int) -> None:
-    since = utcnow() - dt.timedelta(minutes=lockout_minutes)
-    failures = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.email == normalize_email(email), LoginFailure.created_at >= since)
-    )
-    if failures >= max_failures:
-        log.info("sign-in refused: %s failures in %s minutes", failures, lockout_minutes)
-        raise DomainError(
-            ErrorCode.RATE_LIMITED,
-            "Too many failed attempts. Try again in %(minutes)s minutes.",
-            minutes=lockout_minutes,
-        )
-
-
 def authenticate(
     session: so.Session, passwords: Passwords, email: str, password: str
 ) -> Optional[Member]:
@@ -202,11 +187,11 @@ def authenticate(
     return member
 
 
-def record_login_failure(session: so.Session, email: str, remote_addr: Optional[str]) -> None:
-    failure = LoginFailure(email=normalize_email(email)[:254], remote_addr=remote_addr)
-    session.add(failure)
-    session.flush()
-    log.info("sign-in failed (failure %s)", failure.id)
+def end_sessions(member: Member, reason: str) -> None:
+    """End every session of the member: a session keeps the version it began with
+    (app.auth.loaders), and no longer matches."""
+    member.session_version = (member.session_version or 1) + 1
+    log.info("sessions of member %s ended (%s)", member.id, reason)
 
 
 def _token_hash(secret: str) -> str:

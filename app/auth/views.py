@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.web.forms import form_status, submit
-from app.web.pages import mutate, query, safe_next
+from app.web.pages import Result, mutate, query, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -33,13 +33,26 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _change_password(form) -> Result:
+    if form.get("newPassword", "") != form.get("new_password_confirm", ""):
+        return Result.invalid({"new_password_confirm": gettext("The two passwords differ.")})
+    return submit(
+        "ChangePassword",
+        {"currentPassword": form.get("currentPassword", ""), "newPassword": form.get("newPassword", "")},
+        done=gettext("Your new password is saved. Your other sessions have ended."),
+        then=url_for("auth.profile"),
+    )
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    result = new_token = None
+    result = new_token = password_result = None
     if request.method == "POST":
         action = request.form.get("action")
-        if action == "update":
+        if action == "change-password":
+            password_result = _change_password(request.form)
+        elif action == "update":
             result = submit(
                 "UpdateProfile",
                 {"name": request.form.get("name", ""), "language": request.form.get("language", "fr")},
@@ -61,8 +74,9 @@ def profile():
             abort(400)
     data = query("Profile")
     return render_template(
-        "auth/profile.html", viewer=data["viewer"], tokens=data["apiTokens"], result=result, new_token=new_token
-    ), form_status(result)
+        "auth/profile.html", viewer=data["viewer"], tokens=data["apiTokens"], result=result, new_token=new_token,
+        password_result=password_result,
+    ), form_status(result, password_result)
 
 
 def _create_member(form):

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from app import permissions
 from app.extensions import LANGUAGES
-from app.web.pages import mutate, query, safe_next
+from app.web.pages import query, safe_next
 
 core = Blueprint("core", __name__)
 
@@ -16,7 +16,8 @@ core = Blueprint("core", __name__)
 @core.route("/")
 def home():
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
+        # What the hub is, for anyone: the public catalogue and sign-in.
+        return render_template("public_home.html")
     return render_template("home.html", data=query("Home"))
 
 
@@ -30,9 +31,8 @@ def favicon():
 def switch_language(code: str):
     if code not in LANGUAGES:
         abort(404)
+    # For this session only (it survives sign-in); the profile page changes the stored one.
     session["lang"] = code
-    if current_user.is_authenticated:
-        mutate("UpdateProfile", {"language": code})
     return redirect(safe_next(request.form.get("next"), "core.home"))
 
 

@@ -1,6 +1,8 @@
 """What every page uses to run its named GraphQL operation in-process."""
 import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, url_for
 from flask_babel import gettext
@@ -76,8 +78,14 @@ def _input_field(message: str) -> str:
 
 
 def safe_next(target: str | None, endpoint: str) -> str:
-    """Where to go back after a form: a path of this site, else `endpoint`. "//host" and
-    "/\\host" are other sites to a browser."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
-        return target
-    return url_for(endpoint)
+    """Where to go back after a form: a path of this site, else `endpoint`. The one check of
+    every redirect a request asks for. Browsers drop control characters from a URL (a tab in
+    "/%09/host" makes it "//host") and read "\\" as "/": these are removed or refused first;
+    what is left must parse as a bare path ("/..."), without scheme, host or a second slash."""
+    cleaned = "".join(ch for ch in target or "" if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    if cleaned != cleaned.strip() or "\\" in cleaned or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return url_for(endpoint)
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return url_for(endpoint)
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))

@@ -19,8 +19,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The app with the demo hub, served by werkzeug on a free port of 127.0.0.1."""
+def live_app(tmp_path_factory):
+    """The app with the demo hub, on a database of its own (tests read its mail outbox)."""
     database = tmp_path_factory.mktemp("e2e") / "alveole.db"
     app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
     with app.app_context():
@@ -28,13 +28,20 @@ def live_server(tmp_path_factory):
         session = get_session()
         seed_demo(session, app.extensions["passwords"])
         session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app):
+    """The app served by werkzeug on a free port of 127.0.0.1; its emails link to it."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    live_app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield live_app.config["BASE_URL"]
     server.shutdown()
     thread.join(timeout=10)
-    app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture(scope="module")

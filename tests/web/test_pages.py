@@ -13,9 +13,12 @@ def test_login_page_speaks_french_by_default_and_english_on_request(client):
     assert "Sign in" in english and 'lang="en"' in english
 
 
-def test_home_sends_anonymous_visitors_to_sign_in(client):
+def test_home_tells_anonymous_visitors_what_the_hub_is(app, client):
     response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert app.config["HUB_NAME"].replace("'", "&#39;") in page
+    assert 'href="/login"' in page and 'href="/catalogue"' in page
 
 
 def test_sign_in_and_out(client, make_member):
@@ -26,7 +29,8 @@ def test_sign_in_and_out(client, make_member):
     assert "Bonjour Léa Perrin" in home and "Scierie Test" in home
     token = csrf_token(client, "/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/").status_code == 302
+    assert "Bonjour" not in client.get("/").get_data(as_text=True)
+    assert client.get("/profile").status_code == 302
 
 
 def test_wrong_password_rerenders_the_form_with_the_error(client, make_member):
@@ -42,7 +46,7 @@ def test_a_form_without_csrf_token_is_refused(client, make_member):
     response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 400
     assert "jeton de sécurité" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not signed in
+    assert client.get("/profile").status_code == 302  # not signed in
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
@@ -53,13 +57,17 @@ def test_next_parameter_only_redirects_inside_the_site(client, make_member, targ
     assert response.headers["Location"] == "/"
 
 
-def test_language_switch_is_remembered_for_the_member(app, client, make_member, db):
+def test_language_switch_changes_the_session_not_the_profile(app, client, make_member, db):
     email = make_member(language="fr")
     sign_in(client, email)
     token = csrf_token(client, "/")
     client.post("/lang/en", data={"csrf_token": token, "next": "/profile"})
     assert "My profile" in client.get("/profile").get_data(as_text=True)
-    assert db.scalar(sa.select(Member.language).where(Member.email == email)) == "en"
+    assert db.scalar(sa.select(Member.language).where(Member.email == email)) == "fr"
+    # Another browser of the same member keeps the stored language.
+    other = app.test_client()
+    sign_in(other, email)
+    assert "Mon profil" in other.get("/profile").get_data(as_text=True)
 
 
 def test_profile_creates_a_token_shown_once(client, make_member):

@@ -1,17 +1,17 @@
 """GraphQL mutations of the auth slice: sign-in, API tokens, members and organisations."""
 from typing import Optional
 
-import flask_login
 import strawberry
-from flask import current_app, request
+from flask import current_app, request, session
 
 from app import permissions
 from app.api.context import Info
 from app.api.errors import to_user_errors
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
-from app.auth import schemas, services
+from app.auth import schemas, services, throttle
 from app.auth.api.types import ApiTokenType, MemberStatusEnum, MemberType, OrganizationKindEnum, OrganizationType, RoleEnum
+from app.auth.loaders import end_session, start_session
 from app.errors import N_, DomainError, ErrorCode
 from models import OrganizationKind, Role
 
@@ -146,25 +146,29 @@ class AuthMutation:
     @mutation_payload(LoginPayload, allowed=None)
     def login(self, info: Info, input: LoginInput) -> LoginPayload:
         data = load(schemas.LoginSchema(), strawberry.asdict(input))
-        session, config = info.context.session, current_app.config
-        services.check_login_allowed(
-            session, data["email"], config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCKOUT_MINUTES"]
-        )
-        member = services.authenticate(session, passwords(), data["email"], data["password"])
+        db = info.context.session
+        policy = throttle.Policy.from_config(current_app.config)
+        attempt = throttle.begin_attempt(db, policy, data["email"], request.remote_addr)
+        member = services.authenticate(db, passwords(), data["email"], data["password"])
         if member is None:
-            # Kept (no exception, so no rollback): the failures slow down the next attempts.
-            services.record_login_failure(session, data["email"], request.remote_addr)
+            # No exception, so no rollback: the attempt stays counted and slows the next ones.
+            services.log.info("sign-in failed")
             return LoginPayload(
                 errors=to_user_errors(DomainError(ErrorCode.UNAUTHENTICATED, INVALID_CREDENTIALS))
             )
-        flask_login.login_user(member)
+        throttle.succeeded(db, attempt)
+        start_session(member)
         info.context.viewer = member
         return LoginPayload(viewer=MemberType.from_model(member))
 
-    @strawberry.mutation(description="Sign out; ends the session cookie.")
+    @strawberry.mutation(description="Sign out; ends every session of the member, on every device.")
     @mutation_payload(LogoutPayload, allowed=None)
     def logout(self, info: Info) -> LogoutPayload:
-        flask_login.logout_user()
+        viewer = info.context.viewer
+        if viewer is not None:
+            services.end_sessions(viewer, "sign-out")
+            info.context.session.flush()
+        end_session()
         info.context.viewer = None
         return LogoutPayload()
 
@@ -203,6 +207,9 @@ class AuthMutation:
         data = load(schemas.UpdateProfileSchema(), strawberry.asdict(input))
         services.update_profile(viewer, **data)
         info.context.session.flush()
+        if "language" in data:
+            # The stored language now applies, rather than one picked for this session only.
+            session.pop("lang", None)
         return UpdateProfilePayload(member=MemberType.from_model(viewer))
 
     @strawberry.mutation(description="Suspend, reinstate or mark a member as having left (admin).")
