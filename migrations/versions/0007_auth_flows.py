@@ -1,7 +1,7 @@
 """accounts that run themselves: session versions, single-use email links, sign-in throttling
 
 Revision ID: 0007_auth_flows
-Revises: 0005_bookings_on_account
+Revises: 0006_system_memos
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import models
 
 
 revision = "0007_auth_flows"
-down_revision = "0005_bookings_on_account"
+down_revision = "0006_system_memos"
 branch_labels = None
 depends_on = None
 
