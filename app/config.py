@@ -58,6 +58,8 @@ def load_config() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
         # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
         "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
+        # After booking, cancelling is free this long, even inside the resource's notice.
+        "CANCEL_GRACE_MINUTES": int(os.environ.get("ALVEOLE_CANCEL_GRACE_MINUTES", 60)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
