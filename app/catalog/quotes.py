@@ -89,7 +89,7 @@ def _terms(quote: Quote, resource: Resource, start: dt.datetime, now: dt.datetim
     """The cancellation terms of a booking confirmed now."""
     grace = cancel_grace()
     quote.free_until = free_cancellation_until(resource, start, now, grace)
-    if quote.free_until > start - dt.timedelta(hours=resource.free_cancellation_hours):
+    if grace and quote.free_until > start - dt.timedelta(hours=resource.free_cancellation_hours):
         quote.grace_until = quote.free_until
     quote.cancellation_fee = late_cancellation_fee(resource, quote.price)
 
