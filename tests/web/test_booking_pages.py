@@ -185,6 +185,6 @@ def test_the_desk_shows_overdue_loans_and_takes_damage_photos(app, db, make_memb
     }, content_type="multipart/form-data")
     assert response.status_code == 302
     after = text(owner.get("/bookings/manage"))
-    assert "La ressource est fermée pour réparation" in after and "Photo du dommage" in after
+    assert "La ressource est fermée pour réparation" in after and "Photo du dégât" in after
     assert db.scalar(sa.select(sa.func.count(BookingPhoto.id))) == 1
     assert db.scalar(sa.select(Resource.status).where(Resource.title == "Cloueur")) == ResourceStatus.MAINTENANCE
