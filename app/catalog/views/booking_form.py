@@ -94,7 +94,7 @@ def booking_quote(resource_id: str, form: dict, on_account: bool) -> Optional[di
     if not start or not end or parse_local(start) is None or parse_local(end) is None:
         return None
     try:
-        quantity = max(int(form.get("quantity") or 1), 1)
+        quantity = min(max(int(form.get("quantity") or 1), 1), 10**6)  # the API explains a wrong one
     except ValueError:
         quantity = 1
     quote = query("BookingQuote", resourceId=resource_id, start=start, end=end, quantity=quantity,
