@@ -70,5 +70,7 @@ def load_config() -> dict:
         "LOGIN_MAX_DELAY_PER_EMAIL": 60.0,
         "LOGIN_MAX_DELAY_PER_ADDRESS": 900.0,
         "LOGIN_FORGET_FAILURES_AFTER": 3600,
+        # After booking, cancelling is free this long, even inside the resource's notice.
+        "CANCEL_GRACE_MINUTES": int(os.environ.get("ALVEOLE_CANCEL_GRACE_MINUTES", 60)),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -10,6 +10,7 @@ from flask import current_app
 from app.errors import N_
 
 DEFAULT_ZONE = "Europe/Paris"
+DEFAULT_CANCEL_GRACE_MINUTES = 60
 
 # Any single amount, in minor units: far above a real figure, far below BigInteger's range, so
 # that no sum of amounts, fees and balances can overflow the column.
@@ -29,6 +30,16 @@ def hub_zone() -> ZoneInfo:
         return ZoneInfo(current_app.config.get("TIMEZONE", DEFAULT_ZONE))
     except RuntimeError:  # outside an application context (benchmarks, scripts)
         return ZoneInfo(DEFAULT_ZONE)
+
+
+def cancel_grace() -> dt.timedelta:
+    """How long after booking cancelling stays free, even inside the resource's notice
+    (ALVEOLE_CANCEL_GRACE_MINUTES, default one hour)."""
+    try:
+        minutes = current_app.config.get("CANCEL_GRACE_MINUTES", DEFAULT_CANCEL_GRACE_MINUTES)
+    except RuntimeError:  # outside an application context
+        minutes = DEFAULT_CANCEL_GRACE_MINUTES
+    return dt.timedelta(minutes=max(int(minutes), 0))
 
 
 def hub_today() -> dt.date:

@@ -4,6 +4,7 @@ from models.catalog import (
     ACTIVE_BOOKING_STATUSES,
     PRICE_UNIT_SECONDS,
     Booking,
+    BookingPhoto,
     BookingSeries,
     BookingStatus,
     CalendarFeed,

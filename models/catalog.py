@@ -52,6 +52,7 @@ class BookingStatus(str, enum.Enum):
     CANCELLED = "CANCELLED"
     REJECTED = "REJECTED"
     NO_SHOW = "NO_SHOW"
+    EXPIRED = "EXPIRED"  # a request nobody answered before its start
 
 
 # Bookings in these states hold their slot in the calendar.
@@ -279,6 +280,21 @@ class ResourcePhoto(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    thumbnail: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+
+class BookingPhoto(Base):
+    """A photo taken when a loan came back damaged (re-encoded JPEG and thumbnail, like a
+    resource's photos): what the owner found, for the booker and a deposit claim to see."""
+
+    __tablename__ = "booking_photos"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    booking_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     width: so.Mapped[int]
     height: so.Mapped[int]
     data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)

@@ -36,14 +36,57 @@ def price_of(resource: Resource, start: dt.datetime, end: dt.datetime, quantity:
     return resource.price * units * quantity
 
 
-def cancellation_fee(booking: Booking, resource: Resource, now: dt.datetime) -> int:
-    """Free until `free_cancellation_hours` before the start (and for requests not yet
-    approved); later, the resource's percentage of the price, rounded up to the cent."""
+def free_cancellation_until(resource: Resource, start: dt.datetime, confirmed_at: dt.datetime,
+                            grace: dt.timedelta) -> dt.datetime:
+    """Until when cancelling a booking is free: `free_cancellation_hours` before its start, or,
+    for a booking confirmed inside that notice, the grace period after its confirmation (never
+    past the start)."""
+    notice_ends = start - dt.timedelta(hours=resource.free_cancellation_hours)
+    return max(notice_ends, min(confirmed_at + grace, start))
+
+
+def late_cancellation_fee(resource: Resource, price: int) -> int:
+    """What a late cancellation costs: the resource's percentage of the price, rounded up to
+    the cent."""
+    return -(-price * resource.late_cancellation_fee_percent // 100)
+
+
+def confirmed_at(booking: Booking) -> dt.datetime:
+    """When the booking became firm: its approval, or its making when no approval was asked."""
+    return booking.decided_at or booking.created_at
+
+
+def cancellation_fee(booking: Booking, resource: Resource, now: dt.datetime, grace: dt.timedelta) -> int:
+    """Free until free_cancellation_until (and for requests not yet approved); later, the
+    late cancellation fee."""
     if booking.status != BookingStatus.CONFIRMED or booking.price == 0:
         return 0
-    if now <= booking.start - dt.timedelta(hours=resource.free_cancellation_hours):
+    if now <= free_cancellation_until(resource, booking.start, confirmed_at(booking), grace):
         return 0
-    return -(-booking.price * resource.late_cancellation_fee_percent // 100)
+    return late_cancellation_fee(resource, booking.price)
+
+
+LATE_RETURN_GRACE = dt.timedelta(hours=1)
+
+
+def late_days(booking: Booking, returned_at: dt.datetime) -> int:
+    """Whole days (rounded up) past the booking's end; the first hour is a grace period."""
+    late = returned_at - booking.end
+    if late <= LATE_RETURN_GRACE:
+        return 0
+    return math.ceil(late.total_seconds() / 86400)
+
+
+def is_overdue(booking: Booking, now: dt.datetime) -> bool:
+    """A loan still out after its end."""
+    return booking.status == BookingStatus.CHECKED_OUT and now > booking.end
+
+
+def late_fee_so_far(booking: Booking, resource: Resource, now: dt.datetime) -> int:
+    """The late fee an overdue loan would cost if it came back now; it grows each day started."""
+    if not is_overdue(booking, now):
+        return 0
+    return late_days(booking, now) * resource.late_fee_per_day
 
 
 def _check_status(resource: Resource) -> None:

@@ -11,21 +11,21 @@ releases it (a late cancellation captures the fee and releases the rest).
 """
 import datetime as dt
 import logging
-import math
-from typing import Optional
+from typing import Optional, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from app.catalog import calendar, waitlist
-from app.catalog.booking_rules import SlotTaken, cancellation_fee, check_rules, price_of
-from app.catalog.calendar_data import buffer_of, load_closures, load_usages, suggestions_for
+from app.catalog import damage, waitlist
+from app.catalog.booking_rules import SlotTaken, cancellation_fee, late_days
+from app.catalog.calendar_data import buffer_of
 from app.catalog.maintenance import schedule_maintenance_if_due
+from app.catalog.quotes import NO_ACCOUNT, booking_price, check_slot
 from app.catalog.resources import OWNER_ONLY, get_resource, owner_account_id
 from app.errors import N_, DomainError, ErrorCode
-from app.hub import MAX_AMOUNT, MEMO_LENGTH, hub_zone
+from app.hub import MEMO_LENGTH, cancel_grace, hub_zone
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
@@ -35,6 +35,7 @@ from models import Account, Booking, BookingStatus, Member, Resource, ResourceKi
 log = logging.getLogger("alveole.catalog")
 NO_BOOKING = N_("This booking does not exist.")
 CANNOT_CANCEL = N_("You cannot cancel this booking.")
+REQUEST_EXPIRED = N_("This request was not answered before its start: it has expired.")
 
 
 # --- bookResource --------------------------------------------------------------------------
@@ -56,21 +57,14 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
         earlier = _by_key(session, actor.id, idempotency_key)
         if earlier is not None:
             return _same_request(earlier, resource_id, start, end, quantity)
-    check_rules(resource, start, end, quantity, now, zone)
+    check_slot(session, resource, start, end, quantity, now, zone)
     buffer = buffer_of(resource)
-    closures = load_closures(session, [resource.id], start, end)[resource.id]
-    usages = load_usages(session, [resource.id], start, end + buffer)[resource.id]
-    if not calendar.fits(usages, closures, resource.capacity, quantity, start, end, buffer):
-        raise SlotTaken(suggestions_for(session, resource, start, end, quantity, now, zone), zone)
 
     account = ledger.paying_account(session, actor)
     if account is None:
-        raise DomainError(ErrorCode.INVALID_STATE, "You have no account to pay from.")
-    to_account_id = owner_account_id(session, resource)
-    # Booking one's own organisation's resource moves no credit.
-    price = 0 if to_account_id == account.id else price_of(resource, start, end, quantity)
-    if price >= MAX_AMOUNT:  # checked here too: a booking on account places no hold
-        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "end")
+        raise DomainError(ErrorCode.INVALID_STATE, NO_ACCOUNT)
+    # Booking one's own organisation's resource moves no credit (see booking_price).
+    price = booking_price(session, resource, account, start, end, quantity)
     hold = None
     if price > 0 and not on_account:
         hold = ledger.place_hold(
@@ -82,7 +76,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
         quantity=quantity, exclusive=resource.capacity == 1,
         status=BookingStatus.REQUESTED if resource.approval_required else BookingStatus.CONFIRMED,
         price=price, hold_id=hold.id if hold else None, on_account=on_account and price > 0,
-        idempotency_key=idempotency_key or None, note=(note or "").strip()[:MEMO_LENGTH],
+        idempotency_key=idempotency_key or None, note=(note or "").strip()[:MEMO_LENGTH], created_at=now,
     )
     try:
         with session.begin_nested():
@@ -154,7 +148,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
             return cancel_by_owner(session, actor, booking, reason, now)
         raise DomainError(ErrorCode.FORBIDDEN, CANNOT_CANCEL)
     _require_status(booking, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
-    fee = cancellation_fee(booking, resource, now)
+    fee = cancellation_fee(booking, resource, now, cancel_grace())
     if booking.hold_id is not None:
         if fee > 0:
             transfer = ledger.capture_hold(
@@ -191,12 +185,16 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     return booking
 
 
-def approve_booking(session: so.Session, actor: Member, booking_id: int) -> Booking:
+def approve_booking(session: so.Session, actor: Member, booking_id: int,
+                    now: Optional[dt.datetime] = None) -> Booking:
+    now = now or utcnow()
     booking = get_booking(session, booking_id)
     _require_owner(session, actor, booking)
     _require_status(booking, BookingStatus.REQUESTED)
+    if booking.start <= now:  # unanswered until its start: it expires (see expiry)
+        raise DomainError(ErrorCode.INVALID_STATE, REQUEST_EXPIRED, "bookingId")
     booking.status = BookingStatus.CONFIRMED
-    booking.decided_at = utcnow()
+    booking.decided_at = now
     session.flush()
     log.info("booking %s approved by member %s", booking.id, actor.id)
     return booking
@@ -236,26 +234,23 @@ def check_out_booking(session: so.Session, actor: Member, booking_id: int, condi
     return booking
 
 
-def late_days(booking: Booking, returned_at: dt.datetime) -> int:
-    """Whole days (rounded up) past the booking's end; the first hour is a grace period."""
-    late = returned_at - booking.end
-    if late <= dt.timedelta(hours=1):
-        return 0
-    return math.ceil(late.total_seconds() / 86400)
-
-
 def return_booking(session: so.Session, actor: Member, booking_id: int, condition_note: str = "",
-                   damage_reported: bool = False, now: Optional[dt.datetime] = None) -> Booking:
+                   damage_reported: bool = False, now: Optional[dt.datetime] = None,
+                   photos: Sequence[bytes] = (), close_for_repair: bool = False) -> Booking:
     """The tool comes back. A late return costs the resource's late fee per day started. With
-    no damage the booking completes (the hold is captured to the owner); with damage it stays
-    RETURNED until the owner completes it."""
+    no damage the booking completes (the hold is captured to the owner); with damage (its
+    photos, and the resource closed for repair if asked, see damage) it stays RETURNED until
+    the owner completes it."""
     now = now or utcnow()
     booking = get_booking(session, booking_id)
     resource = _require_owner(session, actor, booking)
     _require_status(booking, BookingStatus.CHECKED_OUT)
+    damage_reported = bool(damage_reported or photos or close_for_repair)
     booking.returned_at = now
     booking.return_note = (condition_note or "").strip()[:MEMO_LENGTH]
-    booking.damage_reported = bool(damage_reported)
+    booking.damage_reported = damage_reported
+    if damage_reported:
+        damage.record_damage(session, actor, booking, resource, photos, close_for_repair, now)
     booking.status = BookingStatus.RETURNED
     fee = late_days(booking, now) * resource.late_fee_per_day
     if fee > 0 and booking.account_id is not None:

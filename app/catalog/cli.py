@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.catalog import bookings, waitlist
+from app.catalog import bookings, expiry, waitlist
 from app.database import get_session
 from models import OutboxEmail
 
@@ -13,11 +13,15 @@ catalog = AppGroup("catalog", help="Catalogue and bookings housekeeping.")
 
 @catalog.command("complete-due")
 def catalog_complete_due():
-    """Complete the workspace and skill bookings that have ended (pays their owners)."""
+    """Complete the workspace and skill bookings that have ended (pays their owners), and
+    expire the requests left unanswered past their start (releases their holds). Safe to run
+    every few minutes."""
     session = get_session()
+    expired = expiry.expire_due_requests(session)
+    session.commit()
     count = bookings.complete_due(session)
     session.commit()
-    click.echo(f"{count} booking(s) completed.")
+    click.echo(f"{count} booking(s) completed, {expired} unanswered request(s) expired.")
 
 
 @catalog.command("send-mail")

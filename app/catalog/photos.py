@@ -31,6 +31,32 @@ def _encode(image: Image.Image, box: int) -> tuple[bytes, int, int]:
     return out.getvalue(), copy.width, copy.height
 
 
+def reencode(data: bytes, field: str = "photo") -> tuple[bytes, int, int, bytes]:
+    """An uploaded photo checked by decoding it and re-encoded: (JPEG, width, height,
+    thumbnail), or INVALID on `field`."""
+    if not data:
+        raise DomainError(ErrorCode.INVALID, "Choose a photo.", field)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError(ErrorCode.INVALID, TOO_BIG, field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in FORMATS:
+                raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, field)
+            if probe.width * probe.height > MAX_PIXELS:
+                raise DomainError(ErrorCode.INVALID, "This photo has too many pixels.", field)
+            probe.verify()  # a truncated or corrupt file fails here
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, field) from None
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    large, width, height = _encode(image, SIZE)
+    small, _w, _h = _encode(image, THUMB)
+    return large, width, height, small
+
+
 def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes) -> ResourcePhoto:
     resource = get_resource(session, resource_id, lock=True)
     require_manager(session, actor, resource)
@@ -41,22 +67,7 @@ def add_photo(session: so.Session, actor: Member, resource_id: int, data: bytes)
     count = session.scalar(sa.select(sa.func.count(ResourcePhoto.id)).where(ResourcePhoto.resource_id == resource.id))
     if count >= MAX_PHOTOS:
         raise DomainError(ErrorCode.INVALID, "A resource has at most %(count)s photos.", "photo", count=MAX_PHOTOS)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in FORMATS:
-                raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, "photo")
-            if probe.width * probe.height > MAX_PIXELS:
-                raise DomainError(ErrorCode.INVALID, "This photo has too many pixels.", "photo")
-            probe.verify()  # a truncated or corrupt file fails here
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError(ErrorCode.INVALID, NOT_A_PHOTO, "photo") from None
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    large, width, height = _encode(image, SIZE)
-    small, _w, _h = _encode(image, THUMB)
+    large, width, height, small = reencode(data)
     photo = ResourcePhoto(resource_id=resource.id, width=width, height=height, data=large, thumbnail=small)
     session.add(photo)
     session.flush()

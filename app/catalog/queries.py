@@ -12,6 +12,7 @@ from app.catalog.resources import normalize
 from app.hub import hub_zone
 from models import (
     Booking,
+    BookingPhoto,
     BookingStatus,
     CalendarFeed,
     Member,
@@ -138,31 +139,39 @@ def managed_resources(viewer: Member) -> sa.Select:
     )
 
 
+def _unanswered_too_late(now: dt.datetime):
+    """A request whose start passed without an answer: expired, even before the housekeeping
+    command marks it so."""
+    return sa.and_(Booking.status == BookingStatus.REQUESTED, Booking.start <= now)
+
+
 def _active(now: dt.datetime):
-    return sa.and_(Booking.end > now, Booking.status.in_(ACTIVE_STATUS_VALUES))
+    return sa.and_(Booking.end > now, Booking.status.in_(ACTIVE_STATUS_VALUES), sa.not_(_unanswered_too_late(now)))
 
 
-def _over(now: dt.datetime):
-    return sa.or_(Booking.end <= now, Booking.status.not_in(ACTIVE_STATUS_VALUES))
+def _upcoming(now: dt.datetime):
+    """Still to come, or still in the booker's hands (an overdue loan stays until returned)."""
+    return sa.or_(_active(now), Booking.status == BookingStatus.CHECKED_OUT)
 
 
 LATEST_FIRST = (Booking.start.desc(), Booking.id.desc())
 
 
 def my_bookings(viewer: Member, scope: str = "UPCOMING") -> sa.Select:
-    """UPCOMING soonest first, PAST (ended or no longer active) latest first, or ALL."""
+    """UPCOMING soonest first (overdue loans included), PAST (ended or no longer active)
+    latest first, or ALL."""
     now = utcnow()
     stmt = sa.select(Booking).where(Booking.booker_id == viewer.id)
     if scope == "UPCOMING":
-        return stmt.where(_active(now)).order_by(Booking.start, Booking.id)
+        return stmt.where(_upcoming(now)).order_by(Booking.start, Booking.id)
     if scope == "PAST":
-        return stmt.where(_over(now)).order_by(*LATEST_FIRST)
+        return stmt.where(sa.not_(_upcoming(now))).order_by(*LATEST_FIRST)
     return stmt.order_by(*LATEST_FIRST)
 
 
 def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Optional[int] = None) -> sa.Select:
     """The owner's desk: bookings of the resources the viewer manages, by what needs doing
-    (REQUESTS, CHECK_OUTS_TODAY, RETURNS_DUE, TO_COMPLETE, UPCOMING, PAST)."""
+    (REQUESTS, CHECK_OUTS_TODAY, RETURNS_DUE, OVERDUE, TO_COMPLETE, UPCOMING, PAST)."""
     now = utcnow()
     zone = hub_zone()
     today_end = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -172,7 +181,7 @@ def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Option
         stmt = stmt.where(Booking.resource_id == resource_id)
     order = (Booking.start, Booking.id)
     if view == "REQUESTS":
-        stmt = stmt.where(Booking.status == BookingStatus.REQUESTED, Booking.end > now)
+        stmt = stmt.where(Booking.status == BookingStatus.REQUESTED, Booking.start > now)
     elif view == "CHECK_OUTS_TODAY":
         stmt = stmt.join(Resource, Resource.id == Booking.resource_id).where(
             Resource.kind == ResourceKind.TOOL, Booking.status == BookingStatus.CONFIRMED,
@@ -180,6 +189,9 @@ def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Option
         )
     elif view == "RETURNS_DUE":
         stmt = stmt.where(Booking.status == BookingStatus.CHECKED_OUT, Booking.end < today_end)
+        order = (Booking.end, Booking.id)
+    elif view == "OVERDUE":
+        stmt = stmt.where(Booking.status == BookingStatus.CHECKED_OUT, Booking.end < now)
         order = (Booking.end, Booking.id)
     elif view == "TO_COMPLETE":
         stmt = stmt.where(
@@ -189,7 +201,7 @@ def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Option
     elif view == "UPCOMING":
         stmt = stmt.where(_active(now))
     else:
-        stmt = stmt.where(_over(now))
+        stmt = stmt.where(sa.not_(_upcoming(now)))
         order = LATEST_FIRST
     return stmt.order_by(*order)
 
@@ -223,3 +235,15 @@ def photo_bytes(session: so.Session, photo_id: int, thumbnail: bool = False) -> 
     """A photo's JPEG bytes (or its thumbnail's), None when there is no such photo."""
     column = ResourcePhoto.thumbnail if thumbnail else ResourcePhoto.data
     return session.scalar(sa.select(column).where(ResourcePhoto.id == photo_id))
+
+
+def booking_photo_bytes(session: so.Session, viewer: Member, photo_id: int, thumbnail: bool = False) -> Optional[bytes]:
+    """A damage photo's JPEG bytes (or its thumbnail's), None when there is no such photo or
+    the viewer may not see its booking."""
+    photo = session.get(BookingPhoto, photo_id)
+    if photo is None:
+        return None
+    booking = session.get(Booking, photo.booking_id)
+    if not permissions.can_see_booking(session, viewer, booking, session.get(Resource, booking.resource_id)):
+        return None
+    return photo.thumbnail if thumbnail else photo.data

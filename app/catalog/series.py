@@ -81,9 +81,10 @@ def preview(session: so.Session, actor: Member, resource_id: int, start: dt.date
 
 def book_series(session: so.Session, actor: Member, resource_id: int, start: dt.datetime, end: dt.datetime,
                 until: dt.date, every_weeks: int = 1, quantity: int = 1, skip_conflicts: bool = False,
-                note: str = "") -> tuple[BookingSeries, list[Booking], list[Occurrence]]:
-    """Book every date. A clash (or a broken rule) on any date refuses the whole series unless
-    the member chose to skip those dates. Returns the series, its bookings and the skipped dates."""
+                note: str = "", on_account: bool = False) -> tuple[BookingSeries, list[Booking], list[Occurrence]]:
+    """Book every date, each paid like a single booking (a hold, or left `on_account`). A
+    clash (or a broken rule) on any date refuses the whole series unless the member chose to
+    skip those dates. Returns the series, its bookings and the skipped dates."""
     resource = get_resource(session, resource_id, lock=True)
     if resource.kind == ResourceKind.TOOL:
         raise DomainError(ErrorCode.INVALID, "Only spaces and skills can be booked as a series.", "resourceId")
@@ -105,7 +106,8 @@ def book_series(session: so.Session, actor: Member, resource_id: int, start: dt.
     for occurrence in planned:
         if occurrence.problem is None:
             booking = booking_services.book_resource(
-                session, actor, resource.id, occurrence.start, occurrence.end, quantity, note=note
+                session, actor, resource.id, occurrence.start, occurrence.end, quantity, note=note,
+                on_account=on_account,
             )
             booking.series_id = series.id
             made.append(booking)

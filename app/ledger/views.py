@@ -105,7 +105,7 @@ def pay():
         abort(400)
     step = request.form.get("step")
     if step == "review":
-        errors = _check_amount(values["amount"])
+        errors = _check_amount(values["amount"]) or _check_available(values["amount"], payer)
         if errors:
             return render_template(
                 "ledger/pay.html", payee=payee, payer=payer, payees=[], search="", values=values, result=Result.invalid(errors)
@@ -146,6 +146,25 @@ def _check_amount(value: str) -> dict:
     if cents <= 0:
         return {"amount": gettext("The amount must be greater than zero.")}
     return {}
+
+
+def _check_available(value: str, payer: dict | None) -> dict:
+    """Refused before the confirmation screen: more than the payer's available credit (the
+    hub's fee, if any, on top). The mutation checks again, under its locks."""
+    if not payer:
+        return {}
+    cents = to_minor_units(value)
+    fee = query("PaymentFee", amount=value)["transferFee"]
+    fee_cents = to_minor_units(fee["amount"]) if fee else 0
+    available = to_minor_units(payer["available"]["amount"])
+    if cents + fee_cents <= available:
+        return {}
+    shown = format_money(payer["available"]) if available > 0 else format_money({**payer["available"], "amount": "0"})
+    if fee_cents:
+        return {"amount": gettext("This is more than the credit available on %(name)s: %(available)s (the fee of %(fee)s "
+                                  "comes on top of the amount).", name=payer["name"], available=shown, fee=format_money(fee))}
+    return {"amount": gettext("This is more than the credit available on %(name)s: %(available)s.",
+                              name=payer["name"], available=shown)}
 
 
 # --- Statements ------------------------------------------------------------------------------

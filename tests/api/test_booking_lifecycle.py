@@ -60,6 +60,7 @@ def test_cancel_more_than_48_hours_before_is_free(app, owner, booker):
 
 
 def test_late_cancellation_pays_the_fee_to_the_owner(app, owner, booker):
+    app.config["CANCEL_GRACE_MINUTES"] = 0  # no grace period after booking (see test_booking_quotes)
     resource = create_resource(owner, price="30.00", lateCancellationFeePercent=50)
     soon = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + 24 * H
     booking = booked(booker, resource["id"], soon, soon + D)
@@ -248,6 +249,7 @@ def test_a_booking_left_on_account_is_invoiced_when_it_completes(app, owner, boo
 
 
 def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker):
+    app.config["CANCEL_GRACE_MINUTES"] = 0
     resource = create_resource(owner, price="10.00", freeCancellationHours=24 * 365)
     start = base_time()
     booking = booked(booker, resource["id"], start, start + D, payOnAccount=True)

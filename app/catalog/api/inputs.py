@@ -35,6 +35,7 @@ class OwnerBookingView(enum.Enum):
     TO_COMPLETE = "TO_COMPLETE"
     UPCOMING = "UPCOMING"
     PAST = "PAST"
+    OVERDUE = "OVERDUE"
 
 
 @strawberry.input
@@ -127,8 +128,13 @@ class CheckOutBookingInput:
 @strawberry.input
 class ReturnBookingInput:
     booking_id: strawberry.ID
-    condition_note: Optional[str] = None
+    condition_note: Optional[str] = strawberry.field(default=None, description="The condition; with damage, what is damaged.")
     damage_reported: bool = False
+    photos: Optional[list[str]] = strawberry.field(
+        default=None, description="Photos of the damage, each base64-encoded (JPEG, PNG or WebP, at most 5 MB); "
+        "they imply damageReported.")
+    close_for_repair: bool = strawberry.field(
+        default=False, description="Damage needing repair: the resource goes into maintenance (no new bookings).")
 
 
 @strawberry.input
@@ -142,6 +148,9 @@ class BookResourceSeriesInput:
     skip_conflicts: bool = strawberry.field(default=False, description="Book the free dates and skip the others; "
                                             "otherwise any clash refuses the whole series.")
     note: Optional[str] = None
+    pay_on_account: bool = strawberry.field(
+        default=False, description="No hold: each date is invoiced to the booker when it completes."
+    )
 
 
 @strawberry.input

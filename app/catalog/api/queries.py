@@ -13,6 +13,7 @@ from app.api.relay import Connection, QueryError, check_first, decode_id, pagina
 from app.api.validation import load
 from app.catalog import queries, schemas, series
 from app.catalog.api.inputs import BookingScope, OwnerBookingView, resource_pk
+from app.catalog.api.quotes import QuoteQuery
 from app.catalog.api.types import (
     BookingType,
     Facets,
@@ -90,7 +91,7 @@ def _id_arg(global_id: Optional[strawberry.ID], type_name: str, message: str) ->
 
 
 @strawberry.type
-class CatalogQuery:
+class CatalogQuery(QuoteQuery):
     @strawberry.field(description="The catalogue, by title. With availableFrom and availableTo: "
                       "only what is free over that whole window (for `quantity` units).")
     def resources(

@@ -14,8 +14,9 @@ from app.api.scalars import Money, money
 from app.auth.api import MemberType, OrganizationType
 from app.catalog import booking_rules, calendar
 from app.catalog.api.loaders import BookingBatch, ResourceBatch, ResourcesOf
+from app.catalog.api.photo_types import DamagePhotoType, PhotoType
 from app.catalog.fields import FIELDS, Kind, ResourceField
-from app.hub import hub_zone
+from app.hub import cancel_grace, hub_zone
 from models import (
     Booking,
     BookingStatus,
@@ -66,20 +67,6 @@ class OpeningSpan:
     weekday: int = strawberry.field(description="1 = Monday ... 7 = Sunday")
     opens: str
     closes: str
-
-
-@strawberry.type(name="ResourcePhoto")
-class PhotoType(Node):
-    url: str
-    thumbnail_url: str
-    width: int
-    height: int
-
-    @classmethod
-    def of(cls, pk: int, width: int, height: int) -> "PhotoType":
-        gid = to_global_id("ResourcePhoto", pk)
-        return cls(id=gid, url=url_for("catalog.photo", photo_id=gid), width=width, height=height,
-                   thumbnail_url=url_for("catalog.photo", photo_id=gid, size="thumb"))
 
 
 @strawberry.type(name="ResourceClosure")
@@ -299,12 +286,28 @@ class BookingType(Node):
     @strawberry.field(description="What cancelling now would cost the booker.")
     def cancellation_fee_if_cancelled_now(self, info: Info) -> Money:
         resource = self.batch.resource(info.context.session, self.model.resource_id)
-        return money(booking_rules.cancellation_fee(self.model, resource, utcnow()))
+        return money(booking_rules.cancellation_fee(self.model, resource, utcnow(), cancel_grace()))
 
-    @strawberry.field(description="The free cancellation deadline.")
+    @strawberry.field(description="The free cancellation deadline: the resource's notice before the start, "
+                      "or the grace period after the booking was confirmed, whichever is later.")
     def free_cancellation_until(self, info: Info) -> dt.datetime:
         resource = self.batch.resource(info.context.session, self.model.resource_id)
-        return self.model.start - dt.timedelta(hours=resource.free_cancellation_hours)
+        return booking_rules.free_cancellation_until(
+            resource, self.model.start, booking_rules.confirmed_at(self.model), cancel_grace()
+        )
+
+    @strawberry.field(description="A loan still out after its end.")
+    def overdue(self) -> bool:
+        return booking_rules.is_overdue(self.model, utcnow())
+
+    @strawberry.field(description="For an overdue loan: the late fee if it came back now (it grows each day started).")
+    def late_fee_if_returned_now(self, info: Info) -> Money:
+        resource = self.batch.resource(info.context.session, self.model.resource_id)
+        return money(booking_rules.late_fee_so_far(self.model, resource, utcnow()))
+
+    @strawberry.field(description="Photos of the damage found at the return.")
+    def damage_photos(self, info: Info) -> list[DamagePhotoType]:
+        return [DamagePhotoType.of(*row) for row in self.batch.damage_photos(info.context.session, self.model.id)]
 
 
 @strawberry.type(name="WaitlistEntry")

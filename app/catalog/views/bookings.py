@@ -1,10 +1,13 @@
 """The member's bookings and the owner's desk: the lists, the actions on a booking, the
-waitlist and notices, and the private calendar feeds."""
+waitlist and notices, the photos of damage found at a return, and the private calendar feeds."""
+import base64
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from app.catalog import ical
+from app.api.relay import decode_id
+from app.catalog import ical, queries
 from app.catalog.views.common import bp
 from app.database import get_session
 from app.errors import N_
@@ -27,6 +30,15 @@ def my_bookings():
                            notifications=data["notifications"])
 
 
+def _return_input(form) -> dict:
+    """The return form: its note, and the damage found with its photos (sent as files)."""
+    photos = [base64.b64encode(f.read()).decode("ascii") for f in request.files.getlist("photos") if f and f.filename]
+    return {
+        "conditionNote": form.get("note", ""), "damageReported": form.get("damage") == "on", "photos": photos,
+        "closeForRepair": form.get("repair") == "on",
+    }
+
+
 # action in the URL -> (operation, the input beyond bookingId, what the member is told)
 ACTIONS = {
     "cancel": ("CancelBooking", lambda f: {"reason": f.get("reason", "")}, N_("The booking is cancelled.")),
@@ -36,9 +48,18 @@ ACTIONS = {
     "no-show": ("MarkNoShow", lambda f: {}, N_("The booking is marked as a no-show.")),
     "check-out": ("CheckOutBooking", lambda f: {"conditionNote": f.get("note", "")}, N_("The resource is handed over.")),
     "cancel-series": ("CancelBookingSeries", lambda f: {}, N_("This date and the following ones are cancelled.")),
-    "return": ("ReturnBooking", lambda f: {"conditionNote": f.get("note", ""), "damageReported": f.get("damage") == "on"},
-               N_("The return is recorded.")),
+    "return": ("ReturnBooking", _return_input, N_("The return is recorded.")),
 }
+
+
+def _done(action: str, message: str):
+    """What the member is told; a return that closed the resource for repair says so."""
+    if action != "return":
+        return gettext(message)
+    return lambda result: gettext(message) + (
+        " " + gettext("The resource is closed for repair: make it available again from its page once repaired.")
+        if request.form.get("repair") == "on" and result["booking"]["resource"]["status"] == "MAINTENANCE" else ""
+    )
 
 
 @bp.route("/bookings/<booking_id>/<action>", methods=["POST"])
@@ -48,7 +69,7 @@ def booking_action(booking_id: str, action: str):
         abort(404)
     operation, extra, done = ACTIONS[action]
     target = safe_next(request.form.get("next", ""), "catalog.my_bookings")
-    _flash_errors(submit(operation, {"bookingId": booking_id, **extra(request.form)}, done=gettext(done), then=target))
+    _flash_errors(submit(operation, {"bookingId": booking_id, **extra(request.form)}, done=_done(action, done), then=target))
     return redirect(target)
 
 
@@ -74,6 +95,17 @@ def mark_read():
     target = url_for("catalog.my_bookings")
     submit("MarkNotificationsRead", None, done=None, then=target)
     return redirect(target)
+
+
+@bp.route("/bookings/photos/<photo_id>.jpg")
+@login_required
+def booking_photo(photo_id: str):
+    """A photo of damage, for whoever may see its booking (private: never cached by others)."""
+    pk = decode_id(photo_id, "BookingPhoto")
+    data = queries.booking_photo_bytes(get_session(), current_user, pk, thumbnail=request.args.get("size") == "thumb") if pk else None
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 # --- iCalendar feeds ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.api.relay import decode_id
 from app.catalog import queries
+from app.catalog.views import booking_form
 from app.catalog.views.common import bp, to_iso, to_local_input
 from app.database import get_session
 from app.hub import hub_zone
@@ -18,7 +19,7 @@ from app.web.pages import Result, query
 
 HOURS = range(7, 21)  # rows of the week calendar, hub time
 PAGE_SIZE = 24
-BOOKING_FORM = ("start", "end", "quantity", "note", "until")
+BOOKING_FORM = ("start", "end", "quantity", "note", "until", "pay_on_account")
 
 
 # --- The calendar shown ----------------------------------------------------------------------
@@ -94,7 +95,8 @@ def month_grid(periods: list[dict], monday: dt.date, first: dt.date) -> list[lis
 
 def _calendar_range(zone) -> tuple[dt.date, Optional[dt.date], dt.datetime, dt.datetime]:
     """(first Monday shown, first of the month in the month view or None, start, end)."""
-    week = request.args.get("week")
+    # The week asked for, else the week of the slot carried over from a search.
+    week = request.args.get("week") or (request.args.get("start") or "")[:10] or None
     monday = _monday(week)
     if request.args.get("view") != "month":
         start = dt.datetime.combine(monday, dt.time(), tzinfo=zone)
@@ -206,13 +208,13 @@ def _book(resource_id: str) -> tuple[Result, dict, Optional[list]]:
     if action in ("series-skip", "series-all"):
         result = submit("BookResourceSeries", {
             **slot, "until": form["until"], "quantity": quantity, "note": form["note"],
-            "skipConflicts": action == "series-skip",
+            "skipConflicts": action == "series-skip", "payOnAccount": form["pay_on_account"] == "1",
         }, done=lambda r: gettext("%(count)s dates booked.", count=len(r["bookings"])), then=then)
         return result, form, None
     result = submit("BookResource", {
         **slot, "quantity": quantity, "note": form["note"],
         "idempotencyKey": request.form.get("idempotency_key") or None,
-        "payOnAccount": request.form.get("pay_on_account") == "1",
+        "payOnAccount": form["pay_on_account"] == "1",
     }, done=_booked, then=then)
     return result, form, None
 
@@ -230,6 +232,7 @@ def resource_page(resource_id: str):
     form = {
         "start": request.args.get("start", ""), "end": request.args.get("end", ""),
         "quantity": request.args.get("quantity", "1"), "note": "", "until": "",
+        "pay_on_account": request.args.get("pay_on_account", ""),
     }
     if request.method == "POST":
         result, form, series_preview = _book(resource_id)
@@ -241,9 +244,14 @@ def resource_page(resource_id: str):
         form["end"] = to_local_input(resource["nextFreeSlot"]["end"])
     previous_page, next_page = _neighbours(monday, first)
     month_view = first is not None
+    days = week_grid(resource["availability"], monday) if not month_view else None
+    if days:
+        booking_form.cell_links(days, resource["id"], monday)
     return render_template(
-        "catalog/resource.html", resource=resource,
-        days=week_grid(resource["availability"], monday) if not month_view else None,
+        "catalog/resource.html", resource=resource, days=days,
+        quote=booking_form.booking_quote(resource["id"], form, form["pay_on_account"] == "1"),
+        presets=booking_form.presets(resource["openingHours"], booking_form.preset_day(form, resource["nextFreeSlot"])),
+        picking_end=booking_form.selection()[2],
         month=month_grid(resource["availability"], monday, first) if month_view else None, first=first,
         monday=monday, previous_week=previous_page, next_week=next_page, result=result, form=form,
         view="month" if month_view else "week", suggestions=_suggestions(result),

@@ -21,14 +21,16 @@ def labels():
             "REQUESTED": _l("Awaiting approval"), "CONFIRMED": _l("Confirmed"), "CHECKED_OUT": _l("Handed over"),
             "RETURNED": _l("Returned"), "COMPLETED": _l("Completed"), "CANCELLED": _l("Cancelled"),
             "REJECTED": _l("Turned down"), "NO_SHOW": _l("No-show"),
+            "EXPIRED": _l("Expired"),
         },
         "booking_badges": {
             "REQUESTED": "warn", "CONFIRMED": "ok", "CHECKED_OUT": "ok", "RETURNED": "warn", "COMPLETED": "",
-            "CANCELLED": "bad", "REJECTED": "bad", "NO_SHOW": "bad",
+            "CANCELLED": "bad", "REJECTED": "bad", "NO_SHOW": "bad", "EXPIRED": "bad",
         },
         "state_labels": {"FREE": _l("Free"), "PARTLY_BOOKED": _l("Partly booked"), "BOOKED": _l("Booked"), "CLOSED": _l("Closed"), "PAST": _l("Past")},
         "weekday_labels": {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"),
                            5: _l("Friday"), 6: _l("Saturday"), 7: _l("Sunday")},
+        "preset_labels": {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "day": _l("Whole day")},
         "now_iso": dt.datetime.now(dt.timezone.utc).isoformat(),
     }
 

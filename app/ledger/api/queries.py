@@ -9,7 +9,8 @@ from app import permissions
 from app.api.context import Info
 from app.api.permissions import TREASURER_ONLY, require_for_query
 from app.api.relay import Connection, check_first, decode_id, paginate, preload, to_global_id
-from app.api.scalars import money
+from app.api.scalars import Money, money
+from app.hub import to_minor_units
 from app.ledger import queries
 from app.ledger.api import loaders
 from app.ledger.api.types import (
@@ -23,7 +24,7 @@ from app.ledger.api.types import (
 )
 from app.ledger.services.accounts import paying_account
 from app.ledger.services.checks import ledger_summary
-from app.ledger.services.policy import get_settings
+from app.ledger.services.policy import fee_for, get_settings
 from models import Account, Member, Organization, Transfer
 
 
@@ -117,6 +118,17 @@ class LedgerQuery:
             return None
         account, town = found
         return _payee(account, town, contact=None)
+
+    @strawberry.field(description="The hub's fee on a payment of `amount`, paid on top of it (signed-in members); "
+                      "null when `amount` is not a positive amount.")
+    def transfer_fee(self, info: Info, amount: str) -> Optional[Money]:
+        if info.context.viewer is None:
+            return None
+        try:
+            cents = to_minor_units(amount)
+        except ValueError:
+            return None
+        return money(fee_for(get_settings(info.context.session), cents)) if cents > 0 else None
 
     @strawberry.field(description="Open accounts the viewer can pay, by name (signed-in members).")
     def payees(

@@ -18,6 +18,7 @@ from app.catalog.api.inputs import (
     input_dict,
     resource_pk,
 )
+from app.catalog.api.mutations.photos import decode_photo
 from app.catalog.api.types import BookingType, TimeSlot
 from app.catalog.booking_rules import SlotTaken
 from app.hub import MEMO_LENGTH
@@ -100,13 +101,16 @@ class BookingMutation:
         )
         return CheckOutBookingPayload(booking=BookingType.from_model(booking))
 
-    @strawberry.mutation(description="Take the resource back (owner): condition, damage, late fee; "
-                         "completes the booking unless damage is reported.")
+    @strawberry.mutation(description="Take the resource back (owner): condition, damage with photos (and "
+                         "the resource closed for repair if asked), late fee; completes the booking unless "
+                         "damage is reported.")
     @mutation_payload(ReturnBookingPayload)
     def return_booking(self, info: Info, input: ReturnBookingInput) -> ReturnBookingPayload:
+        pictures = [decode_photo(data, "photos") for data in input.photos or []]
         booking = bookings.return_booking(
             info.context.session, info.context.viewer, booking_pk(input.booking_id),
             (input.condition_note or "")[:MEMO_LENGTH], input.damage_reported,
+            photos=pictures, close_for_repair=input.close_for_repair,
         )
         return ReturnBookingPayload(booking=BookingType.from_model(booking))
 

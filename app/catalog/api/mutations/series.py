@@ -30,7 +30,7 @@ class SeriesBookingMutation:
         _series, made, skipped = series.book_series(
             info.context.session, info.context.viewer, resource_pk(data["resource_id"]),
             data["start"], data["end"], data["until"], data["every_weeks"], data["quantity"],
-            bool(input.skip_conflicts), data.get("note", ""),
+            bool(input.skip_conflicts), data.get("note", ""), on_account=data["pay_on_account"],
         )
         return BookResourceSeriesPayload(bookings=BookingType.page(made), skipped=[SeriesOccurrence.of(o) for o in skipped])
 

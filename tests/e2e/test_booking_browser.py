@@ -1,0 +1,95 @@
+"""Booking without surprises, in Chromium on a desktop and a 390 px phone: Karim (a 0 limit)
+searches a saw for a morning, opens it on that window, picks a range by tapping a start cell
+then an end cell, reads the price and the cancellation terms before confirming, and books it
+on account."""
+import datetime as dt
+import re
+
+import pytest
+
+from tests.e2e.test_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+# The first hour of a day with three free hours in a row on the week shown (data-start values).
+FIND_FREE_MORNING = """() => {
+  const free = new Set([...document.querySelectorAll('a.cell.free')].map(a => a.dataset.start));
+  const days = [...new Set([...free].map(s => s.slice(0, 10)))].sort();
+  for (const day of days) {
+    if (['09', '10', '11'].every(h => free.has(`${day}T${h}:00`))) return day;
+  }
+  return null;
+}"""
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("width, weeks_ahead", [(1280, 3), (390, 4)])
+def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_for, width, weeks_ahead):
+    page = page_for("fr", width=width)
+    sign_in(page, live_server, "karim.benali@boisetvie.test")
+    today = dt.date.today()
+    tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7) + dt.timedelta(weeks=weeks_ahead)
+    page.goto(f"{live_server}/catalogue?q=scie&from={tuesday}T08:00&to={tuesday}T12:00")
+    page.click("text=Scie à ruban de chantier")
+    # The searched window came along: the form holds it and the quote prices it.
+    assert page.input_value("#f-start") == f"{tuesday}T08:00" and page.input_value("#f-end") == f"{tuesday}T12:00"
+    assert page.locator("a.cell.selected").count() == 4
+    quote = page.locator("[data-testid=quote]")
+    assert "Prix : 15,00 ALV" in quote.inner_text()
+    assert no_sideways_scroll(page)
+
+    day = page.evaluate(FIND_FREE_MORNING)
+    assert day, "no free morning on the week shown"
+    page.click(f"a.cell[data-start='{day}T09:00']")  # the first hour
+    assert "Touchez maintenant la dernière heure" in page.inner_text("[data-testid=tap-hint]")
+    assert page.locator("a.cell.selected").count() == 1
+    page.click(f"a.cell[data-start='{day}T11:00']")  # the last hour
+    assert page.locator("a.cell.selected").count() == 3
+    assert page.input_value("#f-start") == f"{day}T09:00" and page.input_value("#f-end") == f"{day}T12:00"
+    terms = quote.inner_text()
+    assert "Prix : 15,00 ALV" in terms and re.search(r"Annulation gratuite jusqu'au .+, ensuite elle coûte 7,50 ALV", terms)
+    # Karim has no credit to reserve: said before he confirms, with the way out.
+    assert "Crédit disponible insuffisant" in terms and "régler sur facture" in terms
+    page.check("input[name=pay_on_account]")  # the quote follows the form without a reload
+    page.wait_for_function("!document.querySelector('[data-testid=quote]').innerText.includes('insuffisant')")
+    assert "Rien n'est réservé maintenant" in quote.inner_text()
+    assert no_sideways_scroll(page)
+    page.click("#booking-form button.primary")
+    assert "le propriétaire vous facturera" in page.inner_text(".flash-success")
+    assert "Scie à ruban de chantier" in page.inner_text("main")
+
+
+def test_presets_pick_a_morning(live_server, page_for):
+    page = page_for("fr", width=390)
+    sign_in(page, live_server, "lea.perrin@scierie-giffre.test")
+    today = dt.date.today()
+    wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7) + dt.timedelta(weeks=5)
+    page.goto(f"{live_server}/catalogue?q=scie&from={wednesday}T08:00&to={wednesday}T09:00")
+    page.click("text=Scie à ruban de chantier")
+    page.click(".presets >> text=Matin")
+    assert page.input_value("#f-start") == f"{wednesday}T08:00" and page.input_value("#f-end") == f"{wednesday}T12:00"
+    assert "Prix" in page.inner_text("[data-testid=quote]")
+    assert no_sideways_scroll(page)
+
+
+def test_paying_an_invoice_in_part_states_the_amount(live_server, page_for):
+    page = page_for("fr", width=390)
+    sign_in(page, live_server, "marc.duret@scierie-giffre.test")
+    page.goto(f"{live_server}/invoices")
+    form = page.locator("form.pay").first
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()  # nothing is paid
+
+    page.on("dialog", answer)
+    form.locator("input[name=amount]").fill("12,50")
+    form.locator("button[type=submit]").click()
+    form.locator("input[name=amount]").fill("")
+    form.locator("button[type=submit]").click()
+    assert questions[0].startswith("Payer 12,50 ALV sur la facture n° ")
+    assert re.match(r"Payer [\d\s\u202f\u00a0]+,\d\d ALV \(tout le restant dû\) sur la facture", questions[1])
