@@ -58,6 +58,14 @@ def load_config() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
         # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
         "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
+        # Euros through Stripe: without a secret key the hub runs without cards (the treasurer
+        # records bank transfers). STRIPE_API_BASE points the stripe library at an emulator.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # Credits (minor units) per euro cent: 1 credit = 1 euro by default.
+        "CREDITS_PER_EURO": os.environ.get("ALVEOLE_CREDITS_PER_EURO", "1"),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,

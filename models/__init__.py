@@ -42,6 +42,17 @@ from models.members import (
     OrganizationKind,
     Role,
 )
+from models.payments import (
+    DepositMode,
+    MembershipFee,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentSettings,
+    PaymentStatus,
+    Reconciliation,
+    StripeEvent,
+)
 from models.treasury import (
     AccountStatement,
     ClearingLine,

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from app.catalog import calendar, waitlist
+from app.catalog import calendar, signals, waitlist
 from app.catalog.booking_rules import SlotTaken, cancellation_fee, check_rules, price_of
 from app.catalog.calendar_data import buffer_of, load_closures, load_usages, suggestions_for
 from app.catalog.maintenance import schedule_maintenance_if_due
@@ -65,6 +65,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     account = ledger.paying_account(session, actor)
     if account is None:
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to pay from.")
+    signals.booking_requested.send(None, session=session, actor=actor, account=account, resource=resource, now=now)
     to_account_id = owner_account_id(session, resource)
     # Booking one's own organisation's resource moves no credit.
     price = 0 if to_account_id == account.id else price_of(resource, start, end, quantity)
@@ -172,6 +173,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by its booker %s, fee %s", booking.id, actor.id, fee)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -186,6 +188,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by the owner's side, member %s", booking.id, actor.id)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -214,6 +217,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = reason.strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s rejected by member %s", booking.id, actor.id)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking)
     return booking
 
@@ -227,6 +231,7 @@ def check_out_booking(session: so.Session, actor: Member, booking_id: int, condi
     _require_status(booking, BookingStatus.CONFIRMED)
     if now >= booking.end:
         raise DomainError(ErrorCode.INVALID_STATE, "This booking has already ended.", "bookingId")
+    signals.checking_out.send(None, session=session, booking=booking, resource=session.get(Resource, booking.resource_id), now=now)
     booking.status = BookingStatus.CHECKED_OUT
     booking.checked_out_at = now
     booking.checkout_note = (condition_note or "").strip()[:MEMO_LENGTH]
@@ -281,6 +286,7 @@ def return_booking(session: so.Session, actor: Member, booking_id: int, conditio
     session.flush()
     log.info("booking %s returned to member %s, late fee %s, damage %s", booking.id, actor.id, booking.late_fee,
              booking.damage_reported)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=not booking.damage_reported)
     return booking
 
 
