@@ -139,7 +139,7 @@ class CaptureDepositPayload(PaymentPayload):
 
 
 @strawberry.type
-class ConfirmPaymentPayload(PaymentPayload):
+class ConfirmPaymentPayload(CardPaymentPayload):
     pass
 
 
