@@ -57,3 +57,8 @@ class RecordMembershipFeeSchema(Schema):
 class PaymentSettingsSchema(Schema):
     fee_overdue_blocks_bookings = fields.Boolean(load_default=None)
     fee_grace_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=365, error=N_("Between 0 and 365 days.")))
+
+
+class ConfirmPaymentSchema(Schema):
+    payment_id = fields.String(required=True)
+    payment_method_id = TrimmedString(**PAYMENT_METHOD)

@@ -20,6 +20,7 @@ from models import (
     Account,
     AccountKind,
     AccountStatus,
+    DepositMode,
     Member,
     Organization,
     Payment,
@@ -56,6 +57,8 @@ def start_card_payment(session: so.Session, payment: Payment, *, manual_capture:
 
 
 def confirm_with(session: so.Session, payment: Payment, payment_method: str) -> Payment:
+    """Confirm the payment's intent with a card; a decline leaves it FAILED, and the same
+    intent can be tried again with another card."""
     try:
         intent = gateway.confirm_intent(payment.stripe_id, payment_method)
     except gateway.Declined as exc:
@@ -67,6 +70,22 @@ def confirm_with(session: so.Session, payment: Payment, payment_method: str) -> 
     return payment
 
 
+def retry(session: so.Session, failed: Payment, payment_method: str) -> Payment:
+    """Another card after a decline: a new attempt, with its own PaymentIntent (the declined one
+    stays in the list as it was)."""
+    payment = records.new_payment(
+        session, kind=failed.kind, method=PaymentMethod.CARD, amount=failed.amount,
+        key=records.payment_key(None, failed.kind, None), member=session.get(Member, failed.member_id),
+        account_id=failed.account_id, organization_id=failed.organization_id, booking_id=failed.booking_id,
+        deposit_mode=failed.deposit_mode,
+    )
+    payment.credits = failed.credits
+    log.info("payment %s tried again as payment %s", failed.id, payment.id)
+    return start_card_payment(
+        session, payment, manual_capture=failed.deposit_mode == DepositMode.HOLD, payment_method=payment_method,
+    )
+
+
 def visible_payment(session: so.Session, actor: Member, payment_id: int, lock: bool = False) -> Payment:
     payment = records.lock(session, payment_id) if lock else session.get(Payment, payment_id)
     if payment is None or not permissions.can_see_payment(session, actor, payment):
@@ -74,13 +93,22 @@ def visible_payment(session: so.Session, actor: Member, payment_id: int, lock: b
     return payment
 
 
-def confirm_payment(session: so.Session, actor: Member, payment_id: int) -> Payment:
-    """The card page came back: ask Stripe how the payment stands and record it (unless a
-    webhook already did)."""
+def confirm_payment(session: so.Session, actor: Member, payment_id: int, payment_method: Optional[str] = None) -> Payment:
+    """The card page came back. With the payment method the page created (stripe.js
+    createPaymentMethod), the payer's card is confirmed here, on the server; without one (the
+    card was confirmed in the page), Stripe is asked how the payment stands. Either way it is
+    recorded, unless a webhook already did."""
     payment = visible_payment(session, actor, payment_id, lock=True)
-    if payment.method == PaymentMethod.CARD and payment.stripe_id and payment.status in (
-        PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.AUTHORIZED,
-    ):
+    if payment.method != PaymentMethod.CARD or not payment.stripe_id:
+        return payment
+    if payment_method:
+        if payment.member_id != actor.id:
+            raise DomainError(ErrorCode.FORBIDDEN, "Only the member paying can enter the card.")
+        if payment.status == PaymentStatus.PENDING:
+            return confirm_with(session, payment, payment_method)
+        if payment.status == PaymentStatus.FAILED:
+            return retry(session, payment, payment_method)
+    if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.AUTHORIZED):
         records.apply_intent(session, payment, gateway.retrieve_intent(payment.stripe_id))
     return payment
 

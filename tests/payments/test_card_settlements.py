@@ -184,3 +184,19 @@ def test_concurrent_webhooks_and_page_returns_record_one_entry(app, runner, card
     assert len(settlement_entries(app)) == 1
     assert stored_events(app) == 2
     ledger_ties_out(runner)
+
+
+def test_another_card_after_a_decline_is_a_new_attempt(app, runner, cards, member_api, admin_api, treasurer_api):
+    go_below_zero(member_api, admin_api, "100.00")
+    declined = start(member_api, "100.00", paymentMethodId="pm_card_chargeCustomerFail")["payment"]
+    retried = member_api.data(CONFIRM, input={"paymentId": declined["id"], "paymentMethodId": "pm_card_visa"})["confirmPayment"]
+    assert retried["errors"] == []
+    again = retried["payment"]
+    assert again["id"] != declined["id"] and again["status"] == "SUCCEEDED" and again["stripeId"] != declined["stripeId"]
+    assert account_of(member_api)["balance"]["amount"] == "0.00"
+    statuses = sorted(p["status"] for p in treasurer_api.data(PAYMENTS)["payments"]["nodes"])
+    assert statuses == ["FAILED", "SUCCEEDED"]
+    # Someone else cannot enter a card for this member's payment.
+    other = admin_api.data(CONFIRM, input={"paymentId": declined["id"], "paymentMethodId": "pm_card_visa"})["confirmPayment"]
+    assert other["errors"][0]["code"] == "FORBIDDEN"
+    ledger_ties_out(runner)

@@ -73,6 +73,9 @@ class PayMembershipFeeInput:
 @strawberry.input
 class ConfirmPaymentInput:
     payment_id: strawberry.ID
+    payment_method_id: Optional[str] = strawberry.field(
+        default=None, description="The card the page created (stripe.js createPaymentMethod), confirmed on the server.",
+    )
 
 
 @strawberry.input
@@ -163,7 +166,7 @@ def _card(payload_cls, payment: Payment):
     errors = []
     if payment.status == PaymentStatus.FAILED:
         errors = to_user_errors(DomainError(ErrorCode.PAYMENT_FAILED, DECLINED))
-    secret = payment.client_secret if payment.status == PaymentStatus.PENDING else None
+    secret = payment.client_secret if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED) else None
     return payload_cls(payment=PaymentType.from_model(payment), client_secret=secret, errors=errors)
 
 
@@ -248,8 +251,9 @@ class PaymentsMutation:
     @strawberry.mutation(description="The card form came back: record the payment as Stripe reports it.")
     @mutation_payload(ConfirmPaymentPayload)
     def confirm_payment(self, info: Info, input: ConfirmPaymentInput) -> ConfirmPaymentPayload:
-        pk = node_pk(input.payment_id, "Payment", "paymentId", NO_PAYMENT)
-        payment = settlements.confirm_payment(info.context.session, info.context.viewer, pk)
+        data = load(schemas.ConfirmPaymentSchema(), strawberry.asdict(input))
+        pk = node_pk(data["payment_id"], "Payment", "paymentId", NO_PAYMENT)
+        payment = settlements.confirm_payment(info.context.session, info.context.viewer, pk, data["payment_method_id"])
         return _card(ConfirmPaymentPayload, payment)
 
     @strawberry.mutation(description="Set an organisation's yearly membership fee (admin).")

@@ -143,10 +143,12 @@ class PaymentType(Node):
         oid = self.model.organization_id
         return None if oid is None else strawberry.ID(to_global_id("Organization", oid))
 
-    @strawberry.field(description="For the card form (stripe.js), to the member paying, while it waits for the card.")
+    @strawberry.field(description="For the card form (stripe.js), to the member paying, while it waits for a card (or another one).")
     def client_secret(self, info: Info) -> Optional[str]:
         viewer = info.context.viewer
-        if viewer is None or viewer.id != self.model.member_id or self.model.status != PaymentStatus.PENDING:
+        if viewer is None or viewer.id != self.model.member_id or self.model.status not in (
+            PaymentStatus.PENDING, PaymentStatus.FAILED,
+        ):
             return None
         return self.model.client_secret
 

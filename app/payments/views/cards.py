@@ -40,38 +40,49 @@ def settle():
 @login_required
 def card(payment_id: str):
     """The card form: Stripe Elements, with stripe.js loaded from js.stripe.com."""
+    return _card_page(payment_id)
+
+
+def _card_page(payment_id: str, result=None):
     data = query("PaymentCard", id=payment_id)
     payment = data["node"]
     if payment is None:
         abort(404)
-    if payment["status"] != "PENDING" or not payment["clientSecret"]:
-        return render_template("payments/card_done.html", payment=payment)
+    if payment["status"] not in ("PENDING", "FAILED") or not payment["clientSecret"]:
+        return render_template("payments/card_done.html", payment=payment, result=result), form_status(result)
     return render_template(
         "payments/card.html", payment=payment, config=data["paymentConfig"], locale=str(get_locale() or "fr"),
-    )
+        result=result, action=request.args.get("action") == "1",
+    ), form_status(result)
 
 
 @bp.route("/payments/<payment_id>/confirm", methods=["POST"])
 @login_required
 def confirm(payment_id: str):
-    """The card form is done (stripe.js confirmed the card): record the payment as Stripe has it."""
+    """The card form is done: the card it created is confirmed by the hub with Stripe (or, with
+    none, Stripe is asked how the payment stands), and the payment recorded. A declined card
+    shows the form again, for another card."""
     result = submit(
-        "ConfirmPayment", {"paymentId": payment_id}, then=url_for("payments.receipt", payment_id=payment_id),
-        done=_confirmed,
+        "ConfirmPayment", {"paymentId": payment_id, "paymentMethodId": request.form.get("payment_method_id") or None},
+        then=_after_confirm, done=_confirmed,
     )
-    data = query("PaymentCard", id=payment_id)
-    if data["node"] is None:
-        abort(404)
-    return render_template("payments/card_done.html", payment=data["node"], result=result), form_status(result)
+    return _card_page(payment_id, result)
 
 
-def _confirmed(result) -> str:
+def _after_confirm(result) -> str:
+    payment = result["payment"]
+    if payment["status"] == "PENDING":  # the bank asks the member to authenticate (3-D Secure)
+        return url_for("payments.card", payment_id=payment["id"], action="1")
+    return url_for("payments.receipt", payment_id=payment["id"])
+
+
+def _confirmed(result):
     status = result["payment"]["status"]
     if status == "SUCCEEDED":
         return gettext("Payment received. Thank you!")
     if status == "AUTHORIZED":
         return gettext("The deposit is held on your card.")
-    return gettext("The payment is being processed; its receipt shows where it stands.")
+    return None
 
 
 @bp.route("/payments/<payment_id>")
