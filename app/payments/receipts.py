@@ -40,6 +40,8 @@ def receipt_text(payment: Payment) -> tuple[str, str]:
         gettext("Amount: %(amount)s", amount=euros(payment.amount)),
         gettext("Date: %(date)s", date=when),
     ]
+    if payment.captured_amount is not None and payment.kind == PaymentKind.DEPOSIT:
+        lines.append(gettext("Kept for damage: %(amount)s.", amount=euros(payment.captured_amount)))
     if payment.refunded_amount:
         lines.append(gettext("Refunded: %(amount)s", amount=euros(payment.refunded_amount)))
     if payment.stripe_id:

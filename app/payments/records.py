@@ -230,6 +230,7 @@ def credit_owner(session: so.Session, payment: Payment, actor: Optional[Member])
     resource = session.get(Resource, booking.resource_id)
     settlement = system_account(session, EURO_SETTLEMENT)
     credits = credits_for(payment.captured_amount)
+    payment.credits = credits
     entry = journal_entry(
         session, actor, kind=TransferKind.SETTLEMENT,
         legs=[(settlement.id, -credits), (owner_account_id(session, resource), credits)],

@@ -107,6 +107,7 @@ def test_damage_claimed_by_the_owner_and_captured_in_part(app, runner, cards, pe
     # The owner is compensated: 100 credits, against the euro settlement account.
     assert float(account_of(owner)["balance"]["amount"]) == float(owner_before) + 100
     assert settlement_balance(app) == -10_000
+    assert done["credits"]["amount"] == "100.00"
     # The webhook of the capture arrives afterwards: nothing more.
     post_event(karim.client, event("payment_intent.succeeded", intent(cards, payment["stripeId"])))
     assert float(account_of(owner)["balance"]["amount"]) == float(owner_before) + 100
