@@ -72,5 +72,13 @@ def load_config() -> dict:
         "LOGIN_FORGET_FAILURES_AFTER": 3600,
         # After booking, cancelling is free this long, even inside the resource's notice.
         "CANCEL_GRACE_MINUTES": int(os.environ.get("ALVEOLE_CANCEL_GRACE_MINUTES", 60)),
+        # Euros through Stripe: without a secret key the hub runs without cards (the treasurer
+        # records bank transfers). STRIPE_API_BASE points the stripe library at an emulator.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # Credits (minor units) per euro cent: 1 credit = 1 euro by default.
+        "CREDITS_PER_EURO": os.environ.get("ALVEOLE_CREDITS_PER_EURO", "1"),
         "WTF_CSRF_TIME_LIMIT": None,
     }

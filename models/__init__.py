@@ -45,6 +45,17 @@ from models.members import (
     Role,
     TokenPurpose,
 )
+from models.payments import (
+    DepositMode,
+    MembershipFee,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentSettings,
+    PaymentStatus,
+    Reconciliation,
+    StripeEvent,
+)
 from models.treasury import (
     AccountStatement,
     ClearingLine,

@@ -8,7 +8,12 @@ except in CI (CI=true), where that is a failure.
 import hashlib
 import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -250,3 +255,51 @@ def assert_ledger_ok(app):
 
     with app.app_context():
         assert invariant_violations(get_session()) == []
+
+
+# --- Stripe through localstripe ------------------------------------------------------------------
+
+STRIPE_TEST_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_alveole",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_alveole",
+    "STRIPE_WEBHOOK_SECRET": "whsec_test_alveole",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """localstripe, the stateful Stripe emulator, on a free loopback port for the session; the
+    real `stripe` library reaches it through STRIPE_API_BASE. Its URL."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("localstripe did not start")
+            time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def cards(app, localstripe) -> str:
+    """Cards on: the app's Stripe settings point at localstripe, whose store starts empty."""
+    urllib.request.urlopen(urllib.request.Request(f"{localstripe}/_config/data", method="DELETE"), timeout=10).close()
+    app.config.update(STRIPE_TEST_KEYS, STRIPE_API_BASE=localstripe)
+    return localstripe

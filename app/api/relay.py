@@ -69,6 +69,27 @@ def as_node(type_name: str, model):
     return _NODE_TYPES[type_name].from_model(model)
 
 
+# "Type.field" -> resolver, for a field that a lower slice's type declares and a higher slice
+# answers (Member.payments, answered by the payments slice). The field's annotation names the
+# higher type lazily (strawberry.lazy); its value comes from here.
+_FIELD_PROVIDERS: dict[str, Callable] = {}
+
+
+def provides(field: str):
+    """Decorator: the function answers `field` ("Member.payments") for the type declaring it."""
+
+    def register(resolver):
+        _FIELD_PROVIDERS[field] = resolver
+        return resolver
+
+    return register
+
+
+def provided(field: str, *args, **kwargs):
+    """The value of `field` from its registered provider."""
+    return _FIELD_PROVIDERS[field](*args, **kwargs)
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool

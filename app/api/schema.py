@@ -21,6 +21,8 @@ from app.catalog.api import (
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.payments.api.mutations import PaymentsMutation
+from app.payments.api.queries import PaymentsQuery, resolve_payment_node
 from app.treasury.api.mutations import TreasuryMutation
 from app.treasury.api.queries import TreasuryQuery, resolve_clearing_run_node
 from app.treasury.api.statements import resolve_period_close_node, resolve_statement_node
@@ -39,6 +41,7 @@ NODE_RESOLVERS = {
     "ClearingRun": resolve_clearing_run_node,
     "AccountStatement": resolve_statement_node,
     "PeriodClose": resolve_period_close_node,
+    "Payment": resolve_payment_node,
 }
 
 
@@ -55,13 +58,16 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery):
+class Query(
+    NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery, PaymentsQuery
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, AccountsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
+    AuthMutation, AccountsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation,
+    TreasuryMutation, PaymentsMutation,
 ):
     pass
 

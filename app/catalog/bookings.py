@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from app.catalog import damage, waitlist
+from app.catalog import damage, signals, waitlist
 from app.catalog.booking_rules import SlotTaken, cancellation_fee, late_days
 from app.catalog.calendar_data import buffer_of
 from app.catalog.maintenance import schedule_maintenance_if_due
@@ -63,6 +63,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     account = ledger.paying_account(session, actor)
     if account is None:
         raise DomainError(ErrorCode.INVALID_STATE, NO_ACCOUNT)
+    signals.booking_requested.send(None, session=session, actor=actor, account=account, resource=resource, now=now)
     # Booking one's own organisation's resource moves no credit (see booking_price).
     price = booking_price(session, resource, account, start, end, quantity)
     hold = None
@@ -167,6 +168,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by its booker %s, fee %s", booking.id, actor.id, fee)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -181,6 +183,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by the owner's side, member %s", booking.id, actor.id)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -213,6 +216,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = reason.strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s rejected by member %s", booking.id, actor.id)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=True)
     waitlist.slot_freed(session, booking)
     return booking
 
@@ -226,6 +230,7 @@ def check_out_booking(session: so.Session, actor: Member, booking_id: int, condi
     _require_status(booking, BookingStatus.CONFIRMED)
     if now >= booking.end:
         raise DomainError(ErrorCode.INVALID_STATE, "This booking has already ended.", "bookingId")
+    signals.checking_out.send(None, session=session, booking=booking, resource=session.get(Resource, booking.resource_id), now=now)
     booking.status = BookingStatus.CHECKED_OUT
     booking.checked_out_at = now
     booking.checkout_note = (condition_note or "").strip()[:MEMO_LENGTH]
@@ -277,6 +282,7 @@ def return_booking(session: so.Session, actor: Member, booking_id: int, conditio
     session.flush()
     log.info("booking %s returned to member %s, late fee %s, damage %s", booking.id, actor.id, booking.late_fee,
              booking.damage_reported)
+    signals.booking_finished.send(None, session=session, booking=booking, clean=not booking.damage_reported)
     return booking
 
 

@@ -12,9 +12,11 @@ from models import ClearingRun, Member, OutboxEmail, Role
 from tests.api.accounts_helpers import INVITE, LINK, REQUEST_RESET
 from tests.api.catalog_helpers import base_time, booked, create_resource, iso
 from tests.conftest import GraphQLClient, csrf_token
+from tests.payments.payment_helpers import START, go_below_zero, pay_in_browser
 
-# POST routes that are not page forms: the API counts its own commits (app.api.execution).
-NOT_FORMS = {"api.graphql"}
+# POST routes that are not page forms: the API counts its own commits (app.api.execution);
+# Stripe's webhook commits once per event (tests/payments).
+NOT_FORMS = {"api.graphql", "payments.stripe_webhook"}
 # Forms sent by visitors (their CSRF token comes from the sign-in page).
 ANONYMOUS_FORMS = {"auth.login", "accounts.accept_invitation", "accounts.forgot_password", "accounts.reset_password"}
 
@@ -96,6 +98,26 @@ class World:
             pk = get_session().scalar(sa.select(sa.func.max(ClearingRun.id)))
         return to_global_id("ClearingRun", pk)
 
+    def below_zero(self, who: str):
+        go_below_zero(self.api[who], self.api["owner"], "20.00")
+        return self.client(who)
+
+    def paid_at_stripe(self) -> str:
+        """A settlement started by the booker and paid with Stripe, not yet recorded by the hub."""
+        go_below_zero(self.api["booker"], self.api["owner"], "50.00")
+        started = self.api["booker"].data(START, input={"amount": "2.00"})["startSettlement"]
+        assert started["errors"] == [], started
+        pay_in_browser(self.app.config["STRIPE_API_BASE"], started["payment"]["stripeId"])
+        return started["payment"]["id"]
+
+    def deposit_booking(self) -> str:
+        tool = create_resource(self.api["owner"], title="Scie à chantourner", deposit="150.00")
+        start = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) + dt.timedelta(hours=3)
+        return booked(self.api["booker"], tool["id"], start, start + dt.timedelta(days=1))["id"]
+
+    def organization(self, who: str) -> str:
+        return self.api[who].data("{ viewer { organization { id } } }")["viewer"]["organization"]["id"]
+
     def member_id(self, who: str) -> str:
         with self.app.app_context():
             pk = get_session().scalar(sa.select(Member.id).where(Member.email == self.emails[who]))
@@ -171,6 +193,17 @@ CASES = {
         w.fresh_client(), f"/password/reset/{w.link_token(w.emails['forgetful'])}",
         {"password": "0123456789abc", "password_confirm": "0123456789abc"},
     ))],
+    "payments.payments": [("record bank transfer", lambda w: (w.client("treasurer"), "/treasury/payments", {
+        "account_id": w.account("booker"), "amount": "5,00", "direction": "IN", "reference": "VIR-1",
+    }))],
+    "payments.settle": [("settle by card", lambda w: (w.below_zero("booker"), "/account/settle", {"amount": "0,50"}))],
+    "payments.confirm": [("card page returns", lambda w: (w.client("booker"), f"/payments/{w.paid_at_stripe()}/confirm", {}))],
+    "payments.deposit": [("secure a deposit", lambda w: (w.client("booker"), f"/bookings/{w.deposit_booking()}/deposit", {
+        "action": "authorize",
+    }))],
+    "payments.fees": [("set a fee", lambda w: (w.client("admin"), "/membership", {
+        "action": "set", "organization_id": w.organization("booker"), "amount": "90",
+    }))],
     "auth.logout": [("sign out", lambda w: (w.client("plain"), "/logout", {}))],
 }
 
@@ -181,7 +214,7 @@ def test_every_form_has_a_case(app):
     assert CASES.keys() - forms == set(), "these forms are gone: remove their cases"
 
 
-def test_each_form_commits_at_most_once(app, make_member):
+def test_each_form_commits_at_most_once(app, make_member, cards):
     world = World(app, make_member)
     engine = app.extensions["db_engine"]
     commits = []

@@ -1,14 +1,17 @@
 """GraphQL types of members, organisations and API tokens."""
 import datetime as dt
-from typing import Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 
 from app import permissions
 from app.api.context import Info
-from app.api.relay import Node, node_type, to_global_id
+from app.api.relay import Connection, Node, node_type, provided, to_global_id
 from app.ledger.api import AccountType, visible_account
 from models import ApiToken, Member, MemberStatus, Organization, OrganizationKind, Role
+
+if TYPE_CHECKING:
+    from app.payments.api.types import MembershipFeeType, PaymentType
 
 RoleEnum = strawberry.enum(Role, name="Role")
 OrganizationKindEnum = strawberry.enum(OrganizationKind, name="OrganizationKind")
@@ -44,6 +47,10 @@ class OrganizationType(Node):
     @strawberry.field
     def account(self, info: Info) -> Optional[AccountType]:
         return visible_account(info, organization_id=self.model.id)
+
+    @strawberry.field(description="Its yearly membership fee: to its members, the treasurer and the admin.")
+    def membership_fee(self, info: Info) -> Optional[Annotated["MembershipFeeType", strawberry.lazy("app.payments.api.types")]]:
+        return provided("Organization.membershipFee", info, self.model)
 
 
 @node_type
@@ -86,6 +93,13 @@ class MemberType(Node):
     )
     def account(self, info: Info) -> Optional[AccountType]:
         return visible_account(info, paying_for=self.model)
+
+    @strawberry.field(description="The euro payments this member made or that concern their accounts, newest "
+                      "first. Null for anyone but the member.")
+    def payments(
+        self, info: Info, first: Optional[int] = None, after: Optional[str] = None
+    ) -> Optional[Connection[Annotated["PaymentType", strawberry.lazy("app.payments.api.types")]]]:
+        return provided("Member.payments", info, self.model, first, after)
 
 
 @strawberry.type(name="ApiToken")

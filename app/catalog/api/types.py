@@ -2,14 +2,14 @@
 calendar), bookings, waitlist entries, notices and series. Related rows come from the
 per-page loaders (`loaders`), never one by one."""
 import datetime as dt
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 from flask import current_app, url_for
 
 from app.api.context import Info
 from app.api.errors import UserError, to_user_errors
-from app.api.relay import Node, QueryError, to_global_id
+from app.api.relay import Node, QueryError, provided, to_global_id
 from app.api.scalars import Money, money
 from app.auth.api import MemberType, OrganizationType
 from app.catalog import booking_rules, calendar
@@ -31,6 +31,9 @@ from models import (
     WaitlistStatus,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from app.payments.api.types import PaymentType
 
 ResourceKindEnum = strawberry.enum(ResourceKind, name="ResourceKind")
 PriceUnitEnum = strawberry.enum(PriceUnit, name="PriceUnit")
@@ -282,6 +285,10 @@ class BookingType(Node):
     @strawberry.field
     def booker(self, info: Info) -> MemberType:
         return MemberType.from_model(self.batch.member(info.context.session, self.model.booker_id))
+
+    @strawberry.field(description="The euro deposit secured for this booking (the latest attempt), if any.")
+    def deposit(self, info: Info) -> Optional[Annotated["PaymentType", strawberry.lazy("app.payments.api.types")]]:
+        return provided("Booking.deposit", info, self.model, self.batch.rows)
 
     @strawberry.field(description="What cancelling now would cost the booker.")
     def cancellation_fee_if_cancelled_now(self, info: Info) -> Money:
