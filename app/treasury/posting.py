@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.errors import DomainError, ErrorCode
+from app.errors import N_, DomainError, ErrorCode
 from app.invoices.services import reduce_outstanding
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
@@ -81,6 +81,11 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
 
 # One CLEARING entry per debtor -> creditor pair of the run, for the sum cleared on that
 # pair's invoices (their detail is in clearing_lines), keyed "clearing:<run>:<debtor>-<creditor>".
+# A settlement planned on balances that have changed since (app.treasury.runs checks first;
+# a payment refused while posting, by a concurrent change, says the same).
+STALE_SETTLEMENT = N_(
+    "Balances changed since this proposal: %(names)s can no longer pay or receive their part. Propose a new settlement."
+)
 _LINES = "FROM clearing_lines l WHERE l.run_id = :run AND l.debtor_account_id BETWEEN :lo AND :hi"
 _PAIR_KEY = ":key || l.debtor_account_id || '-' || l.creditor_account_id"
 _REDUCE_INVOICES = sa.text(
@@ -162,12 +167,7 @@ def post_credit_transfers(session: so.Session, actor: Member, run_id: int, lines
             )
         except DomainError as exc:
             if exc.code in (ErrorCode.CREDIT_LIMIT_EXCEEDED, ErrorCode.BALANCE_CAP_EXCEEDED, ErrorCode.INVALID_STATE):
-                raise DomainError(
-                    ErrorCode.STALE,
-                    "Balances changed since this proposal: %(name)s can no longer pay. Propose a new settlement.",
-                    "runId",
-                    name=debtor.name,
-                ) from exc
+                raise DomainError(ErrorCode.STALE, STALE_SETTLEMENT, "runId", names=debtor.name) from exc
             raise
         session.add(InvoicePayment(invoice_id=line.invoice_id, transfer_id=entry.id, amount=line.amount, run_id=run_id))
         if progress:

@@ -319,13 +319,7 @@ def post_clearing(session: so.Session, actor: Member, run_id: int, progress: Opt
     else:
         blocked = blocked_accounts(session, lines)
         if blocked:
-            raise DomainError(
-                ErrorCode.STALE,
-                "Balances changed since this proposal: %(names)s can no longer pay or receive their part. "
-                "Propose a new settlement.",
-                "runId",
-                names=", ".join(blocked),
-            )
+            raise DomainError(ErrorCode.STALE, posting.STALE_SETTLEMENT, "runId", names=", ".join(blocked))
         posting.post_credit_transfers(session, actor, run_id, lines, progress)
     session.flush()
     session.refresh(run)

@@ -10,7 +10,7 @@ import models
 
 
 revision = "0014_payments"
-down_revision = '0005_bookings_on_account'
+down_revision = "0008_booking_ux"
 branch_labels = None
 depends_on = None
 
