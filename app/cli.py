@@ -17,6 +17,7 @@ from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from app.extensions import translation_directories
 from app.invoices.cli import invoices
 from app.ledger.cli import ledger
+from app.skills.cli import skills
 from app.treasury.cli import clearing
 
 db = AppGroup("db", help="Database schema (Alembic).")
@@ -77,7 +78,7 @@ def export_schema():
 
 
 COMMANDS = [
-    db, ledger, catalog, clearing, invoices,
+    db, ledger, catalog, clearing, invoices, skills,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
 ]
 

@@ -58,6 +58,9 @@ def load_config() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
         # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
         "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
+        # Delivered skill jobs their client leaves unanswered this many days are confirmed
+        # (`flask skills auto-confirm`).
+        "JOB_CONFIRM_DAYS": int(os.environ.get("ALVEOLE_JOB_CONFIRM_DAYS", 7)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -42,6 +42,22 @@ from models.members import (
     OrganizationKind,
     Role,
 )
+from models.skills import (
+    Job,
+    JobEvent,
+    JobEventKind,
+    JobQuote,
+    JobRating,
+    JobSide,
+    JobStatus,
+    SeatStatus,
+    SkillDelivery,
+    SkillOffer,
+    SkillOfferProvider,
+    SkillPricing,
+    TrainingSeat,
+    TrainingSession,
+)
 from models.treasury import (
     AccountStatement,
     ClearingLine,

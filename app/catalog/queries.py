@@ -14,6 +14,7 @@ from models import (
     Booking,
     BookingStatus,
     CalendarFeed,
+    JobRating,
     Member,
     Notification,
     PriceUnit,
@@ -22,6 +23,7 @@ from models import (
     ResourceKind,
     ResourcePhoto,
     ResourceStatus,
+    SkillOffer,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
@@ -223,3 +225,27 @@ def photo_bytes(session: so.Session, photo_id: int, thumbnail: bool = False) -> 
     """A photo's JPEG bytes (or its thumbnail's), None when there is no such photo."""
     column = ResourcePhoto.thumbnail if thumbnail else ResourcePhoto.data
     return session.scalar(sa.select(column).where(ResourcePhoto.id == photo_id))
+
+
+# --- Skill offers, as the Resource type shows them ----------------------------------------------
+
+
+def skill_offers(session: so.Session, resource_ids) -> dict[int, SkillOffer]:
+    """How each skill resource is sold (the skills slice writes these rows; none: defaults)."""
+    ids = set(resource_ids)
+    if not ids:
+        return {}
+    return {o.resource_id: o for o in session.scalars(sa.select(SkillOffer).where(SkillOffer.resource_id.in_(ids)))}
+
+
+def resource_ratings(session: so.Session, resource_ids) -> dict[int, tuple[float, int]]:
+    """(average stars, count) of the clients' ratings of each offer that may be shown now."""
+    ids = set(resource_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(JobRating.resource_id, sa.func.avg(JobRating.stars), sa.func.count())
+        .where(JobRating.resource_id.in_(ids), JobRating.shown(utcnow()))
+        .group_by(JobRating.resource_id)
+    )
+    return {rid: (float(average), count) for rid, average, count in rows}

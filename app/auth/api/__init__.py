@@ -1,6 +1,6 @@
 """The auth slice's GraphQL API: types (also read by the slices above), queries, mutations."""
 from app.auth.api.mutations import AuthMutation
 from app.auth.api.query import AuthQuery, resolve_member_node, resolve_organization_node
-from app.auth.api.types import MemberType, OrganizationType
+from app.auth.api.types import MemberType, OrganizationType, RatingSummary
 
-__all__ = ["AuthMutation", "AuthQuery", "MemberType", "OrganizationType", "resolve_member_node", "resolve_organization_node"]
+__all__ = ["AuthMutation", "AuthQuery", "MemberType", "OrganizationType", "RatingSummary", "resolve_member_node", "resolve_organization_node"]
