@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.permissions import is_job_client, is_job_provider, is_treasurer
-from app.skills.jobs import SIDES_ONLY, event, require_status, tell, text_field, visible_job
+from app.skills.jobs import SIDES_ONLY, event, get_job, require_status, tell, text_field
 from models import Account, JobEvent, JobEventKind, JobRating, JobSide, JobStatus, Member, utcnow
 
 log = logging.getLogger("alveole.skills")
@@ -22,7 +22,7 @@ RATING_DELAY = dt.timedelta(days=14)
 
 def send_message(session: so.Session, actor: Member, job_id: int, body: str) -> JobEvent:
     """Either side writes to the other; the treasurer too, while the job is disputed."""
-    job = visible_job(session, actor, job_id, lock=False)
+    job = get_job(session, job_id, lock=False)
     if is_job_client(session, actor, job):
         told = ["PROVIDER"]
     elif is_job_provider(session, actor, job):
@@ -45,7 +45,7 @@ def rate_job(session: so.Session, actor: Member, job_id: int, stars: int, commen
     """Each side rates the other once, after completion or settlement: the client rates the
     provider and its offer, the provider rates the client's organisation."""
     now = now or utcnow()
-    job = visible_job(session, actor, job_id)  # locked: the two sides' ratings run one after the other
+    job = get_job(session, job_id)  # locked: the two sides' ratings run one after the other
     if is_job_client(session, actor, job):
         side, rated_organization, resource = JobSide.CLIENT, job.provider_organization_id, job.resource_id
     elif is_job_provider(session, actor, job):

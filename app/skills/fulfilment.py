@@ -31,7 +31,6 @@ from app.skills.jobs import (
     require_status,
     tell,
     text_field,
-    visible_job,
 )
 from models import Account, Job, JobEventKind, JobQuote, JobStatus, Member, Resource, TransferKind, utcnow
 
@@ -53,7 +52,7 @@ def accept_quote(
     account, nothing held (the price is invoiced on completion). A retry with the same key
     returns the job as the first request left it."""
     now = now or utcnow()
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     require_client(session, actor, job)
     if idempotency_key is not None:
         if not 0 < len(idempotency_key) <= KEY_LENGTH:
@@ -110,7 +109,7 @@ def cancel_job(session: so.Session, actor: Member, job_id: int, reason: str = ""
     """The client cancels before delivery; after acceptance the hold is released minus the
     offer's cancellation terms, paid to the provider (invoiced when left on account)."""
     now = now or utcnow()
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     require_client(session, actor, job)
     require_status(job, JobStatus.REQUESTED, JobStatus.QUOTED, JobStatus.ACCEPTED)
     reason = text_field(reason, "reason", MEMO_LENGTH)
@@ -160,7 +159,7 @@ def deliver_job(session: so.Session, actor: Member, job_id: int, *, worked: int,
                 training: int = 0, now: Optional[dt.datetime] = None) -> Job:
     """The provider says the work is done: the hours worked, and how many of them were worked
     by people in an insertion programme or in training."""
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     require_provider(session, actor, job)
     require_status(job, JobStatus.ACCEPTED)
     check_hours(worked, "hoursWorked")
@@ -183,7 +182,7 @@ def confirm_job(session: so.Session, actor: Member, job_id: int, now: Optional[d
                 automatic: bool = False) -> Job:
     """The client confirms the delivery: the hold is captured to the provider, or the price
     invoiced. `automatic`: the housekeeping command, acting for a client who stayed silent."""
-    job = get_job(session, job_id) if automatic else visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     if not automatic:
         require_client(session, actor, job)
     require_status(job, JobStatus.DELIVERED)
@@ -201,7 +200,7 @@ def confirm_job(session: so.Session, actor: Member, job_id: int, now: Optional[d
 
 def dispute_job(session: so.Session, actor: Member, job_id: int, reason: str) -> Job:
     """The client disputes the delivery instead of confirming it: the treasurer will decide."""
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     require_client(session, actor, job)
     require_status(job, JobStatus.DELIVERED)
     job.reason = text_field(reason, "reason", MEMO_LENGTH, required=True)

@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger import services as ledger
-from app.permissions import can_provide_for, can_see_job, is_job_client, is_job_provider
+from app.permissions import can_provide_for, is_job_client, is_job_provider
 from app.skills import links, notices
 from app.skills.offers import offer_of, skill_resource
 from models import (
@@ -60,16 +60,9 @@ def money_text(minor_units: int) -> str:
 
 
 def get_job(session: so.Session, job_id: int, lock: bool = True) -> Job:
+    """The job, its row locked. Anyone but its sides then reads FORBIDDEN from the step."""
     job = session.get(Job, job_id, with_for_update=lock or None, populate_existing=lock)
     if job is None:
-        raise DomainError(ErrorCode.NOT_FOUND, NO_JOB, "jobId")
-    return job
-
-
-def visible_job(session: so.Session, actor: Member, job_id: int, lock: bool = True) -> Job:
-    """The job, locked; someone else's job reads as unknown (its existence is not theirs)."""
-    job = get_job(session, job_id, lock)
-    if not can_see_job(session, actor, job):
         raise DomainError(ErrorCode.NOT_FOUND, NO_JOB, "jobId")
     return job
 
@@ -204,7 +197,7 @@ def quote_job(
 ) -> JobQuote:
     """The provider quotes (again, when the client asks for changes): the last quote counts.
     Without a price, the offer's pricing gives it (ON_QUOTE offers must give one)."""
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     require_provider(session, actor, job)
     require_status(job, *OPEN_STATUSES)
     check_hours(hundredths, "hours")
@@ -233,7 +226,7 @@ def quote_job(
 
 def decline_job(session: so.Session, actor: Member, job_id: int, reason: str) -> Job:
     """Either side turns the job down before acceptance."""
-    job = visible_job(session, actor, job_id)
+    job = get_job(session, job_id)
     if is_job_client(session, actor, job):
         told = "PROVIDER"
     elif is_job_provider(session, actor, job):

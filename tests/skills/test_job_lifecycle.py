@@ -158,7 +158,7 @@ def test_messages_reach_the_other_side_in_the_app_and_by_mail(app, market):
     job = ok(market.provider, "sendJobMessage", jobId=job["id"], body="Quelle essence de bois ?")
     assert job["messages"] == [{"body": "Quelle essence de bois ?", "by": {"name": "Julien Favre"}}]
     assert count(app, Notification) == notices + 1
-    assert codes(act(market.outsider, "sendJobMessage", jobId=job["id"], body="Je m'invite")) == ["NOT_FOUND"]
+    assert codes(act(market.outsider, "sendJobMessage", jobId=job["id"], body="Je m'invite")) == ["FORBIDDEN"]
 
 
 def test_accepted_twice_with_one_key_returns_the_first_result(app, market):
