@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.permissions import is_job_client, is_job_provider, is_treasurer
-from app.skills.jobs import SIDES_ONLY, event, get_job, require_status, tell, text_field
+from app.skills.jobs import SIDES_ONLY, WRITE_SOMETHING, event, get_job, require_status, tell, text_field
 from models import Account, JobEvent, JobEventKind, JobRating, JobSide, JobStatus, Member, utcnow
 
 log = logging.getLogger("alveole.skills")
@@ -31,7 +31,7 @@ def send_message(session: so.Session, actor: Member, job_id: int, body: str) -> 
         told = ["CLIENT", "PROVIDER"]
     else:
         raise DomainError(ErrorCode.FORBIDDEN, SIDES_ONLY)
-    body = text_field(body, "body", MESSAGE_LENGTH, required=True)
+    body = text_field(body, "body", MESSAGE_LENGTH, required=WRITE_SOMETHING)
     message = event(session, job, JobEventKind.MESSAGE, actor, body)
     session.flush()
     for side in told:

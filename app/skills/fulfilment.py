@@ -20,6 +20,8 @@ from app.ledger import services as ledger
 from app.permissions import can_use_account, is_treasurer
 from app.skills import links, notices
 from app.skills.jobs import (
+    GIVE_REASON,
+    WRITE_SOMETHING,
     check_hours,
     event,
     get_job,
@@ -203,7 +205,7 @@ def dispute_job(session: so.Session, actor: Member, job_id: int, reason: str) ->
     job = get_job(session, job_id)
     require_client(session, actor, job)
     require_status(job, JobStatus.DELIVERED)
-    job.reason = text_field(reason, "reason", MEMO_LENGTH, required=True)
+    job.reason = text_field(reason, "reason", MEMO_LENGTH, required=GIVE_REASON)
     job.status = JobStatus.DISPUTED
     event(session, job, JobEventKind.DISPUTED, actor, job.reason)
     session.flush()
@@ -225,7 +227,7 @@ def settle_dispute(session: so.Session, actor: Member, job_id: int, amount: int,
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= job.price:
         raise DomainError(ErrorCode.INVALID, "The amount is between 0 and the price of the job, %(price)s.", "amount",
                           price=Decimal(job.price) / 100)
-    decision = text_field(decision, "decision", 2000, required=True)
+    decision = text_field(decision, "decision", 2000, required=WRITE_SOMETHING)
     title = session.scalar(sa.select(Resource.title).where(Resource.id == job.resource_id))
     pay_provider(session, actor, job, amount, f"Litige tranché : {title}")
     job.settled_amount = amount

@@ -42,6 +42,8 @@ CLIENT_ONLY = N_("Only the client of this job can do this.")
 PROVIDER_ONLY = N_("Only the provider of this job can do this.")
 SIDES_ONLY = N_("Only the two sides of this job can do this.")
 GIVE_REASON = N_("Give a reason.")
+SAY_WHAT = N_("Say what you need.")
+WRITE_SOMETHING = N_("Write something first.")
 
 MAX_HUNDREDTHS = 10_000 * 100  # 10,000 hours: far above any job, far below an integer's range
 DESCRIPTION_LENGTH = 5000
@@ -99,10 +101,11 @@ def check_interval(start: Optional[dt.datetime], end: Optional[dt.datetime], fie
         raise DomainError(ErrorCode.INVALID, "The end must be after the start.", field)
 
 
-def text_field(value: Optional[str], field: str, limit: int, required: bool = False) -> str:
+def text_field(value: Optional[str], field: str, limit: int, required: Optional[str] = None) -> str:
+    """A trimmed text of at most `limit` characters; `required`: the message when it is empty."""
     value = (value or "").strip()
     if required and not value:
-        raise DomainError(ErrorCode.INVALID, GIVE_REASON if field == "reason" else "This field is required.", field)
+        raise DomainError(ErrorCode.INVALID, required, field)
     if len(value) > limit:
         raise DomainError(ErrorCode.INVALID, "At most %(n)s characters.", field, n=limit)
     return value
@@ -156,7 +159,7 @@ def request_skill(
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to pay from.")
     if account.organization_id == resource.owner_organization_id:
         raise DomainError(ErrorCode.INVALID, "This offer is your own organisation's.", "resourceId")
-    description = text_field(description, "description", DESCRIPTION_LENGTH, required=True)
+    description = text_field(description, "description", DESCRIPTION_LENGTH, required=SAY_WHAT)
     check_interval(preferred_start, preferred_end, "preferredEnd")
     if estimated_hundredths is not None:
         check_hours(estimated_hundredths, "estimatedHours")
@@ -234,7 +237,7 @@ def decline_job(session: so.Session, actor: Member, job_id: int, reason: str) ->
     else:
         raise DomainError(ErrorCode.FORBIDDEN, SIDES_ONLY)
     require_status(job, *OPEN_STATUSES)
-    job.reason = text_field(reason, "reason", MEMO_LENGTH, required=True)
+    job.reason = text_field(reason, "reason", MEMO_LENGTH, required=GIVE_REASON)
     job.status = JobStatus.DECLINED
     job.closed_at = utcnow()
     event(session, job, JobEventKind.DECLINED, actor, job.reason)

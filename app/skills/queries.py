@@ -137,6 +137,7 @@ class SkillImpact:
     training_hours: float  # worked by people in training
     trainees: int  # members who attended a training session
     attended_training_hours: float  # hours of training sessions, per trainee who attended
+    clients: set  # members whose jobs were delivered
 
 
 def impact(session: so.Session, lo: dt.datetime, hi: dt.datetime) -> SkillImpact:
@@ -146,13 +147,9 @@ def impact(session: so.Session, lo: dt.datetime, hi: dt.datetime) -> SkillImpact
         Job.delivered_at >= lo, Job.delivered_at < hi,
         Job.status.in_([JobStatus.DELIVERED, JobStatus.COMPLETED, JobStatus.DISPUTED, JobStatus.SETTLED]),
     )
-    count, worked, insertion, training = session.execute(
-        sa.select(
-            sa.func.count(), sa.func.coalesce(sa.func.sum(Job.worked_hundredths), 0),
-            sa.func.coalesce(sa.func.sum(Job.insertion_hundredths), 0),
-            sa.func.coalesce(sa.func.sum(Job.training_hundredths), 0),
-        ).where(delivered)
-    ).one()
+    rows = session.execute(
+        sa.select(Job.client_id, Job.worked_hundredths, Job.insertion_hundredths, Job.training_hundredths).where(delivered)
+    ).all()
     attended = session.execute(
         sa.select(TrainingSeat.member_id, TrainingSession.start, TrainingSession.end)
         .join(TrainingSession, TrainingSession.id == TrainingSeat.session_id)
@@ -160,9 +157,11 @@ def impact(session: so.Session, lo: dt.datetime, hi: dt.datetime) -> SkillImpact
                TrainingSession.start >= lo, TrainingSession.start < hi)
     ).all()
     return SkillImpact(
-        jobs_delivered=count, worked_hours=int(worked) / 100, insertion_hours=int(insertion) / 100,
-        training_hours=int(training) / 100, trainees=len({member for member, _, _ in attended}),
+        jobs_delivered=len(rows), worked_hours=sum(r[1] or 0 for r in rows) / 100,
+        insertion_hours=sum(r[2] or 0 for r in rows) / 100, training_hours=sum(r[3] or 0 for r in rows) / 100,
+        trainees=len({member for member, _, _ in attended}),
         attended_training_hours=sum((end - start).total_seconds() for _, start, end in attended) / 3600,
+        clients={r[0] for r in rows},
     )
 
 

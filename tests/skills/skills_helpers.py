@@ -55,7 +55,7 @@ class Market:
     offer_id: str
 
 
-def make_market(app, make_member, price="55.00", credit_limit=100_000, **offer) -> Market:
+def make_market(app, make_member, price="55.00", credit_limit=1_000_000, **offer) -> Market:
     def signed(email):
         return GraphQLClient(app.test_client()).login(email)
 

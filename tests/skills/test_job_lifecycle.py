@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from models import Hold, HoldStatus, Invoice, InvoiceStatus, Transfer, TransferKind
+from models import Hold, HoldStatus, Invoice, InvoiceStatus, Notification, OutboxEmail, Transfer, TransferKind
 from tests.skills.skills_helpers import (
-    account,
     accepted,
+    account,
     act,
     codes,
     count,
@@ -150,7 +150,6 @@ def test_bad_hours_and_prices_are_invalid_with_their_field(app, market):
 
 
 def test_messages_reach_the_other_side_in_the_app_and_by_mail(app, market):
-    from models import Notification, OutboxEmail
 
     job = requested(market)
     notices = count(app, Notification)
@@ -176,3 +175,15 @@ def test_the_job_is_null_for_others_and_the_treasurer_sees_it(app, market):
     assert market.outsider.data(query, id=job["id"]) == {"job": None, "node": None}
     assert market.treasurer.data(query, id=job["id"])["job"]["status"] == "ACCEPTED"
     assert market.provider.data(query, id=job["id"])["node"] == {"id": job["id"]}
+
+
+def test_the_impact_report_counts_the_hours_delivered_on_jobs(app, market):
+    delivered(market)  # 15.5 hours worked, 6 by people in insertion, 2 in training
+    today = dt.date.today()
+    report = market.treasurer.data(
+        "query($from: Date!, $to: Date!) { impactReport(from: $from, to: $to) { figures { key value } } }",
+        **{"from": (today - dt.timedelta(days=1)).isoformat(), "to": (today + dt.timedelta(days=2)).isoformat()},
+    )["impactReport"]["figures"]
+    figures = {f["key"]: f["value"] for f in report}
+    assert (figures["skill_jobs"], figures["skill_hours"], figures["skill_insertion_hours"],
+            figures["skill_training_hours"], figures["skill_members"]) == ("1", "16", "6", "2", "1")
