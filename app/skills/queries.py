@@ -97,6 +97,10 @@ def offer_providers(session: so.Session, resource_ids) -> dict[int, list[Member]
     return grouped
 
 
+def organization_members(organization_id: int) -> sa.Select:
+    return sa.select(Member).where(Member.organization_id == organization_id).order_by(Member.name, Member.id)
+
+
 def training_offers() -> sa.Select:
     """Training offers open for booking, by title."""
     return (

@@ -8,9 +8,10 @@ from app import permissions
 from app.api.context import Info
 from app.api.permissions import TREASURER_ONLY, require_for_query
 from app.api.relay import Connection, QueryError, decode_id, paginate
+from app.auth.api import MemberType
 from app.skills import queries
 from app.skills.api.types import JobRoleEnum, JobStatusEnum, JobType, TrainingSessionType
-from models import Job, TrainingSession
+from models import Job, Resource, ResourceKind, TrainingSession
 
 
 def resolve_job_node(info: Info, pk: int) -> Optional[JobType]:
@@ -34,6 +35,14 @@ def training_sessions(info: Info, resource_ids: list[int], upcoming_only: bool) 
     sessions = queries.sessions_of(session, resource_ids, upcoming_only)
     seats = queries.seats_of(session, [s.id for rows in sessions.values() for s in rows])
     return {rid: [TrainingSessionType.from_model(s, seats[s.id]) for s in rows] for rid, rows in sessions.items()}
+
+
+@strawberry.type(description="What the skills slice adds to a skill offer: who delivers it, its training sessions.")
+class SkillOfferInfo:
+    can_provide: bool = strawberry.field(description="The viewer acts for the provider (quotes, sessions, attendance).")
+    providers: list[MemberType] = strawberry.field(description="The people of the organisation who deliver it.")
+    team: Optional[list[MemberType]] = strawberry.field(description="The organisation's members, for its manager.")
+    sessions: list[TrainingSessionType] = strawberry.field(description="Its training sessions, first one first.")
 
 
 @strawberry.type
@@ -71,6 +80,24 @@ class SkillsQuery:
     def disputes(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[JobType]:
         require_for_query(info, permissions.is_treasurer, TREASURER_ONLY)
         return paginate(info.context.session, queries.disputes(), first, after, JobType.page)
+
+    @strawberry.field(description="Who delivers a skill offer and its training sessions; null for other resources.")
+    def skill_offer(self, info: Info, resource_id: strawberry.ID) -> Optional[SkillOfferInfo]:
+        viewer = require_for_query(info)
+        session = info.context.session
+        pk = decode_id(resource_id, "Resource")
+        resource = session.get(Resource, pk) if pk else None
+        if resource is None or resource.kind != ResourceKind.SKILL:
+            return None
+        providers = queries.offer_providers(session, [pk])[pk]
+        team = None
+        if permissions.can_manage_resource(session, viewer, resource) and resource.owner_organization_id:
+            team = [MemberType.from_model(m) for m in session.scalars(queries.organization_members(resource.owner_organization_id))]
+        return SkillOfferInfo(
+            can_provide=permissions.can_provide_for(session, viewer, resource.owner_organization_id),
+            providers=[MemberType.from_model(m) for m in providers], team=team,
+            sessions=training_sessions(info, [pk], upcoming_only=False)[pk],
+        )
 
     @strawberry.field(description="The sessions of a training offer, upcoming ones unless `all`.")
     def training_sessions(self, info: Info, resource_id: strawberry.ID, all: bool = False) -> list[TrainingSessionType]:
