@@ -90,7 +90,7 @@ def _job(session, manager, resource, client, description, state, quote, treasure
         jobs.decline_job(session, provider, job.id, "Carnet de commandes complet jusqu'en mars, désolé.")
         return
     hours, price = quote
-    start = utcnow() + dt.timedelta(days=20)
+    start = (utcnow() + dt.timedelta(days=20)).replace(hour=7, minute=0, second=0, microsecond=0)
     jobs.quote_job(session, provider, job.id, hundredths=hours * 100, price=price * 100, start=start,
                    end=start + dt.timedelta(days=2), conditions="Déplacement compris dans la vallée.")
     if state == "QUOTED":

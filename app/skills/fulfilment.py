@@ -25,7 +25,6 @@ from app.skills.jobs import (
     check_hours,
     event,
     get_job,
-    hours_text,
     last_quote,
     money_text,
     require_client,
@@ -88,7 +87,7 @@ def accept_quote(
     job.accept_key = idempotency_key
     job.status = JobStatus.ACCEPTED
     job.accepted_at = now
-    event(session, job, JobEventKind.ACCEPTED, actor, money_text(quote.price))
+    event(session, job, JobEventKind.ACCEPTED, actor)
     session.flush()
     tell(session, job, "PROVIDER", "accepted", actor)
     log.info("job %s accepted by member %s: %s %s", job.id, actor.id, quote.price, "on account" if on_account else "held")
@@ -172,8 +171,7 @@ def deliver_job(session: so.Session, actor: Member, job_id: int, *, worked: int,
     job.worked_hundredths, job.insertion_hundredths, job.training_hundredths = worked, insertion, training
     job.status = JobStatus.DELIVERED
     job.delivered_at = now or utcnow()
-    event(session, job, JobEventKind.DELIVERED, actor,
-          f"{hours_text(worked)} h · {hours_text(insertion)} h · {hours_text(training)} h")
+    event(session, job, JobEventKind.DELIVERED, actor)
     session.flush()
     tell(session, job, "CLIENT", "delivered", actor)
     log.info("job %s delivered by member %s: %s hundredths of an hour", job.id, actor.id, worked)
@@ -235,7 +233,7 @@ def settle_dispute(session: so.Session, actor: Member, job_id: int, amount: int,
     job.decided_by_id = actor.id
     job.status = JobStatus.SETTLED
     job.closed_at = now or utcnow()
-    event(session, job, JobEventKind.SETTLED, actor, f"{money_text(amount)} · {decision}")
+    event(session, job, JobEventKind.SETTLED, actor, decision)
     session.flush()
     for side in ("CLIENT", "PROVIDER"):
         tell(session, job, side, "settled", actor, price=money_text(amount))

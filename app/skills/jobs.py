@@ -220,7 +220,7 @@ def quote_job(
     )
     session.add(quote)
     job.status = JobStatus.QUOTED
-    event(session, job, JobEventKind.QUOTED, actor, f"{hours_text(hundredths)} h · {money_text(price)}")
+    event(session, job, JobEventKind.QUOTED, actor)  # the page shows the quote itself
     session.flush()
     tell(session, job, "CLIENT", "quoted", actor, price=money_text(price))
     log.info("job %s quoted by member %s: %s for %s hundredths of an hour", job.id, actor.id, price, hundredths)

@@ -31,7 +31,7 @@ def labels():
             "DECLINED": "bad", "CANCELLED": "bad", "DISPUTED": "bad", "SETTLED": "",
         },
         "event_labels": {
-            "REQUESTED": _l("Request"), "QUOTED": _l("Quote"), "DECLINED": _l("Declined"), "ACCEPTED": _l("Quote accepted"),
+            "REQUESTED": _l("Request sent"), "QUOTED": _l("Quote"), "DECLINED": _l("Declined"), "ACCEPTED": _l("Quote accepted"),
             "CANCELLED": _l("Cancelled"), "DELIVERED": _l("Delivered"), "CONFIRMED": _l("Delivery confirmed"),
             "AUTO_CONFIRMED": _l("Confirmed automatically"), "DISPUTED": _l("Dispute"), "SETTLED": _l("Treasurer's decision"),
             "MESSAGE": _l("Message"), "RATED": _l("Rating given"),
