@@ -27,6 +27,7 @@ from app.extensions import (
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
 from app.payments import views as payment_views
+from app.skills import views as skill_views
 from app.treasury import views as treasury_views
 from app.web import register_web
 
@@ -81,8 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(graphql)
     register_web(app)
     for blueprint in (
-        auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, treasury_views.bp,
-        payment_views.bp,
+        auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
+        treasury_views.bp, payment_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

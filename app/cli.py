@@ -18,6 +18,7 @@ from app.extensions import translation_directories
 from app.invoices.cli import invoices
 from app.ledger.cli import ledger
 from app.payments.cli import payments_cli
+from app.skills.cli import skills
 from app.treasury.cli import clearing
 
 db = AppGroup("db", help="Database schema (Alembic).")
@@ -78,7 +79,7 @@ def export_schema():
 
 
 COMMANDS = [
-    db, ledger, catalog, clearing, invoices, payments_cli,
+    db, ledger, catalog, clearing, invoices, skills, payments_cli,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
 ]
 

@@ -80,5 +80,8 @@ def load_config() -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         # Credits (minor units) per euro cent: 1 credit = 1 euro by default.
         "CREDITS_PER_EURO": os.environ.get("ALVEOLE_CREDITS_PER_EURO", "1"),
+        # Delivered skill jobs their client leaves unanswered this many days are confirmed
+        # (`flask skills auto-confirm`).
+        "JOB_CONFIRM_DAYS": int(os.environ.get("ALVEOLE_JOB_CONFIRM_DAYS", 7)),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -56,6 +56,22 @@ from models.payments import (
     Reconciliation,
     StripeEvent,
 )
+from models.skills import (
+    Job,
+    JobEvent,
+    JobEventKind,
+    JobQuote,
+    JobRating,
+    JobSide,
+    JobStatus,
+    SeatStatus,
+    SkillDelivery,
+    SkillOffer,
+    SkillOfferProvider,
+    SkillPricing,
+    TrainingSeat,
+    TrainingSession,
+)
 from models.treasury import (
     AccountStatement,
     ClearingLine,

@@ -23,6 +23,13 @@ from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
 from app.payments.api.mutations import PaymentsMutation
 from app.payments.api.queries import PaymentsQuery, resolve_payment_node
+from app.skills.api import (
+    JobsMutation,
+    SkillsQuery,
+    TrainingMutation,
+    resolve_job_node,
+    resolve_training_session_node,
+)
 from app.treasury.api.mutations import TreasuryMutation
 from app.treasury.api.queries import TreasuryQuery, resolve_clearing_run_node
 from app.treasury.api.statements import resolve_period_close_node, resolve_statement_node
@@ -42,6 +49,8 @@ NODE_RESOLVERS = {
     "AccountStatement": resolve_statement_node,
     "PeriodClose": resolve_period_close_node,
     "Payment": resolve_payment_node,
+    "Job": resolve_job_node,
+    "TrainingSession": resolve_training_session_node,
 }
 
 
@@ -59,7 +68,8 @@ class NodeQuery:
 
 @strawberry.type
 class Query(
-    NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery, PaymentsQuery
+    NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, SkillsQuery, TreasuryQuery,
+    PaymentsQuery,
 ):
     pass
 
@@ -67,7 +77,7 @@ class Query(
 @strawberry.type
 class Mutation(
     AuthMutation, AccountsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation,
-    TreasuryMutation, PaymentsMutation,
+    JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation,
 ):
     pass
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import permissions
-from models import ApiToken, Member, Organization
+from models import ApiToken, JobRating, Member, Organization, utcnow
 
 MAX_SEARCH = 200
 
@@ -32,3 +32,17 @@ def api_tokens(session: so.Session, member: Member) -> list[ApiToken]:
     """A member's API tokens, newest first."""
     stmt = sa.select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id.desc())
     return list(session.scalars(stmt))
+
+
+def organization_ratings(session: so.Session, organization_ids) -> dict[int, tuple[float, int]]:
+    """(average stars, count) of the ratings each organisation received on skill jobs, as
+    client or provider, counting only those that may be shown now (see models.skills)."""
+    ids = set(organization_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(JobRating.rated_organization_id, sa.func.avg(JobRating.stars), sa.func.count())
+        .where(JobRating.rated_organization_id.in_(ids), JobRating.shown(utcnow()))
+        .group_by(JobRating.rated_organization_id)
+    )
+    return {org_id: (float(average), count) for org_id, average, count in rows}

@@ -15,6 +15,7 @@ from models import (
     BookingPhoto,
     BookingStatus,
     CalendarFeed,
+    JobRating,
     Member,
     Notification,
     PriceUnit,
@@ -23,6 +24,7 @@ from models import (
     ResourceKind,
     ResourcePhoto,
     ResourceStatus,
+    SkillOffer,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
@@ -247,3 +249,27 @@ def booking_photo_bytes(session: so.Session, viewer: Member, photo_id: int, thum
     if not permissions.can_see_booking(session, viewer, booking, session.get(Resource, booking.resource_id)):
         return None
     return photo.thumbnail if thumbnail else photo.data
+
+
+# --- Skill offers, as the Resource type shows them ----------------------------------------------
+
+
+def skill_offers(session: so.Session, resource_ids) -> dict[int, SkillOffer]:
+    """How each skill resource is sold (the skills slice writes these rows; none: defaults)."""
+    ids = set(resource_ids)
+    if not ids:
+        return {}
+    return {o.resource_id: o for o in session.scalars(sa.select(SkillOffer).where(SkillOffer.resource_id.in_(ids)))}
+
+
+def resource_ratings(session: so.Session, resource_ids) -> dict[int, tuple[float, int]]:
+    """(average stars, count) of the clients' ratings of each offer that may be shown now."""
+    ids = set(resource_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(JobRating.resource_id, sa.func.avg(JobRating.stars), sa.func.count())
+        .where(JobRating.resource_id.in_(ids), JobRating.shown(utcnow()))
+        .group_by(JobRating.resource_id)
+    )
+    return {rid: (float(average), count) for rid, average, count in rows}

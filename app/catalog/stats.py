@@ -16,8 +16,6 @@ from app.hub import hub_zone
 from models import (
     Booking,
     BookingStatus,
-    Organization,
-    OrganizationKind,
     Resource,
     ResourceClosure,
     ResourceKind,
@@ -42,31 +40,23 @@ class KindFigures:
 @dataclass
 class SharingFigures:
     by_kind: dict[ResourceKind, KindFigures]
-    insertion_hours: float  # skill hours given by job-insertion structures
-    training_hours: float  # skill hours given by training centres
 
 
 def sharing_figures(session: so.Session, lo: dt.datetime, hi: dt.datetime) -> SharingFigures:
     """Bookings, hours and distinct members per kind of resource over [lo, hi)."""
     rows = session.execute(
-        sa.select(Resource.kind, Organization.kind, Booking.booker_id, Booking.start, Booking.end, Booking.quantity)
+        sa.select(Resource.kind, Booking.booker_id, Booking.start, Booking.end, Booking.quantity)
         .join(Resource, Resource.id == Booking.resource_id)
-        .outerjoin(Organization, Organization.id == Resource.owner_organization_id)
         .where(Booking.status.in_(TOOK_PLACE), Booking.start < hi, Booking.end > lo)
     )
     by_kind = {kind: KindFigures() for kind in ResourceKind}
-    insertion = training = 0.0
-    for kind, owner_kind, booker_id, start, end, quantity in rows:
+    for kind, booker_id, start, end, quantity in rows:
         hours = _clipped_hours(start, end, lo, hi) * quantity
         figures = by_kind[kind]
         figures.bookings += 1
         figures.hours += hours
         figures.members.add(booker_id)
-        if kind == ResourceKind.SKILL and owner_kind == OrganizationKind.INSERTION:
-            insertion += hours
-        elif kind == ResourceKind.SKILL and owner_kind == OrganizationKind.TRAINING:
-            training += hours
-    return SharingFigures(by_kind, insertion, training)
+    return SharingFigures(by_kind)
 
 
 @dataclass

@@ -100,10 +100,10 @@ def issue_invoice(
 
 def invoice_booking(
     session: so.Session, *, creditor_account_id: int, debtor_account_id: int, amount: int, system_memo: dict,
-    booking_id: int, issued_by: Member,
+    issued_by: Member, booking_id: Optional[int] = None,
 ) -> Invoice:
-    """What a booking left on account costs, billed when it falls due. Accepted at once: the
-    booker agreed to it when booking."""
+    """What a booking or a skill job left on account costs, billed when it falls due. Accepted
+    at once: the booker (the client) agreed to it when booking (accepting the quote)."""
     now = utcnow()
     invoice = Invoice(
         creditor_account_id=creditor_account_id, debtor_account_id=debtor_account_id, amount=amount,
@@ -114,7 +114,7 @@ def invoice_booking(
     session.add(invoice)
     session.flush()
     log.info(
-        "invoice %s issued and accepted for booking %s: account %s bills account %s %s",
+        "invoice %s issued and accepted on account (booking %s): account %s bills account %s %s",
         invoice.id, booking_id, creditor_account_id, debtor_account_id, amount,
     )
     return invoice

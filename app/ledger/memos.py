@@ -12,6 +12,8 @@ SYSTEM_MEMOS = {
     "cancellation_fee": N_("Cancellation fee: %(title)s"),
     "late_return": N_("Late return: %(title)s"),
     "no_show": N_("No-show: %(title)s"),
+    "skill_job": N_("Skill job: %(title)s"),
+    "dispute_settled": N_("Dispute settled: %(title)s"),
     "invoice_payment": N_("Invoice No. %(number)s"),
     "clearing": N_("Multilateral clearing No. %(run)s: %(invoices)s invoice(s)"),
     "credit_settlement": N_("Credit settlement No. %(run)s, invoice No. %(invoice)s"),

@@ -19,6 +19,7 @@ from app.errors import N_, DomainError, ErrorCode
 from app.hub import hub_zone
 from app.invoices.queries import overdue_clause
 from app.ledger import services as ledger
+from app.skills import queries as skill_queries
 from models import (
     Account,
     AccountKind,
@@ -208,6 +209,7 @@ class Impact:
     cleared_credit: int
     runs_posted: int
     sharing: SharingFigures
+    skills: skill_queries.SkillImpact
 
     @property
     def credit_volume(self) -> int:
@@ -240,11 +242,14 @@ class Impact:
             ("equipment_members", N_("Members who borrowed equipment"), len(tools.members)),
             ("workspace_bookings", N_("Workspace bookings"), spaces.bookings),
             ("workspace_hours", N_("Hours of workspace used"), round(spaces.hours)),
-            ("skill_jobs", N_("Skill jobs"), skills.bookings),
-            ("skill_hours", N_("Hours of skills exchanged"), round(skills.hours)),
-            ("skill_insertion_hours", N_("of which by job-insertion structures"), round(self.sharing.insertion_hours)),
-            ("skill_training_hours", N_("of which by training centres"), round(self.sharing.training_hours)),
-            ("skill_members", N_("Members who hired a skill"), len(skills.members)),
+            ("skill_jobs", N_("Skill jobs delivered"), self.skills.jobs_delivered),
+            ("skill_bookings", N_("Skill bookings"), skills.bookings),
+            ("skill_hours", N_("Hours of skills exchanged"), round(skills.hours + self.skills.worked_hours)),
+            ("skill_insertion_hours", N_("of which worked by people in insertion"), round(self.skills.insertion_hours)),
+            ("skill_training_hours", N_("of which worked by people in training"), round(self.skills.training_hours)),
+            ("skill_members", N_("Members who hired a skill"), len(skills.members | self.skills.clients)),
+            ("training_trainees", N_("Trainees who attended a training"), self.skills.trainees),
+            ("training_attended_hours", N_("Hours of training attended"), round(self.skills.attended_training_hours)),
         ]
 
 
@@ -301,6 +306,7 @@ def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> 
         cleared_credit=int(cleared.get(ClearingMethod.CREDIT_TRANSFERS, 0) or 0),
         runs_posted=runs_posted,
         sharing=sharing_figures(session, lo, hi),
+        skills=skill_queries.impact(session, lo, hi),
     )
 
 

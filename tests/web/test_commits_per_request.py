@@ -24,6 +24,7 @@ ACCOUNT_ID = "{ viewer { id account { id } } }"
 TRANSFER = """mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code message } } }"""
 ISSUE = """mutation($input: IssueInvoiceInput!) { issueInvoice(input: $input) { invoice { id } errors { code message } } }"""
 ACCEPT = """mutation($input: InvoiceActionInput!) { acceptInvoice(input: $input) { errors { code message } } }"""
+REQUEST_SKILL = """mutation($input: RequestSkillInput!) { requestSkill(input: $input) { job { id } errors { code } } }"""
 JOIN = """mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { entry { id } errors { code message } } }"""
 
 
@@ -63,6 +64,10 @@ class World:
         })["transfer"]
         assert paid["errors"] == [], paid
         self.transfer_id = paid["transfer"]["id"]
+        # A skill offer and a job quoted on it, for the skills forms.
+        self.skill = create_resource(self.api["owner"], kind="SKILL", title="Charpente", price="50.00", priceUnit="HOUR")
+        job = self.api["booker"].data(REQUEST_SKILL, input={"resourceId": self.skill["id"], "description": "Abri"})
+        self.job = job["requestSkill"]["job"]["id"]
         # A cycle of accepted invoices, for the clearing forms.
         self.invoice("owner", "booker", "40.00")
         self.invoice("booker", "owner", "30.00")
@@ -177,6 +182,12 @@ CASES = {
     "catalog.create_feed": [("feed", lambda w: (w.client("booker"), "/calendar-feed", {}))],
     "invoices.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
         "action": "issue", "debtor_account_id": w.account("booker"), "amount": "9,90", "memo": "Affûtage", "due_date": "",
+    }))],
+    "skills.offer": [("request a skill", lambda w: (w.client("waiter"), f"/skills/offers/{w.skill['id']}", {
+        "action": "request", "description": "Plans d'un abri", "estimated_hours": "4",
+    }))],
+    "skills.job": [("quote a job", lambda w: (w.client("owner"), f"/skills/jobs/{w.job}", {
+        "action": "quote", "hours": "4", "price": "200",
     }))],
     "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],
     "treasury.clearing_run": [("post", lambda w: (w.client("treasurer"), f"/treasury/clearing/{w.latest_run()}", {"action": "post"}))],

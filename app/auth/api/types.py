@@ -7,6 +7,7 @@ import strawberry
 from app import permissions
 from app.api.context import Info
 from app.api.relay import Connection, Node, node_type, provided, to_global_id
+from app.auth.queries import organization_ratings
 from app.ledger.api import AccountType, visible_account
 from models import ApiToken, Member, MemberStatus, Organization, OrganizationKind, Role
 
@@ -16,6 +17,19 @@ if TYPE_CHECKING:
 RoleEnum = strawberry.enum(Role, name="Role")
 OrganizationKindEnum = strawberry.enum(OrganizationKind, name="OrganizationKind")
 MemberStatusEnum = strawberry.enum(MemberStatus, name="MemberStatus")
+
+
+@strawberry.type(description="The average of the stars given on skill jobs, and how many ratings; a rating "
+                             "counts once both sides of its job rated, or 14 days after it was given.")
+class RatingSummary:
+    average: Optional[float] = strawberry.field(description="From 1 to 5, one decimal; null without ratings.")
+    count: int
+
+    @classmethod
+    def of(cls, found: Optional[tuple[float, int]]) -> "RatingSummary":
+        if not found:
+            return cls(average=None, count=0)
+        return cls(average=round(found[0], 1), count=found[1])
 
 
 @node_type
@@ -51,6 +65,13 @@ class OrganizationType(Node):
     @strawberry.field(description="Its yearly membership fee: to its members, the treasurer and the admin.")
     def membership_fee(self, info: Info) -> Optional[Annotated["MembershipFeeType", strawberry.lazy("app.payments.api.types")]]:
         return provided("Organization.membershipFee", info, self.model)
+
+    @strawberry.field(description="The ratings it received on skill jobs, as provider or client.")
+    def rating(self, info: Info) -> RatingSummary:
+        cache = info.context.cache.setdefault("organization_ratings", {})
+        if self.model.id not in cache:
+            cache.update({self.model.id: None, **organization_ratings(info.context.session, [self.model.id])})
+        return RatingSummary.of(cache[self.model.id])
 
 
 @node_type

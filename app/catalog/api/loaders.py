@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from app import permissions
 from app.api.relay import preload
-from app.catalog import calendar_data
+from app.catalog import calendar_data, queries
 from app.hub import hub_zone
 from models import Booking, BookingPhoto, CalendarFeed, Member, Organization, Resource, ResourceClosure, ResourcePhoto, utcnow
 
@@ -27,6 +27,20 @@ class ResourceBatch:
         self._photos: Optional[dict[int, list]] = None
         self._closures: Optional[dict[int, list]] = None
         self._feeds: Optional[dict[int, str]] = None
+        self._offers: Optional[dict] = None
+        self._ratings: Optional[dict] = None
+
+    def skill_offer(self, session: so.Session, resource_id: int):
+        """How a skill of the page is sold (None: the defaults), in one query for the page."""
+        if self._offers is None:
+            self._offers = queries.skill_offers(session, [r.id for r in self.resources if r.kind.value == "SKILL"])
+        return self._offers.get(resource_id)
+
+    def rating(self, session: so.Session, resource_id: int):
+        """(average, count) of the offer's shown ratings, or None, in one query for the page."""
+        if self._ratings is None:
+            self._ratings = queries.resource_ratings(session, [r.id for r in self.resources if r.kind.value == "SKILL"])
+        return self._ratings.get(resource_id)
 
     def closures(self, session: so.Session, resource_id: int) -> list[ResourceClosure]:
         """Closures from now on of every resource of the page, in one query."""

@@ -11,7 +11,7 @@ from app.api.context import Info
 from app.api.errors import UserError, to_user_errors
 from app.api.relay import Node, QueryError, provided, to_global_id
 from app.api.scalars import Money, money
-from app.auth.api import MemberType, OrganizationType
+from app.auth.api import MemberType, OrganizationType, RatingSummary
 from app.catalog import booking_rules, calendar
 from app.catalog.api.loaders import BookingBatch, ResourceBatch, ResourcesOf
 from app.catalog.api.photo_types import DamagePhotoType, PhotoType
@@ -27,6 +27,8 @@ from models import (
     ResourceClosure,
     ResourceKind,
     ResourceStatus,
+    SkillDelivery,
+    SkillPricing,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
@@ -42,6 +44,8 @@ BookingStatusEnum = strawberry.enum(BookingStatus, name="BookingStatus")
 ClosureKindEnum = strawberry.enum(ClosureKind, name="ClosureKind")
 PeriodStateEnum = strawberry.enum(calendar.PeriodState, name="AvailabilityState")
 WaitlistStatusEnum = strawberry.enum(WaitlistStatus, name="WaitlistStatus")
+SkillPricingEnum = strawberry.enum(SkillPricing, name="SkillPricing", description="How a skill offer is priced.")
+SkillDeliveryEnum = strawberry.enum(SkillDelivery, name="SkillDelivery", description="Where a skill offer is delivered.")
 
 MAX_AVAILABILITY_WINDOW = dt.timedelta(days=93)
 
@@ -213,6 +217,29 @@ class ResourceType(_editable_fields()):
             return None
         token = self.batch.feed_tokens(info.context.session, viewer.id).get(self.model.id)
         return feed_url(token) if token else None
+
+    @strawberry.field(description="How a skill offer is priced (by the hour, per job, on quote); null for tools and workspaces.")
+    def pricing(self, info: Info) -> Optional[SkillPricingEnum]:
+        if self.model.kind != ResourceKind.SKILL:
+            return None
+        offer = self.batch.skill_offer(info.context.session, self.model.id)
+        return offer.pricing if offer else SkillPricing.HOURLY
+
+    @strawberry.field(description="Where a skill offer is delivered; null for tools and workspaces.")
+    def delivery(self, info: Info) -> Optional[SkillDeliveryEnum]:
+        if self.model.kind != ResourceKind.SKILL:
+            return None
+        offer = self.batch.skill_offer(info.context.session, self.model.id)
+        return offer.delivery if offer else SkillDelivery.ON_SITE
+
+    @strawberry.field(description="A skill offer that is a training, booked by the seats of its sessions.")
+    def is_training(self, info: Info) -> bool:
+        offer = self.batch.skill_offer(info.context.session, self.model.id) if self.model.kind == ResourceKind.SKILL else None
+        return bool(offer and offer.is_training)
+
+    @strawberry.field(description="The clients' ratings of a skill offer (none for tools and workspaces).")
+    def rating(self, info: Info) -> RatingSummary:
+        return RatingSummary.of(self.batch.rating(info.context.session, self.model.id))
 
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
