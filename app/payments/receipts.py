@@ -21,7 +21,7 @@ STATUS_LABELS = {
     PaymentStatus.AUTHORIZED: lazy_gettext("Held on the card"),
     PaymentStatus.SUCCEEDED: lazy_gettext("Received"),
     PaymentStatus.CANCELED: lazy_gettext("Released"),
-    PaymentStatus.FAILED: lazy_gettext("Declined"),
+    PaymentStatus.FAILED: lazy_gettext("Payment declined"),
     PaymentStatus.REFUNDED: lazy_gettext("Refunded"),
 }
 

@@ -9,7 +9,7 @@ KIND_LABELS = {
 }
 STATUS_LABELS = {
     "PENDING": _l("Waiting for the card"), "AUTHORIZED": _l("Held on the card"), "SUCCEEDED": _l("Received"),
-    "CANCELED": _l("Released"), "FAILED": _l("Declined"), "REFUNDED": _l("Refunded"),
+    "CANCELED": _l("Released"), "FAILED": _l("Payment declined"), "REFUNDED": _l("Refunded"),
 }
 METHOD_LABELS = {"CARD": _l("Card"), "BANK_TRANSFER": _l("Bank transfer")}
 RECONCILIATION_LABELS = {
