@@ -37,9 +37,11 @@ from models.members import (
     ApiToken,
     LoginFailure,
     Member,
+    MemberRights,
     MemberStatus,
     Organization,
     OrganizationKind,
+    OrganizationStatus,
     Role,
 )
 from models.treasury import (

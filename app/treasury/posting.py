@@ -92,11 +92,12 @@ _REDUCE_INVOICES = sa.text(
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
 _SELECT_ENTRIES = (
     "SELECT 'CLEARING', l.debtor_account_id, l.creditor_account_id, sum(l.amount), 0,"
-    " :memo || ' — ' || count(*) || ' facture(s)', :actor, " + _PAIR_KEY + ", :now "
+    " :memo || ' — ' || count(*) || ' facture(s)', :actor, :actor, " + _PAIR_KEY + ", :now "
     + _LINES
     + " GROUP BY l.debtor_account_id, l.creditor_account_id ORDER BY l.debtor_account_id, l.creditor_account_id"
 )
-_ENTRY_COLUMNS = "kind, from_account_id, to_account_id, amount, fee, memo, initiator_id, idempotency_key, created_at"
+# The treasurer who posts the run is both its initiator and its actor.
+_ENTRY_COLUMNS = "kind, from_account_id, to_account_id, amount, fee, memo, initiator_id, actor_id, idempotency_key, created_at"
 _INSERT_ENTRIES = sa.text(f"INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _SELECT_ENTRIES).bindparams(
     sa.bindparam("now", type_=UTCDateTime())
 )

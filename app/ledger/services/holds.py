@@ -82,6 +82,8 @@ def capture_hold(
                 fee=fee,
                 memo=check_memo(memo or hold.memo),
                 initiator_id=actor.id,
+                # Who spent: the member who placed the hold (the booker), not who captures it.
+                actor_id=hold.initiator_id,
             ),
         )
         legs = [(hold.account_id, -(amount + fee)), (payee.id, amount)]
