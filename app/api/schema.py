@@ -21,6 +21,7 @@ from app.catalog.api import (
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.organizations.api import OrganizationsMutation
 from app.treasury.api.mutations import TreasuryMutation
 from app.treasury.api.queries import TreasuryQuery, resolve_clearing_run_node
 from app.treasury.api.statements import resolve_period_close_node, resolve_statement_node
@@ -61,7 +62,8 @@ class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, Invoic
 
 @strawberry.type
 class Mutation(
-    AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
+    AuthMutation, OrganizationsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation,
+    InvoicesMutation, TreasuryMutation,
 ):
     pass
 

@@ -32,3 +32,9 @@ def api_tokens(session: so.Session, member: Member) -> list[ApiToken]:
     """A member's API tokens, newest first."""
     stmt = sa.select(ApiToken).where(ApiToken.member_id == member.id).order_by(ApiToken.id.desc())
     return list(session.scalars(stmt))
+
+
+def organization_members(session: so.Session, organization_id: int) -> list[Member]:
+    """An organisation's members, by name."""
+    stmt = sa.select(Member).where(Member.organization_id == organization_id).order_by(Member.name, Member.id)
+    return list(session.scalars(stmt))

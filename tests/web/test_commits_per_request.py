@@ -15,7 +15,7 @@ from tests.conftest import GraphQLClient, csrf_token
 # POST routes that are not page forms: the API counts its own commits (app.api.execution).
 NOT_FORMS = {"api.graphql"}
 
-ACCOUNT_ID = "{ viewer { id account { id } } }"
+ACCOUNT_ID = "{ viewer { id account { id } organization { id } } }"
 TRANSFER = """mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code message } } }"""
 ISSUE = """mutation($input: IssueInvoiceInput!) { issueInvoice(input: $input) { invoice { id } errors { code message } } }"""
 ACCEPT = """mutation($input: InvoiceActionInput!) { acceptInvoice(input: $input) { errors { code message } } }"""
@@ -34,6 +34,7 @@ class World:
             "owner": dict(organization="Scierie du Giffre"),
             "booker": dict(organization="Charpentes Mont-Blanc"),
             "waiter": dict(organization="Ossature Bois Arve"),
+            "worker": dict(organization="Scierie du Giffre"),  # a member of the owner's organisation
             "plain": dict(),
             "other": dict(),
         }
@@ -81,6 +82,9 @@ class World:
             pk = get_session().scalar(sa.select(sa.func.max(ClearingRun.id)))
         return to_global_id("ClearingRun", pk)
 
+    def organization(self, who: str) -> str:
+        return self.ids[who]["organization"]["id"]
+
     def member_id(self, who: str) -> str:
         with self.app.app_context():
             pk = get_session().scalar(sa.select(Member.id).where(Member.email == self.emails[who]))
@@ -104,14 +108,24 @@ CASES = {
             "action": "create-member", "email": "new@example.test", "name": "Nouvelle", "password": "0123456789abc",
             "role": "MEMBER", "language": "fr", "organization_name": "Nouvelle structure", "credit_limit": "100",
         })),
-        ("create organisation", lambda w: (w.client("admin"), "/admin/members", {
-            "action": "create-organization", "org_name": "Association X", "kind": "ASSOCIATION", "town": "Cluses",
-        })),
         ("role and status at once", lambda w: (w.client("admin"), "/admin/members", {
             "action": "update-member", "member_id": w.member_id("other"), "role": "TREASURER", "old_role": "MEMBER",
             "status": "SUSPENDED", "old_status": "ACTIVE",
         })),
     ],
+    "organizations.page": [
+        ("rights", lambda w: (w.client("owner"), f"/organizations/{w.organization('owner')}", {
+            "action": "rights", "member_id": w.member_id("worker"), "can_book": "on", "can_pay": "on", "monthly_cap": "200",
+        })),
+        ("profile", lambda w: (w.client("owner"), f"/organizations/{w.organization('owner')}", {
+            "action": "profile", "name": "Scierie du Giffre", "kind": "FIRM", "siret": "", "town": "Taninges",
+            "address": "12 route du Giffre",
+        })),
+    ],
+    "organizations.admin_list": [("create organisation", lambda w: (w.client("admin"), "/admin/organizations", {
+        "action": "create", "name": "Association X", "kind": "ASSOCIATION", "town": "Cluses", "manager_choice": "new",
+        "manager_name": "Inès Dupont", "manager_email": "ines@example.test", "manager_password": "copeaux-et-sciure",
+    }))],
     "core.switch_language": [("language", lambda w: (w.client("plain"), "/lang/en", {"next": "/"}))],
     "ledger.pay": [("pay", lambda w: (w.client("booker"), "/pay", {
         "step": "confirm", "to": w.account("owner"), "amount": "3,50", "memo": "Merci", "idempotency_key": "commit-test-2",
