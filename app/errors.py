@@ -21,6 +21,7 @@ class ErrorCode(enum.Enum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     RATE_LIMITED = "RATE_LIMITED"
     STALE = "STALE"
+    SPENDING_CAP_EXCEEDED = "SPENDING_CAP_EXCEEDED"
 
 
 class DomainError(Exception):

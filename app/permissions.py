@@ -9,6 +9,7 @@ Conventions of the API built on them: a mutation the viewer may not perform answ
 in its payload; a query for an object the viewer may not see reads null; a list that only the
 treasurer (or the admin) may read answers FORBIDDEN as a top-level error.
 """
+import enum
 from typing import Optional
 
 import sqlalchemy as sa
@@ -22,7 +23,10 @@ from models import (
     Job,
     JobStatus,
     Member,
+    MemberRights,
+    MemberStatus,
     Organization,
+    OrganizationStatus,
     Payment,
     Posting,
     Resource,
@@ -68,7 +72,23 @@ def can_see_email(viewer: Optional[Member], member: Member) -> bool:
     return viewer is not None and (viewer.id == member.id or can_see_emails(viewer))
 
 
-# --- Organisations -------------------------------------------------------------------------------
+# --- Organisations and what their members may do for them -------------------------------------
+
+
+class Right(str, enum.Enum):
+    """What a member may do for their organisation (a column of MemberRights). The manager
+    may do all of it; another member what the manager granted them."""
+
+    BOOK = "can_book"
+    PAY = "can_pay"
+    HANDLE_INVOICES = "can_handle_invoices"
+    LIST_RESOURCES = "can_list_resources"
+    PROVIDE_SKILLS = "can_provide_skills"
+
+
+# The rights that spend from the organisation's account: holding one makes it the account
+# the member pays from (Member.account).
+SPENDING_RIGHTS = (Right.BOOK, Right.PAY, Right.HANDLE_INVOICES)
 
 
 def managed_organization_ids(session: so.Session, member: Optional[Member]) -> set[int]:
@@ -79,7 +99,7 @@ def managed_organization_ids(session: so.Session, member: Optional[Member]) -> s
 
 
 def can_manage_organization(session: so.Session, member: Optional[Member], organization_id: int) -> bool:
-    """The organisation's manager, and the admin."""
+    """The organisation's manager, and the admin: its profile, its members' rights, its manager."""
     return is_admin(member) or organization_id in managed_organization_ids(session, member)
 
 
@@ -99,18 +119,75 @@ def can_invite_members(session: so.Session, member: Optional[Member]) -> bool:
     return is_admin(member) or bool(managed_organization_ids(session, member))
 
 
+def rights_of(session: so.Session, member: Member) -> Optional[MemberRights]:
+    """The rights the manager granted this member in their current organisation, if any."""
+    if member.organization_id is None:
+        return None
+    row = session.get(MemberRights, member.id)
+    return row if row is not None and row.organization_id == member.organization_id else None
+
+
+def has_right(session: so.Session, member: Optional[Member], organization_id: Optional[int], right: Right) -> bool:
+    """May `member` do `right` for this organisation? Its manager may do everything, another
+    of its members what they were granted; nobody acts for a suspended organisation."""
+    if member is None or organization_id is None or member.status != MemberStatus.ACTIVE:
+        return False
+    organization = session.get(Organization, organization_id)
+    if organization is None or organization.status != OrganizationStatus.ACTIVE:
+        return False
+    if organization.manager_id == member.id:
+        return True
+    if member.organization_id != organization_id:
+        return False
+    rights = rights_of(session, member)
+    return rights is not None and bool(getattr(rights, right.value))
+
+
+def is_capped(session: so.Session, member: Member, organization_id: Optional[int]) -> bool:
+    """A member spending for an organisation they do not manage is held to the caps of their
+    rights (the manager sets them, and has none)."""
+    if organization_id is None:
+        return False
+    return organization_id not in managed_organization_ids(session, member)
+
+
+def acts_for_organization(session: so.Session, member: Optional[Member], organization_id: int) -> bool:
+    """Its manager, and its members holding a right to spend from its account."""
+    return any(has_right(session, member, organization_id, right) for right in SPENDING_RIGHTS)
+
+
+def can_see_member_rights(session: so.Session, viewer: Optional[Member], member: Member) -> bool:
+    """A member's rights: the member, their organisation's manager, the treasurer and the admin."""
+    if viewer is None:
+        return False
+    if viewer.id == member.id or is_treasurer(viewer):
+        return True
+    return member.organization_id is not None and member.organization_id in managed_organization_ids(session, viewer)
+
+
 # --- Accounts ------------------------------------------------------------------------------------
 
 
+def _spending_right_granted():
+    return sa.or_(MemberRights.can_book, MemberRights.can_pay, MemberRights.can_handle_invoices)
+
+
 def usable_account_ids_query(member: Member) -> sa.Select:
-    """The accounts a member spends from: their own, and as manager their organisation's."""
+    """The accounts a member acts for: their own; their organisation's as its manager, or
+    when they hold a right to spend from it."""
     own = sa.select(Account.id).where(Account.member_id == member.id)
     managed = (
         sa.select(Account.id)
         .join(Organization, Organization.id == Account.organization_id)
         .where(Organization.manager_id == member.id)
     )
-    return sa.union_all(own, managed)
+    granted = (
+        sa.select(Account.id)
+        .join(MemberRights, MemberRights.organization_id == Account.organization_id)
+        .join(Member, sa.and_(Member.id == MemberRights.member_id, Member.organization_id == MemberRights.organization_id))
+        .where(MemberRights.member_id == member.id, _spending_right_granted())
+    )
+    return sa.union(own, managed, granted)
 
 
 def usable_account_ids(session: so.Session, member: Member) -> set[int]:
@@ -118,13 +195,27 @@ def usable_account_ids(session: so.Session, member: Member) -> set[int]:
 
 
 def can_use_account(session: so.Session, member: Optional[Member], account: Account) -> bool:
-    """A member spends from their own account and, as manager, from their organisation's."""
+    """A member acts for their own account and, as its manager or holding a right to spend
+    from it, for their organisation's: they see it, its entries and its invoices."""
     if member is None:
         return False
     if account.member_id is not None:
         return account.member_id == member.id
     if account.organization_id is not None:
-        return account.organization_id in managed_organization_ids(session, member)
+        return account.id in usable_account_ids(session, member)
+    return False
+
+
+def can_spend_from(session: so.Session, member: Optional[Member], account: Account, right: Right) -> bool:
+    """May `member` spend from `account` in this way (book, pay, settle invoices)? From an
+    organisation's account: with that right (its manager has them all). From their own
+    account: when they belong to no organisation (a member of one acts for it)."""
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return False
+    if account.member_id is not None:
+        return account.member_id == member.id and member.organization_id is None
+    if account.organization_id is not None:
+        return has_right(session, member, account.organization_id, right)
     return False
 
 
@@ -154,18 +245,30 @@ def can_see_transfer(
 # --- Resources and bookings ----------------------------------------------------------------------
 
 
+def listing_organization_ids(session: so.Session, member: Optional[Member]) -> set[int]:
+    """The organisations whose resources a member lists and runs: those they manage, and
+    their own when granted the right to list resources."""
+    if member is None:
+        return set()
+    ids = managed_organization_ids(session, member)
+    if member.organization_id is not None and has_right(session, member, member.organization_id, Right.LIST_RESOURCES):
+        ids.add(member.organization_id)
+    return ids
+
+
 def can_manage_resource(
     session: so.Session, member: Optional[Member], resource: Resource, managed: Optional[set[int]] = None
 ) -> bool:
-    """The owning organisation's manager, and the admin (who also runs the hub's pool).
-    `managed`: the member's managed_organization_ids, when a list already loaded them."""
+    """The owning organisation's manager and its members with the right to list resources,
+    and the admin (who also runs the hub's pool). `managed`: the member's
+    listing_organization_ids, when a list already loaded them."""
     if member is None:
         return False
     if is_admin(member):
         return True
     if resource.owner_organization_id is None:
         return False
-    managed = managed_organization_ids(session, member) if managed is None else managed
+    managed = listing_organization_ids(session, member) if managed is None else managed
     return resource.owner_organization_id in managed
 
 
@@ -173,8 +276,18 @@ def managed_resource_filter(member: Member):
     """can_manage_resource as a WHERE clause, for lists."""
     if is_admin(member):
         return sa.true()
-    org_ids = sa.select(Organization.id).where(Organization.manager_id == member.id)
-    return Resource.owner_organization_id.in_(org_ids)
+    managed = sa.select(Organization.id).where(Organization.manager_id == member.id)
+    listed = (
+        sa.select(MemberRights.organization_id)
+        .join(Organization, Organization.id == MemberRights.organization_id)
+        .where(
+            MemberRights.member_id == member.id,
+            MemberRights.organization_id == member.organization_id,
+            MemberRights.can_list_resources,
+            Organization.status == OrganizationStatus.ACTIVE,
+        )
+    )
+    return sa.or_(Resource.owner_organization_id.in_(managed), Resource.owner_organization_id.in_(listed))
 
 
 def is_booker(member: Optional[Member], booking: Booking) -> bool:
@@ -280,18 +393,23 @@ def can_provide_for(
     session: so.Session, member: Optional[Member], organization_id: Optional[int], managed: Optional[set[int]] = None
 ) -> bool:
     """Acts for the provider of a skill offer: quotes, delivers, declines, records attendance.
-    Today the offering organisation's manager; the one place to widen when organisations grant
-    their members a right to provide skills. The admin is no provider: a job has two sides.
-    `managed`: the member's managed_organization_ids, when the request already has them."""
+    The offering organisation's manager, and its members granted the right to provide skills.
+    The admin is no provider: a job has two sides. `managed`: the member's
+    managed_organization_ids, when the request already has them."""
     if member is None or organization_id is None:
         return False
     managed = managed_organization_ids(session, member) if managed is None else managed
-    return organization_id in managed
+    return organization_id in managed or has_right(session, member, organization_id, Right.PROVIDE_SKILLS)
 
 
 def provider_organization_filter(member: Member):
     """can_provide_for as a WHERE clause on jobs."""
-    return Job.provider_organization_id.in_(sa.select(Organization.id).where(Organization.manager_id == member.id))
+    managed = sa.select(Organization.id).where(Organization.manager_id == member.id)
+    granted = sa.select(MemberRights.organization_id).where(
+        MemberRights.member_id == member.id, MemberRights.organization_id == member.organization_id,
+        MemberRights.can_provide_skills.is_(True),
+    )
+    return Job.provider_organization_id.in_(sa.union(managed, granted))
 
 
 def is_job_client(session: so.Session, member: Optional[Member], job: Job, usable: Optional[set[int]] = None) -> bool:

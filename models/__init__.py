@@ -38,10 +38,12 @@ from models.members import (
     ApiToken,
     LoginThrottle,
     Member,
+    MemberRights,
     MemberStatus,
     MemberToken,
     Organization,
     OrganizationKind,
+    OrganizationStatus,
     Role,
     TokenPurpose,
 )

@@ -106,6 +106,9 @@ class Transfer(Base):
     # reader's language when shown (app.ledger.memos); `memo` then holds only what a member wrote.
     system_memo: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
     initiator_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
+    # The member who acted: who paid, or whose booking's hold this captures. Null on the
+    # hub's own entries and on those recorded before actors were (read as unknown).
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
     idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     reverses_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("transfers.id"), unique=True
@@ -128,6 +131,8 @@ class Transfer(Base):
         sa.CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
         # The same key from the same member names one transfer (idempotent retries).
         sa.UniqueConstraint("initiator_id", "idempotency_key", name="uq_transfers_idempotency"),
+        # What a member spent from an account this month (their spending cap).
+        sa.Index("ix_transfers_actor_id_from_account_id_created_at", "actor_id", "from_account_id", "created_at"),
     )
 
 

@@ -22,6 +22,11 @@ class MemberStatus(str, enum.Enum):
     LEFT = "LEFT"
 
 
+class OrganizationStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
 class OrganizationKind(str, enum.Enum):
     FIRM = "FIRM"
     ASSOCIATION = "ASSOCIATION"
@@ -43,6 +48,11 @@ class Organization(Base):
     kind: so.Mapped[OrganizationKind] = so.mapped_column(_enum(OrganizationKind))
     siret: so.Mapped[Optional[str]] = so.mapped_column(sa.String(14), unique=True)
     town: so.Mapped[Optional[str]] = so.mapped_column(sa.String(120))
+    address: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    # A suspended organisation keeps its members and its account, but nobody acts for it.
+    status: so.Mapped[OrganizationStatus] = so.mapped_column(
+        _enum(OrganizationStatus), default=OrganizationStatus.ACTIVE, server_default="ACTIVE"
+    )
     manager_id: so.Mapped[Optional[int]] = so.mapped_column(
         sa.ForeignKey("members.id", use_alter=True, ondelete="SET NULL")
     )
@@ -95,6 +105,38 @@ class Member(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class MemberRights(Base):
+    """What a member may do for their organisation, as its manager set it; one row per member.
+    The manager needs none (they may do everything); a member without a row may do nothing
+    for the organisation. The rights hold for `organization_id` only: a member who moves to
+    another organisation starts again with none. Caps in minor units, None for no cap."""
+
+    __tablename__ = "member_rights"
+
+    member_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    can_book: so.Mapped[bool] = so.mapped_column(default=False)
+    can_pay: so.Mapped[bool] = so.mapped_column(default=False)
+    can_handle_invoices: so.Mapped[bool] = so.mapped_column(default=False)
+    can_list_resources: so.Mapped[bool] = so.mapped_column(default=False)
+    can_provide_skills: so.Mapped[bool] = so.mapped_column(default=False)
+    booking_cap: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    monthly_cap: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    updated_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("booking_cap IS NULL OR booking_cap >= 0", name="booking_cap_not_negative"),
+        sa.CheckConstraint("monthly_cap IS NULL OR monthly_cap >= 0", name="monthly_cap_not_negative"),
+    )
 
 
 class ApiToken(Base):

@@ -21,6 +21,7 @@ from app.catalog.api import (
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.organizations.api import OrganizationsMutation
 from app.payments.api.mutations import PaymentsMutation
 from app.payments.api.queries import PaymentsQuery, resolve_payment_node
 from app.skills.api import (
@@ -76,8 +77,8 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    AuthMutation, AccountsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation,
-    JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation,
+    AuthMutation, AccountsMutation, OrganizationsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation,
+    InvoicesMutation, JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation,
 ):
     pass
 

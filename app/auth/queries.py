@@ -46,3 +46,9 @@ def organization_ratings(session: so.Session, organization_ids) -> dict[int, tup
         .group_by(JobRating.rated_organization_id)
     )
     return {org_id: (float(average), count) for org_id, average, count in rows}
+
+
+def organization_members(session: so.Session, organization_id: int) -> list[Member]:
+    """An organisation's members, by name."""
+    stmt = sa.select(Member).where(Member.organization_id == organization_id).order_by(Member.name, Member.id)
+    return list(session.scalars(stmt))

@@ -53,16 +53,6 @@ class CreateApiTokenSchema(Schema):
     )
 
 
-class CreateOrganizationSchema(Schema):
-    name = TrimmedString(
-        required=True, validate=validate.Length(min=1, max=160, error=N_("Enter a name."))
-    )
-    kind = fields.Enum(OrganizationKind, load_default=OrganizationKind.FIRM)
-    siret = TrimmedString(validate=validate.Length(max=20))
-    town = TrimmedString(validate=validate.Length(max=120))
-    credit_limit = MinorUnits(positive=False, load_default=0)
-
-
 class UpdateProfileSchema(Schema):
     name = TrimmedString(validate=validate.Length(min=1, max=160, error=N_("Enter a name.")))
     language = fields.String(validate=validate.OneOf(["fr", "en"]))

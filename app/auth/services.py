@@ -59,7 +59,11 @@ def create_organization(
     town: Optional[str] = None,
     credit_limit: int = 0,
     actor: Optional[Member] = None,
+    address: Optional[str] = None,
 ) -> Organization:
+    """An organisation and its account, without a manager yet: the caller names one in the
+    same transaction (create_member with a new organisation name, or
+    app.organizations.services.create_organization)."""
     _require_admin(actor)
     name = name.strip()
     if session.scalar(sa.select(Organization.id).where(Organization.name == name)):
@@ -70,7 +74,7 @@ def create_organization(
             raise DomainError(ErrorCode.INVALID, "This SIRET number is not valid.", "siret")
         if session.scalar(sa.select(Organization.id).where(Organization.siret == siret)):
             raise DomainError(ErrorCode.CONFLICT, "An organisation with this SIRET already exists.", "siret")
-    organization = Organization(name=name, kind=kind, siret=siret or None, town=town)
+    organization = Organization(name=name, kind=kind, siret=siret or None, town=town, address=address)
     session.add(organization)
     session.flush()
     ledger.open_organization_account(session, organization, credit_limit)
@@ -88,6 +92,7 @@ def create_member(
     role: Role = Role.MEMBER,
     language: str = "fr",
     organization_name: Optional[str] = None,
+    organization_id: Optional[int] = None,
     organization_kind: OrganizationKind = OrganizationKind.FIRM,
     siret: Optional[str] = None,
     credit_limit: int = 0,
@@ -95,9 +100,19 @@ def create_member(
     actor: Optional[Member] = None,
 ) -> Member:
     """A new member. A new `organization_name` creates that organisation with the member as
-    its manager and the credit limit on its account; an existing one is joined, and the limit
+    its manager and the credit limit on its account; an existing organisation (`organization_id`,
+    or the name of one) is joined, with no rights until its manager grants them, and the limit
     then goes to the member's own account."""
     _require_admin(actor)
+    if organization_id is not None:
+        if organization_name:
+            raise DomainError(
+                ErrorCode.INVALID, "Choose an existing organisation or name a new one, not both.", "organizationName"
+            )
+        joined = session.get(Organization, organization_id)
+        if joined is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "This organisation does not exist.", "organizationId")
+        organization_name = joined.name
     email = normalize_email(email)
     if session.scalar(sa.select(Member.id).where(Member.email == email)):
         raise DomainError(ErrorCode.CONFLICT, "A member with this email already exists.", "email")
@@ -150,6 +165,8 @@ def update_member(
     """Change a member's role and status (admin), each only if given and different. A suspended
     member's sessions and tokens stop working at their next request."""
     member = _other_member(session, actor, member_id)
+    if status is not None and status != MemberStatus.ACTIVE:
+        _require_not_managing(session, member)
     if role is not None and role != member.role:
         log.info("member %s role %s -> %s by member %s", member.id, member.role.value, role.value, actor.id)
         member.role = role
@@ -160,6 +177,18 @@ def update_member(
             end_sessions(member, "status " + status.value)
     session.flush()
     return member
+
+
+def _require_not_managing(session: so.Session, member: Member) -> None:
+    """An organisation always has a manager: its manager is not suspended, nor leaves, before
+    another member takes the role over."""
+    managed = session.scalar(sa.select(Organization).where(Organization.manager_id == member.id).limit(1))
+    if managed is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "%(name)s manages %(organization)s: name another manager of it first.",
+            "memberId", name=member.name, organization=managed.name,
+        )
 
 
 def _other_member(session: so.Session, actor: Member, member_id: int) -> Member:

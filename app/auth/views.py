@@ -96,21 +96,6 @@ def _create_member(form):
     )
 
 
-def _create_organization(form):
-    return submit(
-        "CreateOrganization",
-        {
-            "name": form.get("org_name", ""),
-            "kind": form.get("kind", "FIRM"),
-            "siret": form.get("siret") or None,
-            "town": form.get("town") or None,
-            "creditLimit": form.get("org_credit_limit") or None,
-        },
-        done=lambda result: gettext("Organisation %(name)s added.", name=result["organization"]["name"]),
-        then=url_for("auth.admin_members"),
-    )
-
-
 def _update_member(form):
     """One row of the members table: one mutation, one commit, for its role and its status,
     each sent only if the admin changed it on the form."""
@@ -128,7 +113,6 @@ def _update_member(form):
 # The admin's forms: action -> (handler, which of the page's results it fills).
 _ADMIN_FORMS = {
     "create-member": (_create_member, "member_result"),
-    "create-organization": (_create_organization, "organization_result"),
     "update-member": (_update_member, "update_result"),
 }
 
@@ -138,7 +122,7 @@ _ADMIN_FORMS = {
 def admin_members():
     if not permissions.is_admin(current_user):
         abort(403)
-    results = {"member_result": None, "organization_result": None, "update_result": None}
+    results = {"member_result": None, "update_result": None}
     if request.method == "POST":
         handler, slot = _ADMIN_FORMS.get(request.form.get("action"), (None, None))
         if handler is None:

@@ -7,7 +7,9 @@ PostgreSQL an exclusion constraint also refuses overlapping bookings of capacity
 
 Money: a booking places a hold on the booker's paying account for its price (fixed at booking
 time); completing it captures the hold to the owner's account; a cancellation or rejection
-releases it (a late cancellation captures the fee and releases the rest).
+releases it (a late cancellation captures the fee and releases the rest). A booking left on
+account places no hold, but passes the credit rule of app.invoices.on_account. A member of an
+organisation books for it with the right to book, within their caps (app.ledger.services.spending).
 """
 import datetime as dt
 import logging
@@ -26,10 +28,12 @@ from app.catalog.quotes import NO_ACCOUNT, booking_price, check_slot
 from app.catalog.resources import OWNER_ONLY, get_resource, owner_account_id
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import MEMO_LENGTH, cancel_grace, hub_zone
+from app.invoices.on_account import check_on_account_credit
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
-from app.permissions import can_manage_resource, is_booker
+from app.ledger.services import spending
+from app.permissions import Right, can_manage_resource, is_booker
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
 
 log = logging.getLogger("alveole.catalog")
@@ -66,6 +70,10 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
     signals.booking_requested.send(None, session=session, actor=actor, account=account, resource=resource, now=now)
     # Booking one's own organisation's resource moves no credit (see booking_price).
     price = booking_price(session, resource, account, start, end, quantity)
+    # The right to book for the organisation and the booker's caps (locks their rights row).
+    spending.authorize_spending(session, actor, account, Right.BOOK, price, booking=True, now=now)
+    if price > 0 and on_account:
+        check_on_account_credit(session, account.id, price)
     hold = None
     if price > 0 and not on_account:
         hold = ledger.place_hold(

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger.services import system_account
-from app.permissions import can_manage_resource
+from app.permissions import Right, can_manage_resource, has_right
 from models import COMMONS, Account, Member, Organization, Resource
 
 NO_RESOURCE = N_("This resource does not exist.")
@@ -41,8 +41,14 @@ def require_manager(session: so.Session, actor: Member, resource: Resource) -> N
 
 
 def managed_organization(session: so.Session, member: Member) -> Optional[Organization]:
-    """The organisation a member manages, where their new resources go."""
-    return session.scalar(sa.select(Organization).where(Organization.manager_id == member.id))
+    """The organisation where a member's new resources go: the one they manage, else their own
+    when they hold the right to list resources for it."""
+    managed = session.scalar(sa.select(Organization).where(Organization.manager_id == member.id))
+    if managed is not None:
+        return managed
+    if member.organization_id is not None and has_right(session, member, member.organization_id, Right.LIST_RESOURCES):
+        return session.get(Organization, member.organization_id)
+    return None
 
 
 def owner_account_id(session: so.Session, resource: Resource) -> int:

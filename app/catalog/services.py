@@ -13,7 +13,8 @@ from app.catalog.calendar_data import load_usages
 from app.catalog.fields import BY_NAME, EDITABLE, KEEP
 from app.catalog.resources import get_resource, managed_organization, normalize, require_manager
 from app.errors import N_, DomainError, ErrorCode
-from app.permissions import can_manage_organization, is_admin
+from app.ledger.services import spending
+from app.permissions import Right, is_admin, listing_organization_ids
 from models import Booking, ClosureKind, Member, Organization, Resource, ResourceClosure, ResourceKind, ResourceStatus, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
@@ -42,12 +43,14 @@ def create_resource(session: so.Session, actor: Member, *, kind: ResourceKind, t
         organization = session.get(Organization, owner_organization_id)
         if organization is None:
             raise DomainError(ErrorCode.NOT_FOUND, NO_ORGANIZATION, "ownerId")
-        if not can_manage_organization(session, actor, organization.id):
+        if not (is_admin(actor) or organization.id in listing_organization_ids(session, actor)):
             raise DomainError(ErrorCode.FORBIDDEN, "You do not manage this organisation.", "ownerId")
         owner_id = organization.id
     else:
         organization = managed_organization(session, actor)
         if organization is None:
+            if actor.organization_id is not None and not is_admin(actor):
+                raise spending.refusal(session, actor, actor.organization_id, Right.LIST_RESOURCES)
             if not is_admin(actor):
                 raise DomainError(
                     ErrorCode.FORBIDDEN, "Only the manager of an organisation can offer resources."

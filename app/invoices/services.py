@@ -20,6 +20,7 @@ from app.hub import KEY_LENGTH, hub_today
 from app.invoices.queries import UNPAID_STATUSES
 from app.ledger import memos
 from app.ledger import services as ledger
+from app.ledger.services import spending
 from models import (
     Account,
     AccountKind,
@@ -69,6 +70,7 @@ def issue_invoice(
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to invoice from.")
     if not permissions.can_use_account(session, actor, creditor):
         raise DomainError(ErrorCode.FORBIDDEN, "You cannot invoice on behalf of this account.")
+    _require_invoice_right(session, actor, creditor)
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
     debtor = session.get(Account, debtor_account_id)
@@ -120,10 +122,18 @@ def invoice_booking(
     return invoice
 
 
-def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> None:
+def _require_invoice_right(session: so.Session, actor: Member, account: Account) -> None:
+    """Acting on an organisation's invoices takes the right to handle them (whom to ask, else)."""
+    if not permissions.can_spend_from(session, actor, account, permissions.Right.HANDLE_INVOICES):
+        raise spending.refusal(session, actor, account.organization_id or actor.organization_id, permissions.Right.HANDLE_INVOICES)
+
+
+def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> Account:
     debtor = session.get(Account, invoice.debtor_account_id)
     if not permissions.can_use_account(session, actor, debtor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the debtor can do this.")
+    _require_invoice_right(session, actor, debtor)
+    return debtor
 
 
 def accept_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
@@ -156,6 +166,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     creditor = session.get(Account, invoice.creditor_account_id)
     if not permissions.can_use_account(session, actor, creditor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor can cancel an invoice.")
+    _require_invoice_right(session, actor, creditor)
     if invoice.status not in UNPAID_STATUSES or invoice.outstanding != invoice.amount:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an unpaid invoice can be cancelled.")
     invoice.status = InvoiceStatus.CANCELLED
@@ -203,7 +214,7 @@ def pay_invoice(
     """Pay an invoice in credits, whole (default) or in part, within the debtor's limit.
     Paying an invoice still waiting for an answer accepts it."""
     invoice = _visible(session, actor, invoice_id)
-    _as_debtor(session, actor, invoice)
+    debtor = _as_debtor(session, actor, invoice)
     if invoice.status not in UNPAID_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "This invoice is not open for payment.")
     amount = invoice.outstanding if amount is None else amount
@@ -223,8 +234,9 @@ def pay_invoice(
         earlier = _earlier_payment(session, actor, invoice.id, idempotency_key)
         if earlier is not None:
             return invoice
-    debtor = session.get(Account, invoice.debtor_account_id)
-    # The invoice first: a concurrent payment then waits on its row (or fails the guard).
+    # The right and the caps first (this locks the member's rights row), then the invoice: a
+    # concurrent payment then waits on its row (or fails the guard).
+    spending.authorize_spending(session, actor, debtor, permissions.Right.HANDLE_INVOICES, amount)
     reduce_outstanding(session, invoice.id, UNPAID_STATUSES, amount)
     entry = ledger.transfer(
         session,
@@ -236,6 +248,7 @@ def pay_invoice(
         system_memo=memos.system_memo("invoice_payment", number=invoice.id),
         kind=TransferKind.INVOICE,
         idempotency_key=idempotency_key,
+        check_permission=False,  # checked above, before the invoice's row was taken
     )
     session.add(InvoicePayment(invoice_id=invoice.id, transfer_id=entry.id, amount=amount))
     session.flush()

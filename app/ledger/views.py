@@ -255,7 +255,7 @@ def statement_csv(account_id: str | None = None):
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([
         gettext("Date"), gettext("Type"), gettext("Memo"), gettext("Counterparty"),
-        gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
+        gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"), gettext("By"),
     ])
     for line in lines:
         amount = Decimal(line["amount"]["amount"])
@@ -269,6 +269,8 @@ def statement_csv(account_id: str | None = None):
             number({"amount": amount}) if amount > 0 else "",
             number(line["balanceAfter"]),
             line["transfer"]["id"],
+            # Who acted for the account (empty: the hub itself, or not recorded then).
+            (line["transfer"].get("actor") or {}).get("name", ""),
         ])
     name = _filename(data["node"]["name"], args)
     return Response(

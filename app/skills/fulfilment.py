@@ -18,7 +18,8 @@ from app.hub import KEY_LENGTH, MEMO_LENGTH
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
-from app.permissions import can_use_account, is_treasurer
+from app.ledger.services import spending
+from app.permissions import Right, is_treasurer
 from app.skills import links, notices
 from app.skills.jobs import (
     GIVE_REASON,
@@ -68,8 +69,9 @@ def accept_quote(
     quote = last_quote(session, job.id)
     on_account = job.pay_on_account if pay_on_account is None else bool(pay_on_account)
     account = session.get(Account, job.client_account_id)
-    if not can_use_account(session, actor, account):
-        raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
+    # Hiring a firm spends like a booking: the right to book for the organisation, within
+    # the caps its manager set (the rights row stays locked until the request commits).
+    spending.authorize_spending(session, actor, account, Right.BOOK, quote.price, booking=True, now=now)
     if not on_account:
         title = session.scalar(sa.select(Resource.title).where(Resource.id == job.resource_id))
         try:

@@ -103,13 +103,15 @@ _CLEARING_MEMO = "'{\"key\": \"clearing\", \"args\": {\"run\": ' || :run || ', \
 def _select_entries(system_memo: str) -> str:
     return (
         "SELECT 'CLEARING', l.debtor_account_id, l.creditor_account_id, sum(l.amount), 0, '', " + system_memo
-        + ", :actor, " + _PAIR_KEY + ", :now " + _LINES
+        + ", :actor, :actor, " + _PAIR_KEY + ", :now " + _LINES
         + " GROUP BY l.debtor_account_id, l.creditor_account_id ORDER BY l.debtor_account_id, l.creditor_account_id"
     )
 
 
+# The treasurer who posts the run is both its initiator and its actor.
 _ENTRY_COLUMNS = (
-    "kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id, idempotency_key, created_at"
+    "kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id, actor_id, idempotency_key,"
+    " created_at"
 )
 _INSERT_ENTRIES = sa.text(f"INSERT INTO transfers ({_ENTRY_COLUMNS}) " + _select_entries(_CLEARING_MEMO)).bindparams(
     sa.bindparam("now", type_=UTCDateTime())

@@ -195,7 +195,9 @@ SET_STATUS = """mutation($input: SetMemberStatusInput!) {
 }"""
 
 
-def test_admin_suspends_a_member_whose_session_and_tokens_stop_working(app, admin_api, member_api):
+def test_admin_suspends_a_member_whose_session_and_tokens_stop_working(app, admin_api, make_member):
+    # A member who manages no organisation (a manager hands the role over first: test_organizations).
+    member_api = GraphQLClient(app.test_client()).login(make_member())
     secret = member_api.data(CREATE_TOKEN, input={"name": "script"})["createApiToken"]["token"]
     member_id = member_api.data(VIEWER)["viewer"]["id"]
     result = admin_api.data(SET_STATUS, input={"memberId": member_id, "status": "SUSPENDED"})["setMemberStatus"]
@@ -246,7 +248,8 @@ UPDATE_MEMBER = """mutation($input: UpdateMemberInput!) {
 }"""
 
 
-def test_admin_updates_role_and_status_at_once_and_it_is_logged(admin_api, member_api, caplog):
+def test_admin_updates_role_and_status_at_once_and_it_is_logged(app, admin_api, make_member, caplog):
+    member_api = GraphQLClient(app.test_client()).login(make_member())
     member_id = member_api.data(VIEWER)["viewer"]["id"]
     with caplog.at_level(logging.INFO, logger="alveole.auth"):
         result = admin_api.data(UPDATE_MEMBER, input={"memberId": member_id, "role": "TREASURER", "status": "SUSPENDED"})
@@ -282,14 +285,17 @@ def test_admin_creates_an_organisation_with_its_account(admin_api, caplog):
         result = admin_api.data(CREATE_ORGANIZATION, input={
             "name": "Atelier Bois & Vie", "kind": "INSERTION", "town": "Marignier", "siret": "7456 7891 2000 15",
             "creditLimit": "250.00",
+            "manager": {"name": "Sophie Gay", "email": "sophie@example.test", "password": "copeaux-et-sciure"},
         })["createOrganization"]
     assert result == {"organization": {
         "name": "Atelier Bois & Vie", "kind": "INSERTION", "town": "Marignier", "siret": "74567891200015",
         "account": {"creditLimit": {"amount": "250.00"}},
     }, "errors": []}
     assert any("organisation" in r.getMessage() and "created" in r.getMessage() for r in caplog.records)
-    again = admin_api.data(CREATE_ORGANIZATION, input={"name": "Atelier Bois & Vie"})["createOrganization"]
-    assert [(e["code"], e["field"]) for e in again["errors"]] == [("CONFLICT", ["organizationName"])]
+    again = admin_api.data(CREATE_ORGANIZATION, input={
+        "name": "Atelier Bois & Vie", "manager": {"name": "Autre", "email": "autre@example.test", "password": "copeaux-et-sciure"},
+    })["createOrganization"]
+    assert [(e["code"], e["field"]) for e in again["errors"]] == [("CONFLICT", ["name"])]
 
 
 def test_only_the_admin_creates_organisations(member_api, treasurer_api, api):

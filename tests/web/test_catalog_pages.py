@@ -207,19 +207,20 @@ def test_book_on_account_from_the_resource_page(app, make_member, member_api, db
 
     from models import Account, Booking
 
-    resource = create_resource(member_api, title="Défonceuse CNC")
-    email = make_member(organization="Menuiserie Web", credit_limit=0)  # no credit to hold
+    resource = create_resource(member_api, title="Défonceuse CNC")  # 20.00 a day
+    email = make_member(organization="Menuiserie Web", credit_limit=3000)  # credit for one booking, not two
     client = page_client(app, email)
     url = f"/catalogue/{resource['id']}"
     page = client.get(url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     start = base_time()
     form = {"csrf_token": token, "start": local(start), "end": local(start + 2 * H), "quantity": "1", "note": ""}
-    # Paid at once, it needs credit the firm does not have: the reason is shown above the form.
-    refused = client.post(url, data=form)
-    assert refused.status_code == 400 and "Crédit disponible insuffisant" in refused.get_data(as_text=True)
     response = client.post(url, data={**form, "pay_on_account": "1"})
     assert response.status_code == 302
     booking = db.scalar(sa.select(Booking))
     assert booking.on_account and booking.hold_id is None
+    # On account does not skip the credit check: what is owed on account counts against it.
+    later = {**form, "start": local(start + 24 * H), "end": local(start + 26 * H), "pay_on_account": "1"}
+    refused = client.post(url, data=later)
+    assert refused.status_code == 400 and "Pas assez de crédit pour réserver sur facture" in refused.get_data(as_text=True)
     assert db.scalar(sa.select(Account.on_hold).where(Account.name == "Menuiserie Web")) == 0

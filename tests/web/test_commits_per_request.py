@@ -20,7 +20,7 @@ NOT_FORMS = {"api.graphql", "payments.stripe_webhook"}
 # Forms sent by visitors (their CSRF token comes from the sign-in page).
 ANONYMOUS_FORMS = {"auth.login", "accounts.accept_invitation", "accounts.forgot_password", "accounts.reset_password"}
 
-ACCOUNT_ID = "{ viewer { id account { id } } }"
+ACCOUNT_ID = "{ viewer { id account { id } organization { id } } }"
 TRANSFER = """mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code message } } }"""
 ISSUE = """mutation($input: IssueInvoiceInput!) { issueInvoice(input: $input) { invoice { id } errors { code message } } }"""
 ACCEPT = """mutation($input: InvoiceActionInput!) { acceptInvoice(input: $input) { errors { code message } } }"""
@@ -40,6 +40,7 @@ class World:
             "owner": dict(organization="Scierie du Giffre"),
             "booker": dict(organization="Charpentes Mont-Blanc"),
             "waiter": dict(organization="Ossature Bois Arve"),
+            "worker": dict(organization="Scierie du Giffre"),  # a member of the owner's organisation
             "plain": dict(),
             "other": dict(),
             "forgetful": dict(),
@@ -121,7 +122,7 @@ class World:
         return booked(self.api["booker"], tool["id"], start, start + dt.timedelta(days=1))["id"]
 
     def organization(self, who: str) -> str:
-        return self.api[who].data("{ viewer { organization { id } } }")["viewer"]["organization"]["id"]
+        return self.ids[who]["organization"]["id"]
 
     def member_id(self, who: str) -> str:
         with self.app.app_context():
@@ -150,14 +151,24 @@ CASES = {
             "action": "create-member", "email": "new@example.test", "name": "Nouvelle", "password": "0123456789abc",
             "role": "MEMBER", "language": "fr", "organization_name": "Nouvelle structure", "credit_limit": "100",
         })),
-        ("create organisation", lambda w: (w.client("admin"), "/admin/members", {
-            "action": "create-organization", "org_name": "Association X", "kind": "ASSOCIATION", "town": "Cluses",
-        })),
         ("role and status at once", lambda w: (w.client("admin"), "/admin/members", {
             "action": "update-member", "member_id": w.member_id("other"), "role": "TREASURER", "old_role": "MEMBER",
             "status": "SUSPENDED", "old_status": "ACTIVE",
         })),
     ],
+    "organizations.page": [
+        ("rights", lambda w: (w.client("owner"), f"/organizations/{w.organization('owner')}", {
+            "action": "rights", "member_id": w.member_id("worker"), "can_book": "on", "can_pay": "on", "monthly_cap": "200",
+        })),
+        ("profile", lambda w: (w.client("owner"), f"/organizations/{w.organization('owner')}", {
+            "action": "profile", "name": "Scierie du Giffre", "kind": "FIRM", "siret": "", "town": "Taninges",
+            "address": "12 route du Giffre",
+        })),
+    ],
+    "organizations.admin_list": [("create organisation", lambda w: (w.client("admin"), "/admin/organizations", {
+        "action": "create", "name": "Association X", "kind": "ASSOCIATION", "town": "Cluses", "manager_choice": "new",
+        "manager_name": "Inès Dupont", "manager_email": "ines@example.test", "manager_password": "copeaux-et-sciure",
+    }))],
     "core.switch_language": [("language", lambda w: (w.client("plain"), "/lang/en", {"next": "/"}))],
     "ledger.pay": [("pay", lambda w: (w.client("booker"), "/pay", {
         "step": "confirm", "to": w.account("owner"), "amount": "3,50", "memo": "Merci", "idempotency_key": "commit-test-2",

@@ -10,7 +10,7 @@ from app.api.errors import to_user_errors
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
 from app.auth import schemas, services, throttle
-from app.auth.api.types import ApiTokenType, MemberStatusEnum, MemberType, OrganizationKindEnum, OrganizationType, RoleEnum
+from app.auth.api.types import ApiTokenType, MemberStatusEnum, MemberType, OrganizationKindEnum, RoleEnum
 from app.auth.loaders import end_session, start_session
 from app.errors import N_, DomainError, ErrorCode
 from models import OrganizationKind, Role
@@ -18,6 +18,7 @@ from models import OrganizationKind, Role
 INVALID_CREDENTIALS = N_("Unknown email or wrong password.")
 NO_SUCH_MEMBER = N_("This member does not exist.")
 NO_SUCH_TOKEN = N_("This token does not exist.")
+NO_SUCH_ORGANIZATION = N_("This organisation does not exist.")
 
 
 def passwords():
@@ -68,7 +69,12 @@ class CreateMemberInput:
     password: str
     role: RoleEnum = Role.MEMBER
     language: str = "fr"
-    organization_name: Optional[str] = None
+    organization_name: Optional[str] = strawberry.field(
+        default=None, description="A new organisation, created with this member as its manager."
+    )
+    organization_id: Optional[strawberry.ID] = strawberry.field(
+        default=None, description="An existing organisation the member joins, with no rights until its manager grants them."
+    )
     organization_kind: OrganizationKindEnum = OrganizationKind.FIRM
     siret: Optional[str] = None
     credit_limit: Optional[str] = strawberry.field(
@@ -79,20 +85,6 @@ class CreateMemberInput:
 @strawberry.type
 class CreateMemberPayload(Payload):
     member: Optional[MemberType] = None
-
-
-@strawberry.input
-class CreateOrganizationInput:
-    name: str
-    kind: OrganizationKindEnum = OrganizationKind.FIRM
-    siret: Optional[str] = None
-    town: Optional[str] = None
-    credit_limit: Optional[str] = None
-
-
-@strawberry.type
-class CreateOrganizationPayload(Payload):
-    organization: Optional[OrganizationType] = None
 
 
 @strawberry.input
@@ -189,16 +181,11 @@ class AuthMutation:
     @strawberry.mutation(description="Add a member (admin).")
     @mutation_payload(CreateMemberPayload, allowed=permissions.is_admin)
     def create_member(self, info: Info, input: CreateMemberInput) -> CreateMemberPayload:
-        data = load(schemas.CreateMemberSchema(), strawberry.asdict(input))
+        data = load(schemas.CreateMemberSchema(), strawberry.asdict(input) | {"organization_id": None})
+        if input.organization_id:
+            data["organization_id"] = node_pk(input.organization_id, "Organization", "organizationId", NO_SUCH_ORGANIZATION)
         member = services.create_member(info.context.session, passwords(), actor=info.context.viewer, **data)
         return CreateMemberPayload(member=MemberType.from_model(member))
-
-    @strawberry.mutation(description="Add an organisation and its account (admin).")
-    @mutation_payload(CreateOrganizationPayload, allowed=permissions.is_admin)
-    def create_organization(self, info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
-        data = load(schemas.CreateOrganizationSchema(), strawberry.asdict(input))
-        organization = services.create_organization(info.context.session, actor=info.context.viewer, **data)
-        return CreateOrganizationPayload(organization=OrganizationType.from_model(organization))
 
     @strawberry.mutation(description="Change the viewer's name or language.")
     @mutation_payload(UpdateProfilePayload)

@@ -1,5 +1,5 @@
 """GraphQL queries of the auth slice: the viewer, their tokens, the hub's directory."""
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -46,12 +46,16 @@ class AuthQuery:
         search: Optional[str] = None,
         first: Optional[int] = None,
         after: Optional[str] = None,
+        without_organization: Annotated[
+            Optional[bool], strawberry.argument(description="Only the members who belong to no organisation.")
+        ] = None,
     ) -> Connection[MemberType]:
         viewer = require_for_query(info)
         session = info.context.session
-        return paginate(
-            session, queries.members(viewer, search), first, after, lambda rows: _members_with_organizations(session, rows)
-        )
+        stmt = queries.members(viewer, search)
+        if without_organization:
+            stmt = stmt.where(Member.organization_id.is_(None))
+        return paginate(session, stmt, first, after, lambda rows: _members_with_organizations(session, rows))
 
     @strawberry.field(description="Organisations of the hub, by name (signed-in members).")
     def organizations(self, info: Info) -> list[OrganizationType]:

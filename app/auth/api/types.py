@@ -7,15 +7,18 @@ import strawberry
 from app import permissions
 from app.api.context import Info
 from app.api.relay import Connection, Node, node_type, provided, to_global_id
+from app.auth import queries
+from app.auth.api.rights import MemberRightsType, member_rights
 from app.auth.queries import organization_ratings
 from app.ledger.api import AccountType, visible_account
-from models import ApiToken, Member, MemberStatus, Organization, OrganizationKind, Role
+from models import ApiToken, Member, MemberStatus, Organization, OrganizationKind, OrganizationStatus, Role
 
 if TYPE_CHECKING:
     from app.payments.api.types import MembershipFeeType, PaymentType
 
 RoleEnum = strawberry.enum(Role, name="Role")
 OrganizationKindEnum = strawberry.enum(OrganizationKind, name="OrganizationKind")
+OrganizationStatusEnum = strawberry.enum(OrganizationStatus, name="OrganizationStatus")
 MemberStatusEnum = strawberry.enum(MemberStatus, name="MemberStatus")
 
 
@@ -51,6 +54,27 @@ class OrganizationType(Node):
             town=organization.town,
             model=organization,
         )
+
+    @strawberry.field(description="Street address.")
+    def address(self) -> Optional[str]:
+        return self.model.address
+
+    @strawberry.field(description="A suspended organisation keeps its members and account; nobody acts for it.")
+    def status(self) -> OrganizationStatusEnum:
+        return self.model.status
+
+    @strawberry.field(description="May the viewer edit it: its profile, its members' rights, its manager.")
+    def viewer_can_manage(self, info: Info) -> bool:
+        return permissions.can_manage_organization(info.context.session, info.context.viewer, self.model.id)
+
+    @strawberry.field(description="Its members, by name (signed-in members).")
+    def members(self, info: Info) -> list["MemberType"]:
+        if info.context.viewer is None:
+            return []
+        rows = queries.organization_members(info.context.session, self.model.id)
+        # Noted so that their rights and accounts, if asked for, load together.
+        info.context.session.info.setdefault("listed_members", set()).update(m.id for m in rows)
+        return [MemberType.from_model(m) for m in rows]
 
     @strawberry.field
     def manager(self, info: Info) -> Optional["MemberType"]:
@@ -109,8 +133,15 @@ class MemberType(Node):
         )
 
     @strawberry.field(
-        description="The account this member pays from: their organisation's when they manage "
-        "one, else their own. Null for anyone but the member and the treasurer."
+        description="What the member may do for their organisation and what they spent from its account this "
+        "month; null without an organisation, and for anyone but the member, its manager, the treasurer and the admin."
+    )
+    def rights(self, info: Info) -> Optional[MemberRightsType]:
+        return member_rights(info, self.model)
+
+    @strawberry.field(
+        description="The account this member pays from: their organisation's when they manage it or hold a "
+        "right to spend from it, else their own. Null for anyone but the member and the treasurer."
     )
     def account(self, info: Info) -> Optional[AccountType]:
         return visible_account(info, paying_for=self.model)

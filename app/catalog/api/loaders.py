@@ -105,7 +105,7 @@ class ResourceBatch:
         if viewer is None:
             return False
         if self._managed is None:
-            self._managed = set() if permissions.is_admin(viewer) else permissions.managed_organization_ids(session, viewer)
+            self._managed = set() if permissions.is_admin(viewer) else permissions.listing_organization_ids(session, viewer)
         return permissions.can_manage_resource(session, viewer, resource, managed=self._managed)
 
 

@@ -9,14 +9,14 @@ from typing import Annotated, Optional
 import strawberry
 
 from app.api.context import Info
-from app.api.relay import Connection, Node, PageInfo, QueryError, as_node, paginate, to_global_id
+from app.api.relay import Connection, Node, PageInfo, QueryError, as_node, paginate, preload, to_global_id
 from app.api.scalars import Money, money
 from app.hub import FIRST_YEAR, LAST_YEAR, hub_zone
 from app.ledger import queries
 from app.ledger.api import loaders
 from app.ledger.memos import render_memo
 from app.ledger.services import policy, statements
-from models import Account, AccountKind, AccountStatus, Organization, Posting, Transfer, TransferKind
+from models import Account, AccountKind, AccountStatus, Member, Organization, Posting, Transfer, TransferKind
 
 AccountKindEnum = strawberry.enum(AccountKind, name="AccountKind")
 AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
@@ -174,6 +174,7 @@ class TransferType(Node):
         accounts = loaders.accounts_by_id(
             info, [i for t in [*transfers, *undone.values()] for i in (t.from_account_id, t.to_account_id)]
         )
+        preload(session, Member, (t.actor_id for t in [*transfers, *undone.values()]))
 
         def make(t: Transfer, reversed_by: Optional[Transfer]) -> "TransferType":
             return cls(
@@ -222,6 +223,15 @@ class TransferType(Node):
     @strawberry.field(description="The paid account's name.")
     def to_name(self) -> str:
         return self.to_model_.name if self.to_model_ else ""
+
+    @strawberry.field(
+        description="The member who acted: who paid, or whose booking or job this pays. Null for the hub's own "
+        "entries and for entries recorded before actors were (unknown)."
+    )
+    def actor(self, info: Info) -> Optional[Annotated["MemberType", strawberry.lazy("app.auth.api")]]:  # noqa: F821
+        if self.model.actor_id is None:
+            return None
+        return as_node("Member", info.context.session.get(Member, self.model.actor_id))
 
     @strawberry.field(description="The entry that reversed this one, if any.")
     def reversed_by(self, info: Info) -> Optional["TransferType"]:

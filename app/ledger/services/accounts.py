@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.permissions import is_treasurer
-from models import COMMONS, EURO_SETTLEMENT, Account, AccountKind, AccountStatus, Member, Organization
+from models import COMMONS, EURO_SETTLEMENT, Account, AccountKind, AccountStatus, Member, MemberRights, Organization
 
 log = logging.getLogger("alveole.ledger")
 
@@ -69,12 +69,13 @@ def system_account(session: so.Session, code: str) -> Account:
 
 
 def paying_account(session: so.Session, member: Member) -> Optional[Account]:
-    """The account a member pays from: the organisation's when they manage one, else their own."""
+    """The account a member pays from: their organisation's when they manage it or hold a
+    right to spend from it, else their own."""
     return paying_accounts(session, [member.id]).get(member.id)
 
 
 def paying_accounts(session: so.Session, member_ids: Iterable[int]) -> dict[int, Account]:
-    """paying_account of many members at once, in two queries."""
+    """paying_account of many members at once, in three queries at most."""
     ids = set(member_ids)
     found: dict[int, Account] = {}
     managed = session.execute(
@@ -85,6 +86,19 @@ def paying_accounts(session: so.Session, member_ids: Iterable[int]) -> dict[int,
     ) if ids else []
     for manager_id, account in managed:
         found.setdefault(manager_id, account)
+    rest = ids - found.keys()
+    if rest:
+        granted = session.execute(
+            sa.select(MemberRights.member_id, Account)
+            .join(Member, sa.and_(Member.id == MemberRights.member_id, Member.organization_id == MemberRights.organization_id))
+            .join(Account, Account.organization_id == MemberRights.organization_id)
+            .where(
+                MemberRights.member_id.in_(rest),
+                sa.or_(MemberRights.can_book, MemberRights.can_pay, MemberRights.can_handle_invoices),
+            )
+        )
+        for member_id, account in granted:
+            found[member_id] = account
     own = ids - found.keys()
     if own:
         for account in session.scalars(sa.select(Account).where(Account.member_id.in_(own))):

@@ -88,6 +88,8 @@ def capture_hold(
                 memo=check_memo(memo or hold.memo),
                 system_memo=system_memo or hold.system_memo,
                 initiator_id=actor.id,
+                # Who spent: the member who placed the hold (the booker), not who captures it.
+                actor_id=hold.initiator_id,
             ),
         )
         legs = [(hold.account_id, -(amount + fee)), (payee.id, amount)]

@@ -55,15 +55,15 @@ SQL = {
              " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
     "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
     "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id,"
-             " idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
-             " :amount, :fee, :memo, :system_memo, :initiator_id, :idempotency_key, :reverses_id, :created_at)"
+             " actor_id, idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
+             " :amount, :fee, :memo, :system_memo, :initiator_id, :actor_id, :idempotency_key, :reverses_id, :created_at)"
              " ON CONFLICT DO NOTHING RETURNING id",
     "postings": "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
                 " VALUES (:transfer_id, :account_id, :amount, :balance_after, :created_at)",
     "delete_entry": "DELETE FROM transfers WHERE id = :id",
 }
 _ENTRY_COLUMNS = (
-    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "system_memo", "initiator_id",
+    "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "system_memo", "initiator_id", "actor_id",
     "idempotency_key", "reverses_id", "created_at",
 )
 
@@ -238,11 +238,13 @@ def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
     """Insert a journal entry before touching any balance. Returns None when a unique key
     is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
-    back, so two identical requests at once never both pay."""
+    back, so two identical requests at once never both pay. The entry's actor (the member who
+    acted) is its initiator unless given."""
     values = {
         "created_at": utcnow(), "fee": 0, "memo": "", "system_memo": None, "initiator_id": None,
         "idempotency_key": None, "reverses_id": None, **values,
     }
+    values.setdefault("actor_id", values["initiator_id"])
     params = {name: values[name] for name in _ENTRY_COLUMNS}
     params["system_memo"] = json.dumps(values["system_memo"]) if values["system_memo"] else None
     params["kind"] = values["kind"].value

@@ -10,7 +10,8 @@ from app.hub import KEY_LENGTH
 from app.ledger.services.accounts import system_account
 from app.ledger.services.journal import SQL, atomic, check_amount, check_memo, execute, insert_entry, record_entry
 from app.ledger.services.policy import FEE_KINDS, fee_for, get_settings
-from app.permissions import can_use_account
+from app.ledger.services.spending import authorize_spending
+from app.permissions import Right
 from models import COMMONS, Account, AccountKind, AccountStatus, HubSettings, Member, Transfer, TransferKind
 
 
@@ -77,16 +78,27 @@ def transfer(
     kind: TransferKind = TransferKind.PAYMENT,
     idempotency_key: Optional[str] = None,
     check_permission: bool = True,
+    right: Right = Right.PAY,
 ) -> Transfer:
     """Move `amount` from `from_account` to another account, plus the hub's fee if any.
     The same idempotency key from the same member returns the first transfer.
 
     The hot path of the hub, kept to the statements the database needs: check the payee,
     insert the entry (a taken key answers the retry), two guarded UPDATEs, the postings. A
-    refusal undoes what was applied and deletes the entry, so no savepoint is needed."""
-    if check_permission and not can_use_account(session, actor, from_account):
-        raise DomainError(ErrorCode.FORBIDDEN, "You cannot pay from this account.")
+    refusal undoes what was applied and deletes the entry, so no savepoint is needed.
+
+    `check_permission`: the actor must hold `right` on the paying account, within their
+    spending caps (app.ledger.services.spending); off for what the hub itself collects."""
     check_amount(amount)
+    if check_permission:
+        try:
+            authorize_spending(session, actor, from_account, right, amount)
+        except DomainError as exc:
+            # A retry of a payment that used up the cap is answered, not refused.
+            earlier = _by_key(session, actor.id, idempotency_key) if exc.code == ErrorCode.SPENDING_CAP_EXCEEDED else None
+            if earlier is None:
+                raise
+            return _same_request(earlier, from_account.id, to_account_id, amount, kind)
     memo = check_memo(memo)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= KEY_LENGTH:
         raise DomainError(ErrorCode.INVALID, "An idempotency key has 1 to 100 characters.", "idempotencyKey")
