@@ -50,6 +50,8 @@ from models.treasury import (
     ClearingRun,
     ClearingRunStatus,
     Invoice,
+    InvoiceEvent,
+    InvoiceEventKind,
     InvoicePayment,
     InvoiceStatus,
     PeriodClose,

@@ -1,8 +1,7 @@
 """Pages of the treasury: the treasurer's clearing runs, dashboard and impact report; the
 monthly statements (the treasurer's, and each member's own). The invoices page: app.invoices."""
-import csv
 import datetime as dt
-import io
+from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext
@@ -12,6 +11,7 @@ from app import permissions
 from app.errors import N_
 from app.hub import hub_today
 from app.treasury.reports import add_months, month_start
+from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import query
 
@@ -37,7 +37,7 @@ def clearing_runs():
             abort(400)
         result = submit(
             "ProposeClearing", {"method": method},
-            done=lambda done: gettext("Proposal n° %(number)s computed: review it before posting.", number=done["run"]["number"]),
+            done=lambda done: gettext("Proposal No. %(number)s computed: review it before posting.", number=done["run"]["number"]),
             then=lambda done: url_for("treasury.clearing_run", run_id=done["run"]["id"]),
         )
     data = query("ClearingRuns", first=20, after=request.args.get("after") or None)
@@ -46,8 +46,8 @@ def clearing_runs():
 
 # action -> (mutation, message once done)
 RUN_ACTIONS = {
-    "post": ("PostClearing", N_("Clearing n° %(number)s posted.")),
-    "discard": ("DiscardClearing", N_("Proposal n° %(number)s discarded.")),
+    "post": ("PostClearing", N_("Clearing No. %(number)s posted.")),
+    "discard": ("DiscardClearing", N_("Proposal No. %(number)s discarded.")),
 }
 
 
@@ -170,20 +170,17 @@ def impact_csv():
     _require_treasurer()
     start, end = _period_args()
     report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["period_start", "period_end_exclusive", "figure", "label", "value"])
+    header = [gettext("Period start"), gettext("Period end (excluded)"), gettext("Figure"), gettext("Label"), gettext("Value")]
+    rows = []
     for figure in report["figures"]:
-        label = figure["label"]  # an English msgid marked in app.treasury.reports
-        writer.writerow([report["start"], report["end"], figure["key"], gettext(label), figure["value"]])
+        value = Decimal(figure["value"]) if figure["isMoney"] else figure["value"]
+        # the label is an English msgid marked in app.treasury.reports
+        rows.append([report["start"], report["end"], figure["key"], gettext(figure["label"]), value])
     for k in report["byKind"]:
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_volume", kind_label(k["kind"]), k["volume"]["amount"]])
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_count", kind_label(k["kind"]), k["count"]])
-    filename = f"alveole-impact-{start.isoformat()}-{end.isoformat()}.csv"
-    return out.getvalue(), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{filename}"',
-    }
+        kind = k["kind"].lower()
+        rows.append([report["start"], report["end"], f"transfers_{kind}_volume", kind_label(k["kind"]), k["volume"]])
+        rows.append([report["start"], report["end"], f"transfers_{kind}_count", kind_label(k["kind"]), k["count"]])
+    return csv_response(f"alveole-impact-{start.isoformat()}-{end.isoformat()}", header, rows)
 
 
 @bp.route("/treasury/statements", methods=["GET", "POST"])
