@@ -34,6 +34,18 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "fr"
 
 
+# The regional conventions Babel formats each language with: the hub is in France, so its
+# English is written the British way ("30 Nov 2026", 24-hour times, "1,234.50").
+REGIONS = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def babel_locale() -> str:
+    """The member's language (select_locale) with the hub's regional conventions. Translations
+    are found under the language alone (gettext tries "en_GB", then "en")."""
+    language = select_locale()
+    return REGIONS.get(language, language)
+
+
 def compile_translations() -> None:
     """Build the .mo catalogues from the committed .po files when they are missing or older."""
     for po_path in (p for d in translation_directories() for p in d.glob("*/LC_MESSAGES/messages.po")):

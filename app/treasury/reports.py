@@ -91,6 +91,15 @@ class MonthFigure:
     def trade_volume(self) -> int:
         return sum(v for k, (_, v) in self.by_kind.items() if k in TRADE_KINDS)
 
+    @property
+    def trade_count(self) -> int:
+        return sum(c for k, (c, _) in self.by_kind.items() if k in TRADE_KINDS)
+
+    @property
+    def set_off(self) -> int:
+        """Debt cancelled by clearing: no trade, shown apart from the trade volume."""
+        return self.by_kind.get(TransferKind.CLEARING, (0, 0))[1]
+
 
 @dataclass
 class Dashboard:

@@ -11,6 +11,7 @@ from app import permissions
 from app.errors import N_
 from app.hub import hub_today
 from app.treasury.reports import add_months, month_start
+from app.web import format_money
 from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import query
@@ -87,45 +88,48 @@ KIND_COLORS = {
 }
 
 
+# The kinds of trade, stacked on the volume chart; set-off (CLEARING) is shown apart.
+TRADE_KINDS = ("PAYMENT", "BOOKING", "SKILL", "INVOICE")
+
+
 @bp.route("/treasury")
 @login_required
 def dashboard():
     _require_treasurer()
     data = query("TreasuryDashboard")["treasuryDashboard"]
-    kinds = sorted({k["kind"] for m in data["months"] for k in m["byKind"]})
-    series = [{"name": kind_label(k), "color": KIND_COLORS.get(k, "#777")} for k in kinds]
-    volume_columns = []
+    series = [{"name": kind_label(k), "color": KIND_COLORS[k]} for k in TRADE_KINDS]
+    volume_rows = []
     for m in data["months"]:
-        by_kind = {k["kind"]: float(k["volume"]["amount"]) for k in m["byKind"]}
-        values = [by_kind.get(k, 0.0) for k in kinds]
-        volume_columns.append({"label": m["month"][2:], "values": values, "total": sum(values)})
+        by_kind = {k["kind"]: Decimal(k["volume"]["amount"]) for k in m["byKind"]}
+        volume_rows.append({
+            "label": month_label(m["month"]), "values": [by_kind.get(k, Decimal(0)) for k in TRADE_KINDS],
+            "total": Decimal(m["tradeVolume"]["amount"]), "text": format_money(m["tradeVolume"]),
+        })
     buckets = [
-        {"label": _bucket_label(b), "values": [b["accounts"]], "total": b["accounts"]} for b in data["balanceDistribution"]
+        {"label": _bucket_label(b), "values": [b["accounts"]], "total": b["accounts"], "text": str(b["accounts"])}
+        for b in data["balanceDistribution"]
     ]
     return render_template(
-        "treasury/dashboard.html", d=data, volume_columns=volume_columns, volume_series=series, buckets=buckets,
-        month_options=_recent_months(),
+        "treasury/dashboard.html", d=data, volume_rows=volume_rows, volume_series=series, buckets=buckets,
     )
 
 
 def _bucket_label(bucket) -> str:
-    """A short axis label for a balance bucket: "−1k…−500", "0", "≥1k"."""
+    """A short label for a balance bucket in the member's locale: "−1 000 à −500", "0", "≥ 1 000"."""
 
     def short(money) -> str:
-        value = float(money["amount"])
-        text = f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
-        return text.replace("-", "−")
+        return format_decimal(Decimal(money["amount"]), format="#,##0")
 
     low, high = bucket["low"], bucket["high"]
     if low is None:
-        return f"<{short(high)}"
+        return f"< {short(high)}"
     if high is None:
-        return f"≥{short(low)}"
+        return f"≥ {short(low)}"
     if low["amount"] == "0.00" and high["amount"] == "0.01":
         return "0"
     if low["amount"] == "0.01":
-        return f"0…{short(high)}"
-    return f"{short(low)}…{short(high)}"
+        return gettext("%(low)s to %(high)s", low="0", high=short(high))
+    return gettext("%(low)s to %(high)s", low=short(low), high=short(high))
 
 
 def kind_label(kind: str) -> str:
