@@ -169,7 +169,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
     invoice.closed_at = utcnow()
     session.add(InvoiceEvent(invoice_id=invoice.id, kind=InvoiceEventKind.CANCELLED, actor_id=actor.id, reason=reason))
     session.flush()
-    log.info("invoice %s cancelled by member %s, %s left unpaid", invoice.id, actor.id, invoice.outstanding)
+    log.info("invoice %s cancelled by member %s", invoice.id, actor.id)
     return invoice
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app import permissions
 from app.errors import N_
 from app.hub import hub_today
-from app.treasury.reports import add_months, month_start
+from app.ledger.views import transfer_kind
 from app.web import format_money
 from app.web.csv import csv_response
 from app.web.forms import form_status, submit
@@ -141,11 +141,6 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def _recent_months(count: int = 12) -> list[str]:
-    this = month_start(hub_today())
-    return [f"{d.year:04d}-{d.month:02d}" for d in (add_months(this, -i) for i in range(1, count + 1))]
-
-
 def _period_args():
     """The report's [from, to) from the query string; default: the current year so far."""
     today = hub_today()
@@ -190,18 +185,35 @@ def impact_csv():
 @bp.route("/treasury/statements", methods=["GET", "POST"])
 @login_required
 def statements():
+    """Closed months; the treasurer closes the next one, months being closed in order."""
     result = None
     if request.method == "POST":
         _require_treasurer()
         result = submit(
             "ClosePeriod", {"month": request.form.get("month", "")},
-            done=lambda done: gettext("%(month)s is closed: every account's statement is kept.", month=done["periodClose"]["month"]),
+            done=lambda done: gettext(
+                "%(month)s is closed: every account's statement is kept.", month=month_label(done["periodClose"]["month"])
+            ),
             then=lambda done: url_for("treasury.period_statements", close_id=done["periodClose"]["id"]),
         )
     closes = query("PeriodCloses", first=24, after=request.args.get("after") or None)["periodCloses"]
+    next_month = query("NextPeriodToClose")["nextPeriodToClose"] if permissions.is_treasurer(current_user) else None
     return render_template(
-        "treasury/statements.html", closes=closes, result=result, month_options=_recent_months()
+        "treasury/statements.html", closes=closes, result=result, next_month=next_month,
+        this_month=f"{hub_today():%Y-%m}",
     ), form_status(result)
+
+
+def _period(close_id: str) -> dict:
+    """A closed month with every statement the viewer may see, page after page."""
+    data = query("PeriodStatements", id=close_id, first=100)["node"]
+    if data is None:
+        abort(404)
+    page = data["statements"]
+    while page["pageInfo"]["hasNextPage"]:
+        page = query("PeriodStatements", id=close_id, first=100, after=page["pageInfo"]["endCursor"])["node"]["statements"]
+        data["statements"]["nodes"] += page["nodes"]
+    return data
 
 
 @bp.route("/treasury/statements/<close_id>")
@@ -213,6 +225,21 @@ def period_statements(close_id: str):
     return render_template("treasury/period_statements.html", close=data)
 
 
+@bp.route("/treasury/statements/<close_id>.csv")
+@login_required
+def period_statements_csv(close_id: str):
+    """Every statement of a closed month, one line per account, and the totals."""
+    close = _period(close_id)
+    header = [gettext("Account"), gettext("Opening balance"), gettext("In"), gettext("Out"), gettext("Closing balance"), gettext("Entries")]
+    rows = [
+        [s["accountName"], s["openingBalance"], s["totalIn"], s["totalOut"], s["closingBalance"], s["entryCount"]]
+        for s in close["statements"]["nodes"]
+    ]
+    t = close["totals"]
+    rows.append([gettext("Total"), t["openingBalance"], t["totalIn"], t["totalOut"], t["closingBalance"], t["entryCount"]])
+    return csv_response(f"releves-{close['month']}", header, rows)
+
+
 @bp.route("/treasury/statement/<statement_id>")
 @login_required
 def statement(statement_id: str):
@@ -220,6 +247,28 @@ def statement(statement_id: str):
     if data is None:
         abort(404)
     return render_template("treasury/statement.html", s=data, kind_label=kind_label)
+
+
+@bp.route("/treasury/statement/<statement_id>.csv")
+@login_required
+def statement_csv(statement_id: str):
+    """A closed statement: its opening balance, its lines with their counterparty, its totals."""
+    s = query("ClosedStatement", id=statement_id)["node"]
+    if s is None:
+        abort(404)
+    header = [
+        gettext("Date"), gettext("Type"), gettext("Memo"), gettext("Counterparty"),
+        gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
+    ]
+    rows = [[None, gettext("Opening balance"), None, None, None, None, s["openingBalance"], None]]
+    for line in s["lines"]:
+        amount = Decimal(line["amount"]["amount"])
+        rows.append([
+            dt.datetime.fromisoformat(line["at"]), transfer_kind(line["kind"]), line["memo"], line["counterparty"],
+            -amount if amount < 0 else None, amount if amount > 0 else None, line["balanceAfter"], line["postingId"],
+        ])
+    rows.append([None, gettext("Totals"), None, None, s["totalOut"], s["totalIn"], s["closingBalance"], None])
+    return csv_response(f"releve-{s['accountName']}-{s['month']}", header, rows)
 
 
 @bp.app_template_filter("decimal2")

@@ -12,8 +12,11 @@ import sqlalchemy as sa
 from app.database import get_session
 from app.ledger.services import invariant_violations
 from models import Invoice, InvoiceEvent, InvoicePayment, InvoiceStatus
+from tests.api import test_treasury_api as treasury
 from tests.api.test_statement_counts import counted
-from tests.api.test_treasury_api import ACCEPT, CANCEL, PAY, POST, PROPOSE, REJECT, firms, issue  # noqa: F401
+from tests.api.test_treasury_api import CANCEL, PAY, POST, PROPOSE, REJECT, issue
+
+firms = treasury.firms  # the same three firms and treasurer
 
 HISTORY = "history { at kind actorName reason transferId runId amount { amount } amountBefore { amount } amountAfter { amount } dueDateBefore dueDateAfter memoBefore memoAfter }"
 DETAIL = "query($id: ID!) { node(id: $id) { ... on Invoice { status amount { amount } outstanding { amount } settled { amount } viewerCanCancel viewerCanCorrect %s } } }" % HISTORY

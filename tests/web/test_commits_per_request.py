@@ -6,9 +6,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.api.relay import to_global_id
+from app.api.relay import decode_id, to_global_id
 from app.database import get_session
-from models import ClearingRun, Member, Role
+from models import ClearingRun, Member, Posting, Role, Transfer
 from tests.api.catalog_helpers import base_time, booked, create_resource, iso
 from tests.conftest import GraphQLClient, csrf_token
 
@@ -57,9 +57,19 @@ class World:
         })["transfer"]
         assert paid["errors"] == [], paid
         self.transfer_id = paid["transfer"]["id"]
+        self._backdate_to_last_month(self.transfer_id)  # a finished month to close
         # A cycle of accepted invoices, for the clearing forms.
         self.invoice("owner", "booker", "40.00")
         self.invoice("booker", "owner", "30.00")
+
+    def _backdate_to_last_month(self, transfer_id: str) -> None:
+        when = dt.datetime.combine(dt.date.today().replace(day=1) - dt.timedelta(days=3), dt.time(12), dt.timezone.utc)
+        pk = decode_id(transfer_id, "Transfer")
+        with self.app.app_context():
+            session = get_session()
+            session.execute(sa.update(Transfer).where(Transfer.id == pk).values(created_at=when))
+            session.execute(sa.update(Posting).where(Posting.transfer_id == pk).values(created_at=when))
+            session.commit()
 
     def account(self, who: str) -> str:
         return self.ids[who]["account"]["id"]
@@ -67,6 +77,7 @@ class World:
     def invoice(self, creditor: str, debtor: str, amount: str) -> None:
         issued = self.api[creditor].data(ISSUE, input={"debtorAccountId": self.account(debtor), "amount": amount})["issueInvoice"]
         assert issued["errors"] == [], issued
+        self.last_invoice = issued["invoice"]["id"]
         accepted = self.api[debtor].data(ACCEPT, input={"invoiceId": issued["invoice"]["id"]})["acceptInvoice"]
         assert accepted["errors"] == [], accepted
 
@@ -136,6 +147,9 @@ CASES = {
     "catalog.create_feed": [("feed", lambda w: (w.client("booker"), "/calendar-feed", {}))],
     "invoices.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
         "action": "issue", "debtor_account_id": w.account("booker"), "amount": "9,90", "memo": "Affûtage", "due_date": "",
+    }))],
+    "invoices.invoice": [("correct", lambda w: (w.client("treasurer"), f"/invoices/{w.last_invoice}", {
+        "action": "correct", "amount": "35,00", "due_date": "", "memo": "Affûtage", "reason": "Tarif adhérent",
     }))],
     "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],
     "treasury.clearing_run": [("post", lambda w: (w.client("treasurer"), f"/treasury/clearing/{w.latest_run()}", {"action": "post"}))],

@@ -20,7 +20,6 @@ from app.invoices.api.types import (
 )
 from models import Invoice
 
-
 MAX_AGE_DAYS = 36_500
 
 
