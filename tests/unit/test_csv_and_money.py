@@ -45,3 +45,12 @@ def test_money_with_thousands_separators_and_a_real_minus_sign():
     assert _render("fr_FR", "-1234.50") == "\u22121\u202f234,50\u00a0ALV"
     assert _render("en_GB", "1234.50") == "1,234.50\u00a0ALV"
     assert _render("fr_FR", "0.00") == "0,00\u00a0ALV"
+
+
+def test_french_catalogues_are_typeset_as_they_are_compiled():
+    from app.extensions import french_typography
+
+    assert french_typography("Motif : « trop tard » ; vraiment ? Oui !") == (
+        "Motif\u00a0: «\u00a0trop tard\u00a0»\u202f; vraiment\u202f? Oui\u202f!"
+    )
+    assert french_typography("12:30 http://x.test") == "12:30 http://x.test"  # no space before: untouched

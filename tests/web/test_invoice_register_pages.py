@@ -33,7 +33,7 @@ def test_register_filters_and_an_invoices_page(people, app):  # noqa: F811
     corrected = post(people["T"], url, action="correct", amount="15", due_date="", memo="Location scie", reason="Tarif adhérent")
     assert corrected.status_code == 302
     page = people["T"].get(url).get_data(as_text=True)
-    assert "corrigée" in page and "Tarif adhérent" in page and "Montant : 20,00\u00a0ALV → 15,00\u00a0ALV" in page
+    assert "corrigée" in page and "Tarif adhérent" in page and "Montant\u00a0: 20,00\u00a0ALV → 15,00\u00a0ALV" in page
     assert post(people["T"], url, action="cancel", reason="Doublon").status_code == 302
     with app.app_context():
         session = get_session()
