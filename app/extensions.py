@@ -48,9 +48,9 @@ def babel_locale() -> str:
 
 # French typography, applied as the French catalogues are compiled (the .po files keep the
 # plain spaces one types): a no-break space before a colon and inside « », a narrow no-break
-# space before ; ! and ?.
+# space before ; ! ? and a percent sign (written "%%" in a message with parameters).
 FRENCH_SPACES = (
-    (" :", "\u00a0:"), (" ;", "\u202f;"), (" !", "\u202f!"), (" ?", "\u202f?"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
+    (" %%", "\u202f%%"), (" :", "\u00a0:"), (" ;", "\u202f;"), (" !", "\u202f!"), (" ?", "\u202f?"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
 )
 
 

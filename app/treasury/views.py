@@ -118,7 +118,7 @@ def _bucket_label(bucket) -> str:
     """A short label for a balance bucket in the member's locale: "−1 000 à −500", "0", "≥ 1 000"."""
 
     def short(money) -> str:
-        return format_decimal(Decimal(money["amount"]), format="#,##0")
+        return format_decimal(Decimal(money["amount"]), format="#,##0;\u2212#,##0")
 
     low, high = bucket["low"], bucket["high"]
     if low is None:

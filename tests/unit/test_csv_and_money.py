@@ -54,3 +54,4 @@ def test_french_catalogues_are_typeset_as_they_are_compiled():
         "Motif\u00a0: «\u00a0trop tard\u00a0»\u202f; vraiment\u202f? Oui\u202f!"
     )
     assert french_typography("12:30 http://x.test") == "12:30 http://x.test"  # no space before: untouched
+    assert french_typography("%(name)s à %(percent)s %%") == "%(name)s à %(percent)s\u202f%%"  # parameters intact
