@@ -18,10 +18,10 @@ from app.cli import register_cli
 from app.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from app.extensions import (
     babel,
+    babel_locale,
     compile_translations,
     csrf,
     login_manager,
-    select_locale,
     translation_directories,
 )
 from app.invoices import views as invoice_views
@@ -60,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     compile_translations()
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=babel_locale,
         default_translation_directories=";".join(str(d) for d in translation_directories()),
     )
     login_manager.init_app(app)

@@ -36,14 +36,52 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "fr"
 
 
+# The regional conventions Babel formats each language with: the hub is in France, so its
+# English is written the British way ("30 Nov 2026", 24-hour times, "1,234.50").
+REGIONS = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def babel_locale() -> str:
+    """The member's language (select_locale) with the hub's regional conventions. Translations
+    are found under the language alone (gettext tries "en_GB", then "en")."""
+    language = select_locale()
+    return REGIONS.get(language, language)
+
+
+# French typography, applied as the French catalogues are compiled (the .po files keep the
+# plain spaces one types): a no-break space before a colon and inside « », a narrow no-break
+# space before ; ! ? and a percent sign (written "%%" in a message with parameters).
+FRENCH_SPACES = (
+    (" %%", "\u202f%%"), (" :", "\u00a0:"), (" ;", "\u202f;"), (" !", "\u202f!"), (" ?", "\u202f?"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
+)
+
+
+def french_typography(text: str) -> str:
+    for plain, typeset in FRENCH_SPACES:
+        text = text.replace(plain, typeset)
+    return text
+
+
+def _typeset(catalog) -> None:
+    for message in catalog:
+        if isinstance(message.string, tuple):
+            message.string = tuple(french_typography(s) for s in message.string)
+        elif message.string:
+            message.string = french_typography(message.string)
+
+
 def compile_translations() -> None:
-    """Build the .mo catalogues from the committed .po files when they are missing or older."""
+    """Build the .mo catalogues from the committed .po files when they are missing or older
+    (than their .po, or than this module, which typesets the French ones)."""
+    this_module = Path(__file__).stat().st_mtime
     for po_path in (p for d in translation_directories() for p in d.glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        if mo_path.exists() and mo_path.stat().st_mtime >= max(po_path.stat().st_mtime, this_module):
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
+        if po_path.parent.parent.name == "fr":
+            _typeset(catalog)
         # Several processes may start at once (test workers, gunicorn): each writes its own
         # file and renames it into place, which is atomic.
         with tempfile.NamedTemporaryFile(dir=mo_path.parent, suffix=".tmp", delete=False) as mo_file:

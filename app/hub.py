@@ -2,10 +2,12 @@
 date, amounts of money and their limits, the years a date may fall in, and the length of the
 texts members write."""
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 
 from app.errors import N_
 
@@ -49,17 +51,39 @@ def hub_today() -> dt.date:
 
 # Spaces a French member may type or paste between thousands: plain, no-break, narrow no-break.
 _SPACES = str.maketrans("", "", " \u00a0\u202f")
+# Thousands grouped by threes, then the decimal mark: "1,234.50" (English), "1.234,50".
+_GROUPED = {",": re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), ".": re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")}
+
+
+def _uses_decimal_point() -> bool:
+    """The member's language writes "1,234.50" (English) rather than "1 234,50" (French)."""
+    if not has_request_context():
+        return False
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def _plain_number(text: str) -> str:
+    """The amount as Decimal reads it. Spaces between thousands go; with both marks, the last
+    is the decimal one and the other must group thousands by threes ("1,234.50",
+    "1.234,50"); a lone comma is a decimal comma, except in English where "1,234" groups
+    thousands."""
+    text = text.translate(_SPACES)
+    if "," in text and "." in text:
+        separator = "," if text.rindex(".") > text.rindex(",") else "."
+        if not _GROUPED[separator].fullmatch(text):
+            raise ValueError(N_("Enter an amount such as 12.50."))
+        return text.replace(separator, "").replace(",", ".")
+    if "," in text and _uses_decimal_point() and _GROUPED[","].fullmatch(text):
+        return text.replace(",", "")
+    return text.replace(",", ".")
 
 
 def to_minor_units(value) -> int:
-    """Parse an amount into cents: "12.50", or as a French member writes it, "12,50" or
-    "1 234,50". ValueError with an English msgid when it is not a number with at most two
-    decimals, or is beyond MAX_AMOUNT."""
-    text = str(value).strip().translate(_SPACES)
-    if "," in text:
-        if "." in text:  # "1.234,50" or "1,234.50": ambiguous, so refused rather than guessed
-            raise ValueError(N_("Enter an amount such as 12.50."))
-        text = text.replace(",", ".")
+    """Parse an amount into cents: "12.50", or as a member writes it: "12,50" or "1 234,50" in
+    French, "1,234.50" in English. ValueError with an English msgid when it is not a number
+    with at most two decimals, or is beyond MAX_AMOUNT."""
+    text = _plain_number(str(value).strip())
     try:
         amount = Decimal(text)
     except (InvalidOperation, ValueError):

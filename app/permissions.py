@@ -320,6 +320,24 @@ def can_see_invoice(
     return invoice.creditor_account_id in usable or invoice.debtor_account_id in usable
 
 
+def is_invoice_creditor(session: so.Session, member: Optional[Member], invoice: Invoice, usable: Optional[set[int]] = None) -> bool:
+    """Who acts for the invoice's creditor account (may withdraw it while nothing is paid)."""
+    if member is None:
+        return False
+    usable = usable_account_ids(session, member) if usable is None else usable
+    return invoice.creditor_account_id in usable
+
+
+def can_cancel_invoice(session: so.Session, member: Optional[Member], invoice: Invoice, usable: Optional[set[int]] = None) -> bool:
+    """The creditor withdraws their invoice; the treasurer cancels any invoice (with a reason)."""
+    return is_treasurer(member) or is_invoice_creditor(session, member, invoice, usable)
+
+
+def can_correct_invoice(member: Optional[Member]) -> bool:
+    """Only the treasurer corrects an invoice's amount, due date or memo (with a reason)."""
+    return is_treasurer(member)
+
+
 def visible_invoice_filter(member: Member, usable: set[int]):
     """can_see_invoice as a WHERE clause, for lists."""
     if is_treasurer(member):

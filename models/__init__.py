@@ -82,6 +82,8 @@ from models.treasury import (
     ClearingRun,
     ClearingRunStatus,
     Invoice,
+    InvoiceEvent,
+    InvoiceEventKind,
     InvoicePayment,
     InvoiceStatus,
     PeriodClose,

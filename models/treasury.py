@@ -23,6 +23,11 @@ class InvoiceStatus(str, enum.Enum):
     CANCELLED = "CANCELLED"
 
 
+class InvoiceEventKind(str, enum.Enum):
+    CANCELLED = "CANCELLED"  # by the creditor, or by the treasurer with a reason
+    CORRECTED = "CORRECTED"  # the treasurer changed its amount, due date or memo, with a reason
+
+
 class ClearingMethod(str, enum.Enum):
     SET_OFF = "SET_OFF"  # multilateral set-off of cycles: no balance moves
     CREDIT_TRANSFERS = "CREDIT_TRANSFERS"  # remaining invoices paid in credits, within limits
@@ -58,6 +63,27 @@ class Invoice(Base):
         sa.CheckConstraint("outstanding >= 0 AND outstanding <= amount", name="outstanding_bounds"),
         sa.CheckConstraint("creditor_account_id <> debtor_account_id", name="distinct_accounts"),
     )
+
+
+class InvoiceEvent(Base):
+    """A change to an invoice that its own columns do not keep: who cancelled or corrected it,
+    why, and what it was before. (Its dates say when it was issued, accepted or rejected; its
+    payments and clearing lines say how it was settled.)"""
+
+    __tablename__ = "invoice_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    invoice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    kind: so.Mapped[InvoiceEventKind] = so.mapped_column(_enum(InvoiceEventKind))
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    amount_before: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    amount_after: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    due_date_before: so.Mapped[Optional[dt.date]] = so.mapped_column(sa.Date)
+    due_date_after: so.Mapped[Optional[dt.date]] = so.mapped_column(sa.Date)
+    memo_before: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    memo_after: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
 
 class InvoicePayment(Base):

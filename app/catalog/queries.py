@@ -173,7 +173,7 @@ def my_bookings(viewer: Member, scope: str = "UPCOMING") -> sa.Select:
 
 def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Optional[int] = None) -> sa.Select:
     """The owner's desk: bookings of the resources the viewer manages, by what needs doing
-    (REQUESTS, CHECK_OUTS_TODAY, RETURNS_DUE, OVERDUE, TO_COMPLETE, UPCOMING, PAST)."""
+    (REQUESTS, CHECK_OUTS_TODAY, RETURNS_DUE, OVERDUE, TO_COMPLETE, UPCOMING but for the requests, PAST)."""
     now = utcnow()
     zone = hub_zone()
     today_end = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -200,8 +200,8 @@ def managed_bookings(viewer: Member, view: str = "UPCOMING", resource_id: Option
             sa.or_(Booking.status == BookingStatus.RETURNED,
                    sa.and_(Booking.status == BookingStatus.CONFIRMED, Booking.end <= now))
         )
-    elif view == "UPCOMING":
-        stmt = stmt.where(_active(now))
+    elif view == "UPCOMING":  # the requests are listed once, under REQUESTS
+        stmt = stmt.where(_active(now), Booking.status != BookingStatus.REQUESTED)
     else:
         stmt = stmt.where(sa.not_(_upcoming(now)))
         order = LATEST_FIRST

@@ -32,6 +32,7 @@ def invoices(
     statuses: Optional[list[InvoiceStatus]] = None,
     direction: Optional[Direction] = None,
     overdue: Optional[bool] = None,
+    issued_before: Optional[dt.datetime] = None,
 ) -> sa.Select:
     """The invoices the viewer may see, newest first: those of the accounts they act for
     (`usable`), narrowed to one side by `direction`; for the treasurer, the whole hub's."""
@@ -47,6 +48,8 @@ def invoices(
     if overdue is not None:
         late = overdue_clause(today)
         stmt = stmt.where(late if overdue else sa.not_(late))
+    if issued_before is not None:
+        stmt = stmt.where(Invoice.created_at < issued_before)
     return stmt
 
 

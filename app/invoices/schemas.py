@@ -31,3 +31,16 @@ class PayInvoiceSchema(Schema):
     invoice_id = fields.String(required=True)
     amount = MinorUnits(load_default=None)
     idempotency_key = TrimmedString(validate=validate.Length(min=1, max=KEY_LENGTH), load_default=None)
+
+
+class CancelInvoiceSchema(Schema):
+    invoice_id = fields.String(required=True)
+    reason = TrimmedString(load_default="", validate=validate.Length(max=MEMO_LENGTH, error=N_("At most 500 characters.")))
+
+
+class CorrectInvoiceSchema(Schema):
+    invoice_id = fields.String(required=True)
+    reason = TrimmedString(required=True, validate=validate.Length(max=MEMO_LENGTH, error=N_("At most 500 characters.")))
+    amount = MinorUnits(load_default=None)
+    due_date = DateField(load_default=None)
+    memo = TrimmedString(load_default=None, validate=validate.Length(max=MEMO_LENGTH, error=N_("At most 500 characters.")))

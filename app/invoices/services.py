@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 
 from app import permissions
 from app.errors import DomainError, ErrorCode
-from app.hub import KEY_LENGTH, hub_today
+from app.hub import KEY_LENGTH, hub_today, hub_zone
 from app.invoices.queries import UNPAID_STATUSES
 from app.ledger import memos
 from app.ledger import services as ledger
@@ -26,6 +26,8 @@ from models import (
     AccountKind,
     AccountStatus,
     Invoice,
+    InvoiceEvent,
+    InvoiceEventKind,
     InvoicePayment,
     InvoiceStatus,
     Member,
@@ -160,19 +162,77 @@ def reject_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     return invoice
 
 
-def cancel_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
-    """The creditor withdraws an invoice nothing was paid or cleared on yet."""
+def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: str = "") -> Invoice:
+    """The creditor withdraws an invoice nothing was paid or cleared on yet; the treasurer
+    cancels any open invoice, what is still outstanding then no longer owed, and says why
+    (the payments made stay: they are ledger entries)."""
     invoice = _visible(session, actor, invoice_id, lock=True)
-    creditor = session.get(Account, invoice.creditor_account_id)
-    if not permissions.can_use_account(session, actor, creditor):
-        raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor can cancel an invoice.")
-    _require_invoice_right(session, actor, creditor)
-    if invoice.status not in UNPAID_STATUSES or invoice.outstanding != invoice.amount:
+    if not permissions.can_cancel_invoice(session, actor, invoice):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor or the treasurer can cancel an invoice.")
+    if not permissions.is_treasurer(actor):  # the creditor's side acts within its invoice right
+        _require_invoice_right(session, actor, session.get(Account, invoice.creditor_account_id))
+    untouched = invoice.outstanding == invoice.amount
+    as_creditor = permissions.is_invoice_creditor(session, actor, invoice) and untouched
+    if invoice.status not in UNPAID_STATUSES or not (as_creditor or permissions.is_treasurer(actor)):
         raise DomainError(ErrorCode.INVALID_STATE, "Only an unpaid invoice can be cancelled.")
+    reason = reason.strip()
+    if not as_creditor and not reason:
+        raise DomainError(ErrorCode.INVALID, "Say why the invoice is cancelled.", "reason")
     invoice.status = InvoiceStatus.CANCELLED
     invoice.closed_at = utcnow()
+    session.add(InvoiceEvent(invoice_id=invoice.id, kind=InvoiceEventKind.CANCELLED, actor_id=actor.id, reason=reason))
     session.flush()
     log.info("invoice %s cancelled by member %s", invoice.id, actor.id)
+    return invoice
+
+
+def correct_invoice(
+    session: so.Session,
+    actor: Member,
+    invoice_id: int,
+    *,
+    reason: str,
+    amount: Optional[int] = None,
+    due_date: Optional[dt.date] = None,
+    memo: Optional[str] = None,
+) -> Invoice:
+    """The treasurer corrects an open invoice's amount, due date or memo, and says why. What was
+    already paid or cleared stays paid: the new amount cannot go below it, and an amount equal
+    to it settles the invoice. The event keeps what the invoice said before."""
+    if not permissions.can_correct_invoice(actor):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can correct an invoice.")
+    invoice = _get(session, invoice_id, lock=True)
+    if invoice.status not in UNPAID_STATUSES:
+        raise DomainError(ErrorCode.INVALID_STATE, "Only an open invoice can be corrected.")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, "Say why the invoice is corrected.", "reason")
+    settled = invoice.amount - invoice.outstanding
+    new_amount = invoice.amount if amount is None else amount
+    new_due = invoice.due_date if due_date is None else due_date
+    new_memo = invoice.memo if memo is None else memo.strip()
+    if new_amount <= 0:
+        raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
+    if new_amount < settled:
+        raise DomainError(
+            ErrorCode.INVALID, "The amount cannot be less than what was already paid or cleared, %(settled)s.", "amount",
+            settled=Decimal(settled) / 100,
+        )
+    if new_due < invoice.created_at.astimezone(hub_zone()).date():
+        raise DomainError(ErrorCode.INVALID, "The due date cannot come before the invoice was issued.", "dueDate")
+    if (new_amount, new_due, new_memo) == (invoice.amount, invoice.due_date, invoice.memo):
+        raise DomainError(ErrorCode.INVALID, "Nothing to correct: change the amount, the due date or the memo.", "amount")
+    session.add(InvoiceEvent(
+        invoice_id=invoice.id, kind=InvoiceEventKind.CORRECTED, actor_id=actor.id, reason=reason,
+        amount_before=invoice.amount, amount_after=new_amount, due_date_before=invoice.due_date, due_date_after=new_due,
+        memo_before=invoice.memo, memo_after=new_memo,
+    ))
+    invoice.amount, invoice.outstanding = new_amount, new_amount - settled
+    invoice.due_date, invoice.memo = new_due, new_memo
+    if invoice.outstanding == 0:
+        invoice.status, invoice.closed_at = InvoiceStatus.PAID, utcnow()
+    session.flush()
+    log.info("invoice %s corrected by member %s: amount %s, due %s", invoice.id, actor.id, new_amount, new_due.isoformat())
     return invoice
 
 

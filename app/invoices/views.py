@@ -4,8 +4,9 @@ import secrets
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from app import permissions
 from app.errors import N_
 from app.hub import hub_today
 from app.web.forms import form_status, submit
@@ -15,9 +16,9 @@ bp = Blueprint("invoices", __name__)
 
 # action -> (mutation, message once done)
 INVOICE_ACTIONS = {
-    "accept": ("AcceptInvoice", N_("Invoice n° %(number)s accepted.")),
-    "reject": ("RejectInvoice", N_("Invoice n° %(number)s rejected.")),
-    "cancel": ("CancelInvoice", N_("Invoice n° %(number)s cancelled.")),
+    "accept": ("AcceptInvoice", N_("Invoice No. %(number)s accepted.")),
+    "reject": ("RejectInvoice", N_("Invoice No. %(number)s rejected.")),
+    "cancel": ("CancelInvoice", N_("Invoice No. %(number)s cancelled.")),
 }
 
 
@@ -58,7 +59,7 @@ def _issue(form) -> Result:
     }
     return submit(
         "IssueInvoice", data, then=url_for("invoices.invoices"),
-        done=lambda result: gettext("Invoice n° %(number)s sent.", number=result["invoice"]["number"]),
+        done=lambda result: gettext("Invoice No. %(number)s sent.", number=result["invoice"]["number"]),
     )
 
 
@@ -80,8 +81,82 @@ def _act(action: str, form) -> Result:
 def _paid(result: Result) -> str:
     invoice = result["invoice"]
     if invoice["status"] == "PAID":
-        return gettext("Invoice n° %(number)s is paid.", number=invoice["number"])
-    return gettext("Payment recorded on invoice n° %(number)s.", number=invoice["number"])
+        return gettext("Invoice No. %(number)s is paid.", number=invoice["number"])
+    return gettext("Payment recorded on invoice No. %(number)s.", number=invoice["number"])
+
+
+# --- The treasurer's register and an invoice's page ------------------------------------------
+
+REGISTER_STATUSES = {
+    "open": ["ISSUED", "ACCEPTED"], "ISSUED": ["ISSUED"], "ACCEPTED": ["ACCEPTED"], "REJECTED": ["REJECTED"],
+    "PAID": ["PAID"], "CANCELLED": ["CANCELLED"], "all": None,
+}
+REGISTER_AGES = (30, 60, 90)
+
+
+@bp.route("/treasury/invoices")
+@login_required
+def register():
+    """Every invoice of the hub, filtered by status, age and lateness (the treasurer)."""
+    if not permissions.is_treasurer(current_user):
+        abort(403)
+    status = request.args.get("status", "open")
+    age = request.args.get("age", "")
+    if status not in REGISTER_STATUSES or (age and (not age.isdigit() or int(age) not in REGISTER_AGES)):
+        abort(400)
+    overdue = request.args.get("overdue") == "1"
+    data = query(
+        "InvoiceRegister", status=REGISTER_STATUSES[status], overdue=True if overdue else None,
+        olderThanDays=int(age) if age else None, first=50, after=request.args.get("after") or None,
+    )
+    filters = {"status": status, "age": age, "overdue": overdue}
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    next_url = url_for("invoices.register", **args, after=data["invoices"]["pageInfo"]["endCursor"])
+    return render_template(
+        "invoices/register.html", invoices=data["invoices"], filters=filters, ages=REGISTER_AGES, next_url=next_url
+    )
+
+
+@bp.route("/invoices/<invoice_id>", methods=["GET", "POST"])
+@login_required
+def invoice(invoice_id: str):
+    """An invoice with its history; the creditor or the treasurer cancels it, the treasurer
+    corrects it, each with a reason."""
+    result = None
+    here = url_for("invoices.invoice", invoice_id=invoice_id)
+    if request.method == "POST":
+        action, form = request.form.get("action"), request.form
+        if action == "cancel":
+            result = submit(
+                "CancelInvoice", {"invoiceId": invoice_id, "reason": form.get("reason", "")}, then=here,
+                done=lambda done: gettext("Invoice No. %(number)s cancelled.", number=done["invoice"]["number"]),
+            )
+        elif action == "correct":
+            result = _correct(invoice_id, form, here)
+        else:
+            abort(400)
+    node = query("InvoiceDetail", id=invoice_id)["node"]
+    if node is None:
+        abort(404)
+    return render_template(
+        "invoices/invoice.html", i=node, result=result, form=request.form, action=request.form.get("action"),
+    ), form_status(result)
+
+
+def _correct(invoice_id: str, form, here: str) -> Result:
+    due = form.get("due_date", "").strip()
+    try:
+        due_date = dt.date.fromisoformat(due).isoformat() if due else None
+    except ValueError:
+        return Result.invalid({"dueDate": gettext("Enter a date such as 2026-12-31.")})
+    data = {
+        "invoiceId": invoice_id, "reason": form.get("reason", ""),
+        "amount": form.get("amount", "").strip() or None, "dueDate": due_date, "memo": form.get("memo"),
+    }
+    return submit(
+        "CorrectInvoice", data, then=here,
+        done=lambda done: gettext("Invoice No. %(number)s corrected.", number=done["invoice"]["number"]),
+    )
 
 
 @bp.app_template_filter("date_only")

@@ -5,7 +5,18 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import AccountStatement, ClearingLine, ClearingPosition, ClearingRun, Invoice, InvoiceStatus, PeriodClose
+from models import (
+    Account,
+    AccountStatement,
+    ClearingLine,
+    ClearingPosition,
+    ClearingRun,
+    Invoice,
+    InvoiceStatus,
+    PeriodClose,
+    Posting,
+    Transfer,
+)
 
 
 def open_debts() -> sa.Select:
@@ -79,3 +90,26 @@ def statements(close_id: int, account_ids: Optional[set[int]]) -> sa.Select:
     if account_ids is not None:
         stmt = stmt.where(AccountStatement.account_id.in_(list(account_ids)))
     return stmt.order_by(AccountStatement.account_name, AccountStatement.id)
+
+
+def statement_totals(close_id: int, account_ids: Optional[set[int]]) -> sa.Select:
+    """(opening, in, out, closing, entries) summed over the statements `statements` lists."""
+    listed = statements(close_id, account_ids).order_by(None).subquery()
+    return sa.select(*(
+        sa.func.coalesce(sa.func.sum(listed.c[name]), 0)
+        for name in ("opening_balance", "total_in", "total_out", "closing_balance", "entry_count")
+    ))
+
+
+def counterparty_names(session: so.Session, posting_ids: list[int]) -> dict[int, str]:
+    """For postings, the name of the other account of their transfer (the payee of a payer's
+    line, the payer of every other line), in one query."""
+    if not posting_ids:
+        return {}
+    other = sa.case((Posting.account_id == Transfer.from_account_id, Transfer.to_account_id), else_=Transfer.from_account_id)
+    return dict(session.execute(
+        sa.select(Posting.id, Account.name)
+        .join(Transfer, Transfer.id == Posting.transfer_id)
+        .join(Account, Account.id == other)
+        .where(Posting.id.in_(posting_ids))
+    ).all())

@@ -1,4 +1,5 @@
-"""The treasurer's figures: the weekly dashboard, the impact report, the monthly period close.
+"""The treasurer's figures: the weekly dashboard and the impact report (the monthly period
+close: app.treasury.periods).
 
 Months and days are cut at midnight in the hub's time zone (the ledger stores UTC). Velocity is the trade volume (payments, bookings,
 skills, invoices paid in credits: not clearings, corrections or fees) divided by the credit in
@@ -23,14 +24,12 @@ from app.skills import queries as skill_queries
 from models import (
     Account,
     AccountKind,
-    AccountStatement,
     ClearingMethod,
     ClearingRun,
     ClearingRunStatus,
     Invoice,
     InvoiceStatus,
     Member,
-    PeriodClose,
     Posting,
     ResourceKind,
     Transfer,
@@ -91,6 +90,15 @@ class MonthFigure:
     @property
     def trade_volume(self) -> int:
         return sum(v for k, (_, v) in self.by_kind.items() if k in TRADE_KINDS)
+
+    @property
+    def trade_count(self) -> int:
+        return sum(c for k, (c, _) in self.by_kind.items() if k in TRADE_KINDS)
+
+    @property
+    def set_off(self) -> int:
+        """Debt cancelled by clearing: no trade, shown apart from the trade volume."""
+        return self.by_kind.get(TransferKind.CLEARING, (0, 0))[1]
 
 
 @dataclass
@@ -308,72 +316,3 @@ def impact(session: so.Session, actor: Member, start: dt.date, end: dt.date) -> 
         sharing=sharing_figures(session, lo, hi),
         skills=skill_queries.impact(session, lo, hi),
     )
-
-
-# --- Period close -------------------------------------------------------------------------------
-
-
-def close_period(session: so.Session, actor: Member, period_start: dt.date, today: Optional[dt.date] = None) -> PeriodClose:
-    """Write every account's statement for a finished month, once. The statements keep the
-    month's postings as they were; nothing ever updates them."""
-    _require_treasurer(actor)
-    today = today or utcnow().date()
-    period_start = month_start(period_start)
-    period_end = add_months(period_start, 1)
-    if period_end > today:
-        raise DomainError(ErrorCode.INVALID_STATE, "A month can only be closed once it is over.", "month")
-    if session.scalar(sa.select(PeriodClose.id).where(PeriodClose.period_start == period_start)):
-        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month")
-    close = PeriodClose(period_start=period_start, period_end=period_end, closed_by_id=actor.id)
-    try:
-        with session.begin_nested():
-            session.add(close)
-            session.flush()
-    except sa.exc.IntegrityError:  # closed concurrently
-        raise DomainError(ErrorCode.CONFLICT, "This month is already closed.", "month") from None
-
-    lo, hi = _midnight(period_start), _midnight(period_end)
-    opening = dict(
-        session.execute(
-            sa.select(Posting.account_id, sa.func.sum(Posting.amount)).where(Posting.created_at < lo).group_by(Posting.account_id)
-        ).all()
-    )
-    lines: dict[int, list] = defaultdict(list)
-    for posting_id, account_id, created_at, kind, memo, system, amount, balance_after in session.execute(
-        sa.select(Posting.id, Posting.account_id, Posting.created_at, Transfer.kind, Transfer.memo, Transfer.system_memo, Posting.amount, Posting.balance_after)
-        .join(Transfer, Transfer.id == Posting.transfer_id)
-        .where(Posting.created_at >= lo, Posting.created_at < hi)
-        .order_by(Posting.account_id, Posting.id)
-    ):
-        # A memo the hub wrote is kept as its key and arguments, shown in the reader's language.
-        memo = [memo, system] if system else memo
-        lines[account_id].append([posting_id, created_at.isoformat(), TransferKind(kind).value, memo, amount, balance_after])
-    rows = []
-    for account_id, name in session.execute(sa.select(Account.id, Account.name).order_by(Account.id)):
-        entries = lines.get(account_id, [])
-        total_in = sum(e[4] for e in entries if e[4] > 0)
-        total_out = -sum(e[4] for e in entries if e[4] < 0)
-        start_balance = int(opening.get(account_id) or 0)
-        rows.append(
-            {
-                "close_id": close.id,
-                "account_id": account_id,
-                "account_name": name,
-                "opening_balance": start_balance,
-                "total_in": total_in,
-                "total_out": total_out,
-                "closing_balance": start_balance + total_in - total_out,
-                "entry_count": len(entries),
-                "lines": entries,
-            }
-        )
-    if rows:
-        session.execute(sa.insert(AccountStatement.__table__), rows)
-    session.flush()
-    log.info("period %s closed by member %s: %s statement(s)", period_start.isoformat()[:7], actor.id, len(rows))
-    return close
-
-
-def parse_month(value: str) -> dt.date:
-    year, month = value.split("-")
-    return dt.date(int(year), int(month), 1)

@@ -1,8 +1,7 @@
 """Pages of the treasury: the treasurer's clearing runs, dashboard and impact report; the
 monthly statements (the treasurer's, and each member's own). The invoices page: app.invoices."""
-import csv
 import datetime as dt
-import io
+from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext
@@ -11,7 +10,9 @@ from flask_login import current_user, login_required
 from app import permissions
 from app.errors import N_
 from app.hub import hub_today
-from app.treasury.reports import add_months, month_start
+from app.ledger.views import transfer_kind
+from app.web import format_money
+from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import query
 
@@ -37,7 +38,7 @@ def clearing_runs():
             abort(400)
         result = submit(
             "ProposeClearing", {"method": method},
-            done=lambda done: gettext("Proposal n° %(number)s computed: review it before posting.", number=done["run"]["number"]),
+            done=lambda done: gettext("Proposal No. %(number)s computed: review it before posting.", number=done["run"]["number"]),
             then=lambda done: url_for("treasury.clearing_run", run_id=done["run"]["id"]),
         )
     data = query("ClearingRuns", first=20, after=request.args.get("after") or None)
@@ -46,8 +47,8 @@ def clearing_runs():
 
 # action -> (mutation, message once done)
 RUN_ACTIONS = {
-    "post": ("PostClearing", N_("Clearing n° %(number)s posted.")),
-    "discard": ("DiscardClearing", N_("Proposal n° %(number)s discarded.")),
+    "post": ("PostClearing", N_("Clearing No. %(number)s posted.")),
+    "discard": ("DiscardClearing", N_("Proposal No. %(number)s discarded.")),
 }
 
 
@@ -87,45 +88,48 @@ KIND_COLORS = {
 }
 
 
+# The kinds of trade, stacked on the volume chart; set-off (CLEARING) is shown apart.
+TRADE_KINDS = ("PAYMENT", "BOOKING", "SKILL", "INVOICE")
+
+
 @bp.route("/treasury")
 @login_required
 def dashboard():
     _require_treasurer()
     data = query("TreasuryDashboard")["treasuryDashboard"]
-    kinds = sorted({k["kind"] for m in data["months"] for k in m["byKind"]})
-    series = [{"name": kind_label(k), "color": KIND_COLORS.get(k, "#777")} for k in kinds]
-    volume_columns = []
+    series = [{"name": kind_label(k), "color": KIND_COLORS[k]} for k in TRADE_KINDS]
+    volume_rows = []
     for m in data["months"]:
-        by_kind = {k["kind"]: float(k["volume"]["amount"]) for k in m["byKind"]}
-        values = [by_kind.get(k, 0.0) for k in kinds]
-        volume_columns.append({"label": m["month"][2:], "values": values, "total": sum(values)})
+        by_kind = {k["kind"]: Decimal(k["volume"]["amount"]) for k in m["byKind"]}
+        volume_rows.append({
+            "label": month_label(m["month"]), "values": [by_kind.get(k, Decimal(0)) for k in TRADE_KINDS],
+            "total": Decimal(m["tradeVolume"]["amount"]), "text": format_money(m["tradeVolume"]),
+        })
     buckets = [
-        {"label": _bucket_label(b), "values": [b["accounts"]], "total": b["accounts"]} for b in data["balanceDistribution"]
+        {"label": _bucket_label(b), "values": [b["accounts"]], "total": b["accounts"], "text": str(b["accounts"])}
+        for b in data["balanceDistribution"]
     ]
     return render_template(
-        "treasury/dashboard.html", d=data, volume_columns=volume_columns, volume_series=series, buckets=buckets,
-        month_options=_recent_months(),
+        "treasury/dashboard.html", d=data, volume_rows=volume_rows, volume_series=series, buckets=buckets,
     )
 
 
 def _bucket_label(bucket) -> str:
-    """A short axis label for a balance bucket: "−1k…−500", "0", "≥1k"."""
+    """A short label for a balance bucket in the member's locale: "−1 000 à −500", "0", "≥ 1 000"."""
 
     def short(money) -> str:
-        value = float(money["amount"])
-        text = f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
-        return text.replace("-", "−")
+        return format_decimal(Decimal(money["amount"]), format="#,##0;\u2212#,##0")
 
     low, high = bucket["low"], bucket["high"]
     if low is None:
-        return f"<{short(high)}"
+        return f"< {short(high)}"
     if high is None:
-        return f"≥{short(low)}"
+        return f"≥ {short(low)}"
     if low["amount"] == "0.00" and high["amount"] == "0.01":
         return "0"
     if low["amount"] == "0.01":
-        return f"0…{short(high)}"
-    return f"{short(low)}…{short(high)}"
+        return gettext("%(low)s to %(high)s", low="0", high=short(high))
+    return gettext("%(low)s to %(high)s", low=short(low), high=short(high))
 
 
 def kind_label(kind: str) -> str:
@@ -135,11 +139,6 @@ def kind_label(kind: str) -> str:
         "FEE": gettext("Fees"), "REVERSAL": gettext("Reversals"), "ADJUSTMENT": gettext("Adjustments"),
     }
     return labels.get(kind, kind)
-
-
-def _recent_months(count: int = 12) -> list[str]:
-    this = month_start(hub_today())
-    return [f"{d.year:04d}-{d.month:02d}" for d in (add_months(this, -i) for i in range(1, count + 1))]
 
 
 def _period_args():
@@ -170,37 +169,51 @@ def impact_csv():
     _require_treasurer()
     start, end = _period_args()
     report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["period_start", "period_end_exclusive", "figure", "label", "value"])
+    header = [gettext("Period start"), gettext("Period end (excluded)"), gettext("Figure"), gettext("Label"), gettext("Value")]
+    rows = []
     for figure in report["figures"]:
-        label = figure["label"]  # an English msgid marked in app.treasury.reports
-        writer.writerow([report["start"], report["end"], figure["key"], gettext(label), figure["value"]])
+        value = Decimal(figure["value"]) if figure["isMoney"] else figure["value"]
+        # the label is an English msgid marked in app.treasury.reports
+        rows.append([report["start"], report["end"], figure["key"], gettext(figure["label"]), value])
     for k in report["byKind"]:
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_volume", kind_label(k["kind"]), k["volume"]["amount"]])
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_count", kind_label(k["kind"]), k["count"]])
-    filename = f"alveole-impact-{start.isoformat()}-{end.isoformat()}.csv"
-    return out.getvalue(), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{filename}"',
-    }
+        kind = k["kind"].lower()
+        rows.append([report["start"], report["end"], f"transfers_{kind}_volume", kind_label(k["kind"]), k["volume"]])
+        rows.append([report["start"], report["end"], f"transfers_{kind}_count", kind_label(k["kind"]), k["count"]])
+    return csv_response(f"alveole-impact-{start.isoformat()}-{end.isoformat()}", header, rows)
 
 
 @bp.route("/treasury/statements", methods=["GET", "POST"])
 @login_required
 def statements():
+    """Closed months; the treasurer closes the next one, months being closed in order."""
     result = None
     if request.method == "POST":
         _require_treasurer()
         result = submit(
             "ClosePeriod", {"month": request.form.get("month", "")},
-            done=lambda done: gettext("%(month)s is closed: every account's statement is kept.", month=done["periodClose"]["month"]),
+            done=lambda done: gettext(
+                "%(month)s is closed: every account's statement is kept.", month=month_label(done["periodClose"]["month"])
+            ),
             then=lambda done: url_for("treasury.period_statements", close_id=done["periodClose"]["id"]),
         )
     closes = query("PeriodCloses", first=24, after=request.args.get("after") or None)["periodCloses"]
+    next_month = query("NextPeriodToClose")["nextPeriodToClose"] if permissions.is_treasurer(current_user) else None
     return render_template(
-        "treasury/statements.html", closes=closes, result=result, month_options=_recent_months()
+        "treasury/statements.html", closes=closes, result=result, next_month=next_month,
+        this_month=f"{hub_today():%Y-%m}",
     ), form_status(result)
+
+
+def _period(close_id: str) -> dict:
+    """A closed month with every statement the viewer may see, page after page."""
+    data = query("PeriodStatements", id=close_id, first=100)["node"]
+    if data is None:
+        abort(404)
+    page = data["statements"]
+    while page["pageInfo"]["hasNextPage"]:
+        page = query("PeriodStatements", id=close_id, first=100, after=page["pageInfo"]["endCursor"])["node"]["statements"]
+        data["statements"]["nodes"] += page["nodes"]
+    return data
 
 
 @bp.route("/treasury/statements/<close_id>")
@@ -212,6 +225,21 @@ def period_statements(close_id: str):
     return render_template("treasury/period_statements.html", close=data)
 
 
+@bp.route("/treasury/statements/<close_id>.csv")
+@login_required
+def period_statements_csv(close_id: str):
+    """Every statement of a closed month, one line per account, and the totals."""
+    close = _period(close_id)
+    header = [gettext("Account"), gettext("Opening balance"), gettext("In"), gettext("Out"), gettext("Closing balance"), gettext("Entries")]
+    rows = [
+        [s["accountName"], s["openingBalance"], s["totalIn"], s["totalOut"], s["closingBalance"], s["entryCount"]]
+        for s in close["statements"]["nodes"]
+    ]
+    t = close["totals"]
+    rows.append([gettext("Total"), t["openingBalance"], t["totalIn"], t["totalOut"], t["closingBalance"], t["entryCount"]])
+    return csv_response(f"releves-{close['month']}", header, rows)
+
+
 @bp.route("/treasury/statement/<statement_id>")
 @login_required
 def statement(statement_id: str):
@@ -219,6 +247,28 @@ def statement(statement_id: str):
     if data is None:
         abort(404)
     return render_template("treasury/statement.html", s=data, kind_label=kind_label)
+
+
+@bp.route("/treasury/statement/<statement_id>.csv")
+@login_required
+def statement_csv(statement_id: str):
+    """A closed statement: its opening balance, its lines with their counterparty, its totals."""
+    s = query("ClosedStatement", id=statement_id)["node"]
+    if s is None:
+        abort(404)
+    header = [
+        gettext("Date"), gettext("Type"), gettext("Memo"), gettext("Counterparty"),
+        gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
+    ]
+    rows = [[None, gettext("Opening balance"), None, None, None, None, s["openingBalance"], None]]
+    for line in s["lines"]:
+        amount = Decimal(line["amount"]["amount"])
+        rows.append([
+            dt.datetime.fromisoformat(line["at"]), transfer_kind(line["kind"]), line["memo"], line["counterparty"],
+            -amount if amount < 0 else None, amount if amount > 0 else None, line["balanceAfter"], line["postingId"],
+        ])
+    rows.append([None, gettext("Totals"), None, None, s["totalOut"], s["totalIn"], s["closingBalance"], None])
+    return csv_response(f"releve-{s['accountName']}-{s['month']}", header, rows)
 
 
 @bp.app_template_filter("decimal2")

@@ -36,11 +36,17 @@ def switch_language(code: str):
     return redirect(safe_next(request.form.get("next"), "core.home"))
 
 
+# Amounts with their thousands separator (a narrow no-break space in French, a comma in
+# English) and a real minus sign (U+2212), which CLDR leaves as a hyphen in both languages.
+MONEY_FORMAT = "#,##0.00;\u2212#,##0.00"
+
+
 def format_money(value) -> str:
-    """A Money dict as '1 234,50 ALV' in the member's locale."""
+    """A Money dict as '1 234,50 ALV' or '−1 234,50 ALV' in the member's locale (a no-break
+    space before the currency: the amount and its unit stay on one line)."""
     if value is None:
         return "—"
-    return f"{format_decimal(value['amount'], format='#,##0.00')} {value['currency']}"
+    return f"{format_decimal(value['amount'], format=MONEY_FORMAT)}\u00a0{value['currency']}"
 
 
 def amount_for_input(value) -> str:

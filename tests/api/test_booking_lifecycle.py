@@ -92,7 +92,12 @@ def test_approval_required_then_approve(app, owner, booker):
     # A request keeps the slot while the owner decides.
     assert book(booker, resource["id"], start, start + H)["errors"][0]["code"] == "CONFLICT"
     assert act(booker, "approveBooking", booking["id"])["errors"][0]["code"] == "FORBIDDEN"
+    # The owner's desk lists a request once: under the requests, not again under what is coming.
+    desk = "query($view: OwnerBookingView) { managedBookings(view: $view) { nodes { id } } }"
+    assert [b["id"] for b in owner.data(desk, view="REQUESTS")["managedBookings"]["nodes"]] == [booking["id"]]
+    assert owner.data(desk, view="UPCOMING")["managedBookings"]["nodes"] == []
     assert act(owner, "approveBooking", booking["id"])["booking"]["status"] == "CONFIRMED"
+    assert [b["id"] for b in owner.data(desk, view="UPCOMING")["managedBookings"]["nodes"]] == [booking["id"]]
     assert act(owner, "approveBooking", booking["id"])["errors"][0]["code"] == "INVALID_STATE"
 
 

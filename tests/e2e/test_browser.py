@@ -65,7 +65,7 @@ def test_admin_adds_a_member_who_then_signs_in(live_server, page_for):
     other = page_for("fr")
     sign_in(other, live_server, "camille.tissot@example.test", "copeaux-et-sciure")
     assert other.locator("h1").inner_text() == "Bonjour Camille Tissot"
-    assert "800,00 ALV" in other.inner_text(".figures")
+    assert "800,00\u00a0ALV" in other.inner_text(".figures")  # a no-break space: the unit stays with its amount
 
 
 def test_a_token_made_in_the_profile_calls_graphql(live_server, page_for):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.errors import DomainError, ErrorCode
 from app.invoices import services as inv
 from app.ledger import services as ledger
-from app.treasury import reports, runs
+from app.treasury import periods, reports, runs
 from models import (
     Account,
     AccountStatement,
@@ -113,13 +113,19 @@ def test_period_close_keeps_statements_unchanged(db, hub):
     hub.pay("A", "B", 3_000, when=at(month))
     hub.pay("B", "C", 500, when=at(month + dt.timedelta(days=5)))
     db.commit()
-    close = reports.close_period(db, hub.member("T"), month)
+    assert periods.next_month_to_close(db, today) == before  # the month of the first entry
+    with pytest.raises(DomainError) as err:  # months are closed in order
+        periods.close_period(db, hub.member("T"), month)
+    assert err.value.code == ErrorCode.INVALID_STATE and err.value.params == {"month": f"{before:%Y-%m}"}
+    periods.close_period(db, hub.member("T"), before)
+    close = periods.close_period(db, hub.member("T"), month)
     db.commit()
+    assert periods.next_month_to_close(db, today) == reports.month_start(today)
     statements = {s.account_name: s for s in db.scalars(sa.select(AccountStatement).where(AccountStatement.close_id == close.id))}
     a, b = statements["Firm A"], statements["Firm B"]
     assert (a.opening_balance, a.total_in, a.total_out, a.closing_balance, a.entry_count) == (-10_000, 0, 3_000, -13_000, 1)
     assert (b.opening_balance, b.total_in, b.total_out, b.closing_balance, b.entry_count) == (10_000, 3_000, 500, 12_500, 2)
-    assert [line[4] for line in b.lines] == [3_000, -500]
+    assert [(line[4], line[6]) for line in b.lines] == [(3_000, "Firm A"), (-500, "Firm C")]  # with the counterparty
     snapshot = {name: (s.closing_balance, s.lines) for name, s in statements.items()}
 
     # Later activity, even a reversal of a transfer of that month, leaves the statements as they were.
@@ -128,18 +134,26 @@ def test_period_close_keeps_statements_unchanged(db, hub):
     hub.pay("A", "C", 700)
     db.commit()
     db.expire_all()
-    again = {s.account_name: (s.closing_balance, s.lines) for s in db.scalars(sa.select(AccountStatement))}
+    again = {s.account_name: (s.closing_balance, s.lines) for s in db.scalars(sa.select(AccountStatement).where(AccountStatement.close_id == close.id))}
     assert again == snapshot
 
     with pytest.raises(DomainError) as err:
-        reports.close_period(db, hub.member("T"), month)
+        periods.close_period(db, hub.member("T"), month)
     assert err.value.code == ErrorCode.CONFLICT
     with pytest.raises(DomainError) as err:
-        reports.close_period(db, hub.member("T"), reports.month_start(today))
+        periods.close_period(db, hub.member("T"), reports.month_start(today))
     assert err.value.code == ErrorCode.INVALID_STATE
     with pytest.raises(DomainError) as err:
-        reports.close_period(db, hub.member("A"), before)
+        periods.close_period(db, hub.member("T"), reports.add_months(before, -1))  # before the first entry
+    assert err.value.code == ErrorCode.INVALID_STATE
+    with pytest.raises(DomainError) as err:
+        periods.close_period(db, hub.member("A"), before)
     assert err.value.code == ErrorCode.FORBIDDEN
+
+
+def test_without_any_entry_last_month_is_the_first_to_close(db, hub):
+    today = dt.date(2026, 3, 15)
+    assert periods.next_month_to_close(db, today) == dt.date(2026, 2, 1)
 
 
 def test_clearing_commands(app, runner, db, hub, caplog):

@@ -63,7 +63,7 @@ def test_statement_csv_and_print(app, client, make_member):
     for amount, memo in (("1234.50", "Grumes; mélèze"), ("10.00", "Plots")):
         client.post("/pay", data={"csrf_token": token, "to": to, "step": "confirm", "amount": amount, "memo": memo, "idempotency_key": memo})
     page = client.get("/account/statement").get_data(as_text=True)
-    assert "Grumes; mélèze" in page and "Lignes : 2" in page
+    assert "Grumes; mélèze" in page and "Lignes\u00a0: 2" in page
     csv = client.get("/account/statement.csv")
     assert csv.mimetype == "text/csv"
     body = csv.data
@@ -79,14 +79,15 @@ def test_statement_csv_and_print(app, client, make_member):
     assert client.get("/account/statement?since=not-a-date").status_code == 400
 
 
-def test_csv_in_english_uses_decimal_points(app, client, make_member):
+def test_csv_in_english_keeps_the_hubs_one_format(app, client, make_member):
+    """Headers follow the language; the format (`;`, decimal comma, BOM) is the hub's one."""
     to = setup(app, client, make_member)
     token = csrf_token(client, f"/pay?to={to}")
     client.post("/lang/en", data={"csrf_token": token})
     client.post("/pay", data={"csrf_token": token, "to": to, "step": "confirm", "amount": "3.25", "idempotency_key": "k"})
     lines = client.get("/account/statement.csv").data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Date;Type;Memo;Counterparty;Debit;Credit;Balance")
-    assert ";3.25;;-3.25;" in lines[1]
+    assert ";3,25;;-3,25;" in lines[1]
 
 
 def test_treasurer_pages(app, client, make_member):

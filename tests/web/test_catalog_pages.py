@@ -157,7 +157,7 @@ def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, 
     holder.data("""mutation($i: BookingActionInput!) { cancelBooking(input: $i) { errors { code } } }""", i={"bookingId": booking["id"]})
     page = client.get("/bookings").get_data(as_text=True)
     assert "Un créneau s&#39;est libéré : Scierie mobile" in page
-    assert "De nouveau libre : réservez !" in page
+    assert "De nouveau libre\u00a0: réservez\u202f!" in page
 
 
 def test_upload_a_photo_from_the_edit_page(app, make_member):

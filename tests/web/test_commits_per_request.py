@@ -6,9 +6,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.api.relay import to_global_id
+from app.api.relay import decode_id, to_global_id
 from app.database import get_session
-from models import ClearingRun, Member, OutboxEmail, Role
+from models import ClearingRun, Member, OutboxEmail, Posting, Role, Transfer
 from tests.api.accounts_helpers import INVITE, LINK, REQUEST_RESET
 from tests.api.catalog_helpers import base_time, booked, create_resource, iso
 from tests.conftest import GraphQLClient, csrf_token
@@ -69,6 +69,8 @@ class World:
         self.skill = create_resource(self.api["owner"], kind="SKILL", title="Charpente", price="50.00", priceUnit="HOUR")
         job = self.api["booker"].data(REQUEST_SKILL, input={"resourceId": self.skill["id"], "description": "Abri"})
         self.job = job["requestSkill"]["job"]["id"]
+
+        self._backdate_to_last_month(self.transfer_id)  # a finished month to close
         # A cycle of accepted invoices, for the clearing forms.
         self.invoice("owner", "booker", "40.00")
         self.invoice("booker", "owner", "30.00")
@@ -84,12 +86,22 @@ class World:
             ).first()
         return LINK.search(body).group(3)
 
+    def _backdate_to_last_month(self, transfer_id: str) -> None:
+        when = dt.datetime.combine(dt.date.today().replace(day=1) - dt.timedelta(days=3), dt.time(12), dt.timezone.utc)
+        pk = decode_id(transfer_id, "Transfer")
+        with self.app.app_context():
+            session = get_session()
+            session.execute(sa.update(Transfer).where(Transfer.id == pk).values(created_at=when))
+            session.execute(sa.update(Posting).where(Posting.transfer_id == pk).values(created_at=when))
+            session.commit()
+
     def account(self, who: str) -> str:
         return self.ids[who]["account"]["id"]
 
     def invoice(self, creditor: str, debtor: str, amount: str) -> None:
         issued = self.api[creditor].data(ISSUE, input={"debtorAccountId": self.account(debtor), "amount": amount})["issueInvoice"]
         assert issued["errors"] == [], issued
+        self.last_invoice = issued["invoice"]["id"]
         accepted = self.api[debtor].data(ACCEPT, input={"invoiceId": issued["invoice"]["id"]})["acceptInvoice"]
         assert accepted["errors"] == [], accepted
 
@@ -199,6 +211,9 @@ CASES = {
     }))],
     "skills.job": [("quote a job", lambda w: (w.client("owner"), f"/skills/jobs/{w.job}", {
         "action": "quote", "hours": "4", "price": "200",
+    }))],
+    "invoices.invoice": [("correct", lambda w: (w.client("treasurer"), f"/invoices/{w.last_invoice}", {
+        "action": "correct", "amount": "35,00", "due_date": "", "memo": "Affûtage", "reason": "Tarif adhérent",
     }))],
     "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],
     "treasury.clearing_run": [("post", lambda w: (w.client("treasurer"), f"/treasury/clearing/{w.latest_run()}", {"action": "post"}))],

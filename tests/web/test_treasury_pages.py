@@ -4,6 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from app.database import get_session
 from models import AccountStatement, Invoice, InvoiceStatus, PeriodClose, Posting, Role
@@ -92,10 +93,12 @@ def test_dashboard_report_and_period_close(people, app):
     post(people["B"], "/invoices", action="pay", invoice_id=invoice_id, amount="30")
     assert people["A"].get("/treasury").status_code == 403
     page = people["T"].get("/treasury").get_data(as_text=True)
-    assert "Somme des soldes" in page and "<svg" in page and "0,00 ALV" in page
+    assert "Somme des soldes" in page and 'class="hbars"' in page and "0,00\u00a0ALV" in page
+    this_month = format_date(dt.date.today(), "MMM y", locale="fr_FR")
+    assert f'<span class="hbar-label">{this_month}</span>' in page  # months named ("nov. 2026")
 
     csv = people["T"].get("/treasury/impact.csv").get_data(as_text=True)
-    assert "credit_volume" in csv and ",30.00" in csv
+    assert csv.startswith("\ufeff") and "credit_volume" in csv and ";30,00\r\n" in csv  # the hub's one CSV format
     assert "Rapport d’impact" in people["T"].get("/treasury/impact").get_data(as_text=True)
 
     # Move the payment into last month so that the month can be closed.
@@ -106,12 +109,17 @@ def test_dashboard_report_and_period_close(people, app):
         session.execute(sa.update(Posting).values(created_at=when))
         session.commit()
     month = f"{last_month.year:04d}-{last_month.month:02d}"
+    form = people["T"].get("/treasury/statements").get_data(as_text=True)
+    # Only the month to close next is offered, by its name.
+    assert re.findall(r'name="month" value="([^"]+)"', form) == [month]
+    assert f"Clôturer {format_date(last_month, 'MMM y', locale='fr_FR')}" in form
     response = post(people["T"], "/treasury/statements", month=month)
     assert response.status_code == 302
     page = people["T"].get(response.headers["Location"]).get_data(as_text=True)
     assert "Ossature Bois Arve" in page and "30,00" in page
     again = post(people["T"], "/treasury/statements", month=month)
     assert again.status_code == 400 and "déjà clôturé" in again.get_data(as_text=True)
+    assert f'name="month" value="{month}"' not in again.get_data(as_text=True)  # a closed month is not offered again
     with app.app_context():
         session = get_session()
         assert session.scalar(sa.select(sa.func.count()).select_from(PeriodClose)) == 1

@@ -5,6 +5,7 @@ from typing import Optional
 
 import strawberry
 
+from app import permissions
 from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
@@ -14,6 +15,7 @@ from app.invoices.api.types import InvoiceType
 
 NO_INVOICE = N_("This invoice does not exist.")
 NO_ACCOUNT = N_("This account does not exist.")
+ONLY_TREASURER = N_("Only the treasurer can correct an invoice.")
 
 
 @strawberry.input
@@ -27,6 +29,21 @@ class IssueInvoiceInput:
 @strawberry.input
 class InvoiceActionInput:
     invoice_id: strawberry.ID
+
+
+@strawberry.input
+class CancelInvoiceInput:
+    invoice_id: strawberry.ID
+    reason: str = strawberry.field(default="", description="Required of the treasurer cancelling another's invoice.")
+
+
+@strawberry.input
+class CorrectInvoiceInput:
+    invoice_id: strawberry.ID
+    reason: str = strawberry.field(description="Why: kept in the invoice's history.")
+    amount: Optional[str] = strawberry.field(default=None, description='The new amount, a Decimal string; null keeps it.')
+    due_date: Optional[dt.date] = strawberry.field(default=None, description="The new due date; null keeps it.")
+    memo: Optional[str] = strawberry.field(default=None, description="The new memo; null keeps it.")
 
 
 @strawberry.input
@@ -53,6 +70,11 @@ class RejectInvoicePayload(Payload):
 
 @strawberry.type
 class CancelInvoicePayload(Payload):
+    invoice: Optional[InvoiceType] = None
+
+
+@strawberry.type
+class CorrectInvoicePayload(Payload):
     invoice: Optional[InvoiceType] = None
 
 
@@ -93,11 +115,26 @@ class InvoicesMutation:
         invoice = services.reject_invoice(info.context.session, info.context.viewer, _invoice_pk(input.invoice_id))
         return RejectInvoicePayload(invoice=InvoiceType.from_model(invoice))
 
-    @strawberry.mutation(description="The creditor withdraws an unpaid invoice.")
+    @strawberry.mutation(description="The creditor withdraws an unpaid invoice; the treasurer cancels any open "
+                                     "invoice, with a reason kept in its history.")
     @mutation_payload(CancelInvoicePayload)
-    def cancel_invoice(self, info: Info, input: InvoiceActionInput) -> CancelInvoicePayload:
-        invoice = services.cancel_invoice(info.context.session, info.context.viewer, _invoice_pk(input.invoice_id))
+    def cancel_invoice(self, info: Info, input: CancelInvoiceInput) -> CancelInvoicePayload:
+        data = load(schemas.CancelInvoiceSchema(), strawberry.asdict(input))
+        invoice = services.cancel_invoice(
+            info.context.session, info.context.viewer, _invoice_pk(data["invoice_id"]), data["reason"]
+        )
         return CancelInvoicePayload(invoice=InvoiceType.from_model(invoice))
+
+    @strawberry.mutation(description="The treasurer corrects an open invoice's amount, due date or memo, with a "
+                                     "reason kept in its history; what was paid stays paid.")
+    @mutation_payload(CorrectInvoicePayload, allowed=permissions.can_correct_invoice, message=ONLY_TREASURER)
+    def correct_invoice(self, info: Info, input: CorrectInvoiceInput) -> CorrectInvoicePayload:
+        data = load(schemas.CorrectInvoiceSchema(), strawberry.asdict(input))
+        invoice = services.correct_invoice(
+            info.context.session, info.context.viewer, _invoice_pk(data["invoice_id"]), reason=data["reason"],
+            amount=data["amount"], due_date=data["due_date"], memo=data["memo"],
+        )
+        return CorrectInvoicePayload(invoice=InvoiceType.from_model(invoice))
 
     @strawberry.mutation(description="Pay an invoice in credits, whole or in part, within the debtor's limit.")
     @mutation_payload(PayInvoicePayload)

@@ -1,13 +1,14 @@
 """The invoices' queries and their node: an invoice the viewer may not see reads null."""
-from typing import Optional
+import datetime as dt
+from typing import Annotated, Optional
 
 import strawberry
 
 from app import permissions
 from app.api.context import Info
 from app.api.permissions import require_for_query
-from app.api.relay import Connection, paginate
-from app.hub import hub_today
+from app.api.relay import Connection, QueryError, paginate
+from app.hub import hub_today, hub_zone
 from app.invoices import queries
 from app.invoices.api.types import (
     InvoiceDirection,
@@ -18,6 +19,13 @@ from app.invoices.api.types import (
     usable_accounts,
 )
 from models import Invoice
+
+MAX_AGE_DAYS = 36_500
+
+
+def _midnight_days_ago(days: int) -> dt.datetime:
+    """Today's midnight in the hub's zone less `days`: an invoice issued before it is older."""
+    return dt.datetime.combine(hub_today() - dt.timedelta(days=days), dt.time(), tzinfo=hub_zone())
 
 
 def resolve_invoice_node(info: Info, pk: int) -> Optional[InvoiceType]:
@@ -40,12 +48,21 @@ class InvoicesQuery:
         status: Optional[list[InvoiceStatusEnum]] = None,
         direction: Optional[InvoiceDirection] = None,
         overdue: Optional[bool] = None,
+        older_than_days: Annotated[
+            Optional[int], strawberry.argument(description="Only invoices issued more than this many days ago (their age).")
+        ] = None,
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> Connection[InvoiceType]:
         viewer = require_for_query(info)
+        issued_before = None
+        if older_than_days is not None:
+            if not 0 <= older_than_days <= MAX_AGE_DAYS:
+                raise QueryError(f"`olderThanDays` must be between 0 and {MAX_AGE_DAYS}.")
+            issued_before = _midnight_days_ago(older_than_days)
         stmt = queries.invoices(
-            viewer, usable_accounts(info), today=hub_today(), statuses=status, direction=direction, overdue=overdue
+            viewer, usable_accounts(info), today=hub_today(), statuses=status, direction=direction, overdue=overdue,
+            issued_before=issued_before,
         )
         return paginate(info.context.session, stmt, first, after, lambda rows: invoice_types(info, rows))
 

@@ -10,6 +10,7 @@ from app.api.relay import Node, to_global_id
 from app.api.scalars import Money, money
 from app.hub import hub_today
 from app.invoices import services
+from app.invoices.history import HistoryEntry, HistoryKind, histories
 from app.invoices.queries import Direction
 from app.ledger.api import AccountType, accounts_by_id
 from app.ledger.memos import render_memo
@@ -17,6 +18,7 @@ from models import Account, Invoice, InvoiceStatus
 
 InvoiceStatusEnum = strawberry.enum(InvoiceStatus, name="InvoiceStatus")
 InvoiceDirection = strawberry.enum(Direction, name="InvoiceDirection", description="Which side of the viewer's invoices to list.")
+InvoiceHistoryKind = strawberry.enum(HistoryKind, name="InvoiceHistoryKind")
 
 
 def usable_accounts(info: Info) -> set[int]:
@@ -50,6 +52,50 @@ class InvoiceParty:
 def party(info: Info, account_id: int) -> InvoiceParty:
     """The party of an account the page already loaded in a batch (accounts_by_id)."""
     return InvoiceParty.from_model(accounts_by_id(info, [account_id])[account_id])
+
+
+@strawberry.type(description="One step of an invoice's life. `amount`: what a payment or a set-off "
+                             "settled; a correction says what changed (`...Before`, `...After`).")
+class InvoiceHistoryEntry:
+    at: dt.datetime
+    kind: InvoiceHistoryKind
+    actor_name: Optional[str] = strawberry.field(description="Who acted, when the hub knows.")
+    amount: Optional[Money]
+    reason: str
+    transfer_id: Optional[strawberry.ID] = strawberry.field(description="The ledger transfer of a payment.")
+    run_id: Optional[strawberry.ID] = strawberry.field(description="The clearing run that paid or set it off.")
+    amount_before: Optional[Money] = None
+    amount_after: Optional[Money] = None
+    due_date_before: Optional[dt.date] = None
+    due_date_after: Optional[dt.date] = None
+    memo_before: Optional[str] = None
+    memo_after: Optional[str] = None
+
+    @classmethod
+    def from_entry(cls, entry: HistoryEntry) -> "InvoiceHistoryEntry":
+        e = entry.event
+        corrected = e is not None and e.amount_after is not None
+        return cls(
+            at=entry.at, kind=entry.kind, actor_name=entry.actor, reason=entry.reason,
+            amount=money(entry.amount) if entry.amount is not None else None,
+            transfer_id=to_global_id("Transfer", entry.transfer_id) if entry.transfer_id else None,
+            run_id=to_global_id("ClearingRun", entry.run_id) if entry.run_id else None,
+            amount_before=money(e.amount_before) if corrected else None,
+            amount_after=money(e.amount_after) if corrected else None,
+            due_date_before=e.due_date_before if e else None, due_date_after=e.due_date_after if e else None,
+            memo_before=e.memo_before if e else None, memo_after=e.memo_after if e else None,
+        )
+
+
+def _history(info: Info, invoice: Invoice) -> list[HistoryEntry]:
+    """The history of every invoice of the page, loaded at the first one asked."""
+    cache = info.context.cache.setdefault("invoice_histories", {})
+    if invoice.id not in cache:
+        page = info.context.cache.get("invoice_page", {})
+        batch = [page[i] for i in page if i not in cache] if invoice.id in page else [invoice]
+        found = histories(info.context.session, batch)
+        cache.update({i.id: found.get(i.id, []) for i in batch})
+    return cache[invoice.id]
 
 
 @strawberry.type(name="Invoice")
@@ -107,8 +153,36 @@ class InvoiceType(Node):
     def viewer_is_creditor(self, info: Info) -> bool:
         return self.model.creditor_account_id in usable_accounts(info)
 
+    @strawberry.field(description="The viewer may cancel it now: the creditor while nothing is paid, "
+                                  "the treasurer while it is open (with a reason).")
+    def viewer_can_cancel(self, info: Info) -> bool:
+        invoice, viewer = self.model, info.context.viewer
+        if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED):
+            return False
+        if permissions.is_treasurer(viewer):
+            return True
+        return invoice.outstanding == invoice.amount and permissions.is_invoice_creditor(
+            info.context.session, viewer, invoice, usable_accounts(info)
+        )
+
+    @strawberry.field(description="The viewer may correct it now (the treasurer, while it is open).")
+    def viewer_can_correct(self, info: Info) -> bool:
+        return permissions.can_correct_invoice(info.context.viewer) and self.model.status in (
+            InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED
+        )
+
+    @strawberry.field(description="What was already paid or cleared.")
+    def settled(self) -> Money:
+        return money(self.model.amount - self.model.outstanding)
+
+    @strawberry.field(description="Its life, oldest first: issued, accepted or rejected, payments, set-offs, "
+                                  "corrections and cancellation with their reasons.")
+    def history(self, info: Info) -> list[InvoiceHistoryEntry]:
+        return [InvoiceHistoryEntry.from_entry(e) for e in _history(info, self.model)]
+
 
 def invoice_types(info: Info, rows: list[Invoice]) -> list[InvoiceType]:
     """A page of invoices, their parties' accounts loaded in one query."""
     accounts_by_id(info, {r.creditor_account_id for r in rows} | {r.debtor_account_id for r in rows})
+    info.context.cache.setdefault("invoice_page", {}).update({r.id: r for r in rows})
     return [InvoiceType.from_model(r) for r in rows]

@@ -8,7 +8,7 @@ from app.api.context import Info
 from app.api.mutations import Payload, mutation_payload, node_pk
 from app.api.validation import load
 from app.errors import N_
-from app.treasury import reports, runs, schemas
+from app.treasury import periods, runs, schemas
 from app.treasury.api.statements import PeriodCloseType
 from app.treasury.api.types import ClearingMethodEnum, ClearingRunType
 from models import ClearingMethod
@@ -80,5 +80,5 @@ class TreasuryMutation:
     @mutation_payload(ClosePeriodPayload, allowed=permissions.is_treasurer)
     def close_period(self, info: Info, input: ClosePeriodInput) -> ClosePeriodPayload:
         data = load(schemas.PeriodSchema(), strawberry.asdict(input))
-        close = reports.close_period(info.context.session, info.context.viewer, reports.parse_month(data["month"]))
+        close = periods.close_period(info.context.session, info.context.viewer, periods.parse_month(data["month"]))
         return ClosePeriodPayload(period_close=PeriodCloseType.from_model(close))

@@ -10,7 +10,8 @@ from app.api.context import Info
 from app.api.permissions import TREASURER_ONLY, require_for_query
 from app.api.relay import Connection, QueryError, paginate
 from app.errors import DomainError
-from app.treasury import queries, reports
+from app.hub import hub_today
+from app.treasury import periods, queries, reports
 from app.treasury.api.reports import ImpactReport, TreasuryDashboard, dashboard_type, impact_type
 from app.treasury.api.statements import PeriodCloseType
 from app.treasury.api.types import ClearingRunType
@@ -52,6 +53,14 @@ class TreasuryQuery:
         except DomainError as exc:
             raise QueryError(str(exc.message)) from exc
         return impact_type(report)
+
+    @strawberry.field(description="The month to close next (YYYY-MM), months being closed in order; null until it "
+                                  "is over (treasurer).")
+    def next_period_to_close(self, info: Info) -> Optional[str]:
+        require_for_query(info, permissions.is_treasurer, TREASURER_ONLY)
+        today = hub_today()
+        month = periods.next_month_to_close(info.context.session, today)
+        return periods.month_text(month) if reports.add_months(month, 1) <= today else None
 
     @strawberry.field(description="Closed months, newest first: the treasurer sees every statement, a member their own.")
     def period_closes(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[PeriodCloseType]:

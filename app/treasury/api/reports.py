@@ -20,7 +20,10 @@ class AccountFigure:
     name: str
     balance: Money
     credit_limit: Money
-    limit_use_percent: Optional[int]
+    on_hold: Money = strawberry.field(description="Credit reserved for bookings and jobs: counted in the limit's use.")
+    limit_use_percent: Optional[int] = strawberry.field(
+        description="(Debt + credit on hold) / credit limit, in percent; null when nothing is used of a zero limit."
+    )
 
 
 @strawberry.type
@@ -32,10 +35,12 @@ class KindFigure:
 
 @strawberry.type
 class MonthFigure:
-    month: str = strawberry.field(description="YYYY-MM (UTC)")
+    month: str = strawberry.field(description="YYYY-MM, cut at midnight in the hub's time zone")
     count: int
-    volume: Money
-    trade_volume: Money
+    volume: Money = strawberry.field(description="Every transfer, set-off and corrections included.")
+    trade_count: int = strawberry.field(description="Payments, bookings, skills and invoices paid in credits.")
+    trade_volume: Money = strawberry.field(description="The volume of those: what members traded.")
+    set_off: Money = strawberry.field(description="Debt cancelled by clearing runs: not trade.")
     velocity: Optional[float] = strawberry.field(description="Trade volume / credit in circulation now.")
     by_kind: list[KindFigure]
 
@@ -132,7 +137,7 @@ class ImpactReport:
 def _account_figure(account, use=None) -> AccountFigure:
     return AccountFigure(
         account_id=to_global_id("Account", account.id), name=account.name, balance=money(account.balance),
-        credit_limit=money(account.credit_limit), limit_use_percent=use,
+        credit_limit=money(account.credit_limit), on_hold=money(account.on_hold), limit_use_percent=use,
     )
 
 
@@ -142,7 +147,8 @@ def _kinds(by_kind) -> list[KindFigure]:
 
 def _month_figure(m: reports.MonthFigure, circulation: int) -> MonthFigure:
     return MonthFigure(
-        month=m.month, count=m.count, volume=money(m.volume), trade_volume=money(m.trade_volume),
+        month=m.month, count=m.count, volume=money(m.volume), trade_count=m.trade_count,
+        trade_volume=money(m.trade_volume), set_off=money(m.set_off),
         velocity=round(m.trade_volume / circulation, 3) if circulation else None, by_kind=_kinds(m.by_kind),
     )
 

@@ -20,6 +20,7 @@ class ClosedStatementLine:
     at: dt.datetime
     kind: str = strawberry.field(description="The transfer kind (PAYMENT, BOOKING, INVOICE, CLEARING...).")
     memo: str
+    counterparty: str = strawberry.field(description="The other account of the entry, named as it was at closing.")
     amount: Money
     balance_after: Money
 
@@ -49,14 +50,17 @@ class AccountStatementType(Node):
         return money(self.model.closing_balance)
 
     @strawberry.field
-    def lines(self) -> list[ClosedStatementLine]:
+    def lines(self, info: Info) -> list[ClosedStatementLine]:
+        lines = self.model.lines
+        # Months closed before the counterparty was kept (six values a line): today's names.
+        older = queries.counterparty_names(info.context.session, [line[0] for line in lines if len(line) < 7])
         return [
             ClosedStatementLine(
-                posting_id=pid, at=dt.datetime.fromisoformat(at), kind=kind,
-                memo=render_memo(*memo) if isinstance(memo, list) else memo,
-                amount=money(amount), balance_after=money(after),
+                posting_id=line[0], at=dt.datetime.fromisoformat(line[1]), kind=line[2], memo=render_memo(*line[3]) if isinstance(line[3], list) else line[3],
+                counterparty=line[6] if len(line) > 6 else older.get(line[0], ""),
+                amount=money(line[4]), balance_after=money(line[5]),
             )
-            for pid, at, kind, memo, amount, after in self.model.lines
+            for line in lines
         ]
 
 
@@ -75,11 +79,31 @@ def statement_type(statement: AccountStatement, close: PeriodClose) -> AccountSt
     )
 
 
+@strawberry.type
+class StatementTotals:
+    opening_balance: Money
+    total_in: Money
+    total_out: Money
+    closing_balance: Money
+    entry_count: int
+
+
 @strawberry.type(name="PeriodClose")
 class PeriodCloseType(Node):
     month: str
     created_at: dt.datetime
     model: strawberry.Private[PeriodClose]
+
+    @strawberry.field(description="The sums of the statements the viewer sees (every account's: in equals out).")
+    def totals(self, info: Info) -> StatementTotals:
+        visible = permissions.visible_account_ids(info.context.session, info.context.viewer)
+        opening, total_in, total_out, closing, entries = info.context.session.execute(
+            queries.statement_totals(self.model.id, visible)
+        ).one()
+        return StatementTotals(
+            opening_balance=money(opening), total_in=money(total_in), total_out=money(total_out),
+            closing_balance=money(closing), entry_count=entries,
+        )
 
     @classmethod
     def from_model(cls, close: PeriodClose) -> "PeriodCloseType":
