@@ -245,7 +245,7 @@ def test_a_booking_left_on_account_is_invoiced_when_it_completes(app, owner, boo
     invoices = booker.data(INVOICES)["invoices"]["nodes"]
     assert invoices == [{
         "status": "ACCEPTED", "amount": {"amount": "50.00"}, "outstanding": {"amount": "50.00"},
-        "sourceBookingId": parse_global_id(booking["id"])[1], "memo": "Réservation : Scie à ruban",
+        "sourceBookingId": parse_global_id(booking["id"])[1], "memo": "Réservation\u00a0: Scie à ruban",
         "creditor": {"name": "Member org"},
     }]
     # The debt is on account, not in the balances: the clearing will see it.
@@ -272,7 +272,7 @@ def test_memos_the_hub_writes_read_in_the_readers_language(app, owner, booker):
     booking = booked(booker, resource["id"], start, start + D, payOnAccount=True)
     owner.data(CHECK_OUT, input={"bookingId": booking["id"]})
     owner.data(RETURN, input={"bookingId": booking["id"]})
-    assert booker.data(INVOICES)["invoices"]["nodes"][0]["memo"] == "Réservation : Scie à ruban"
+    assert booker.data(INVOICES)["invoices"]["nodes"][0]["memo"] == "Réservation\u00a0: Scie à ruban"
     switch = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { errors { code } } }"
     assert booker.data(switch, input={"name": "Booker", "language": "en"})["updateProfile"]["errors"] == []
     assert booker.data(INVOICES)["invoices"]["nodes"][0]["memo"] == "Booking: Scie à ruban"
