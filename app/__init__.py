@@ -23,6 +23,7 @@ from app.extensions import (
 )
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
+from app.notices import views as notice_views
 from app.treasury import views as treasury_views
 from app.web import register_web
 
@@ -76,7 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(graphql)
     app.register_blueprint(graphql)
     register_web(app)
-    for blueprint in (auth_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, treasury_views.bp):
+    for blueprint in (auth_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, treasury_views.bp,
+                      notice_views.bp):
         app.register_blueprint(blueprint)
     register_cli(app)
     return app

@@ -8,8 +8,6 @@ from models.catalog import (
     BookingStatus,
     CalendarFeed,
     ClosureKind,
-    Notification,
-    OutboxEmail,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -42,6 +40,7 @@ from models.members import (
     OrganizationKind,
     Role,
 )
+from models.notices import NoticeChannel, Notification, NotificationPreference, OutboxEmail
 from models.treasury import (
     AccountStatement,
     ClearingLine,

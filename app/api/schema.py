@@ -21,6 +21,7 @@ from app.catalog.api import (
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.notices.api import NoticesMutation, NoticesQuery, resolve_notification_node
 from app.treasury.api.mutations import TreasuryMutation
 from app.treasury.api.queries import TreasuryQuery, resolve_clearing_run_node
 from app.treasury.api.statements import resolve_period_close_node, resolve_statement_node
@@ -39,6 +40,7 @@ NODE_RESOLVERS = {
     "ClearingRun": resolve_clearing_run_node,
     "AccountStatement": resolve_statement_node,
     "PeriodClose": resolve_period_close_node,
+    "Notification": resolve_notification_node,
 }
 
 
@@ -55,13 +57,14 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery):
+class Query(NodeQuery, AuthQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, TreasuryQuery, NoticesQuery):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation
+    AuthMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation, InvoicesMutation, TreasuryMutation,
+    NoticesMutation,
 ):
     pass
 

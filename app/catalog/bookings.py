@@ -28,6 +28,7 @@ from app.errors import N_, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH, hub_zone
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
+from app.notices import events as notices
 from app.permissions import can_manage_resource
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
 
@@ -94,6 +95,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
         raise SlotTaken([], zone) from None
     log.info("booking %s made: resource %s, member %s, price %s, %s", booking.id, resource.id, actor.id,
              price, booking.status.value)
+    notices.booking_made(session, booking)
     return booking
 
 
@@ -172,6 +174,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by its booker %s, fee %s", booking.id, actor.id, fee)
+    notices.booking_cancelled(session, booking, actor)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -186,6 +189,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     booking.decision_reason = (reason or "").strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s cancelled by the owner's side, member %s", booking.id, actor.id)
+    notices.booking_cancelled(session, booking, actor)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -198,6 +202,7 @@ def approve_booking(session: so.Session, actor: Member, booking_id: int) -> Book
     booking.decided_at = utcnow()
     session.flush()
     log.info("booking %s approved by member %s", booking.id, actor.id)
+    notices.booking_decided(session, booking)
     return booking
 
 
@@ -214,6 +219,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     booking.decision_reason = reason.strip()[:MEMO_LENGTH]
     session.flush()
     log.info("booking %s rejected by member %s", booking.id, actor.id)
+    notices.booking_decided(session, booking)
     waitlist.slot_freed(session, booking)
     return booking
 

@@ -19,6 +19,7 @@ from app.errors import DomainError, ErrorCode
 from app.hub import KEY_LENGTH, MEMO_LENGTH, hub_today
 from app.invoices.queries import UNPAID_STATUSES
 from app.ledger import services as ledger
+from app.notices import events as notices
 from models import (
     Account,
     AccountKind,
@@ -94,6 +95,7 @@ def issue_invoice(
     session.add(invoice)
     session.flush()
     log.info("invoice %s issued: account %s bills account %s %s", invoice.id, creditor.id, debtor.id, amount)
+    notices.invoice_issued(session, invoice)
     return invoice
 
 
@@ -116,6 +118,7 @@ def invoice_booking(
         "invoice %s issued and accepted for booking %s: account %s bills account %s %s",
         invoice.id, booking_id, creditor_account_id, debtor_account_id, amount,
     )
+    notices.invoice_issued(session, invoice)
     return invoice
 
 
@@ -134,6 +137,7 @@ def accept_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     invoice.accepted_at = utcnow()
     session.flush()
     log.info("invoice %s accepted by member %s", invoice.id, actor.id)
+    notices.invoice_answered(session, invoice)
     return invoice
 
 
@@ -146,6 +150,7 @@ def reject_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     invoice.closed_at = utcnow()
     session.flush()
     log.info("invoice %s rejected by member %s", invoice.id, actor.id)
+    notices.invoice_answered(session, invoice)
     return invoice
 
 
@@ -239,6 +244,7 @@ def pay_invoice(
     session.flush()
     session.refresh(invoice)
     log.info("invoice %s paid %s by transfer %s, %s outstanding", invoice.id, amount, entry.id, invoice.outstanding)
+    notices.invoice_paid(session, invoice, amount)
     return invoice
 
 
