@@ -83,7 +83,7 @@ def _notify_select(session, recipients: sa.Select, category: Category, kind: Kin
     stmt = _insert(session).from_select(columns, rows)
     if key is not None:
         stmt = stmt.on_conflict_do_nothing()
-    count = session.execute(stmt).rowcount
+    count = len(session.execute(stmt.returning(Notification.id)).all())
     log.info("notice %s stored for %s member(s)%s", kind.value, count, f" (key {key})" if key else "")
     return count
 
