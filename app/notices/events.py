@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import permissions
-from app.hub import hub_zone
+from app.hub import hub_today, hub_zone
 from app.notices import links
 from app.notices.kinds import Category, Kind
 from app.notices.services import notify, notify_account, notify_accounts
@@ -139,8 +139,10 @@ def credit_limit_changed(session: so.Session, account: Account, old_limit: int, 
 
 def limits_crossed(session: so.Session, crossings: list[tuple[int, int, int, int, int]], warning_level: int) -> None:
     """After an entry or a hold lowered what accounts may spend: (account id, used before,
-    used after, credit limit, balance after) each. Told once per crossing: when the account
-    goes past the warning level, and when it reaches its limit."""
+    used after, credit limit, balance after) each. Told when the account goes past the warning
+    level, and when it reaches its limit; at most once a week for each (an account going to and
+    fro around its warning level is not a new event every time)."""
+    year, week, _ = hub_today().isocalendar()
     for account_id, before, after, limit, balance in crossings:
         kind: Optional[Kind] = None
         if before < limit <= after:
@@ -150,4 +152,5 @@ def limits_crossed(session: so.Session, crossings: list[tuple[int, int, int, int
         if kind is not None:
             name = session.get(Account, account_id).name
             notify_account(session, account_id, kind,
-                           {"account": name, "percent": after * 100 // limit, "balance": balance}, links.ACCOUNT)
+                           {"account": name, "percent": after * 100 // limit, "balance": balance}, links.ACCOUNT,
+                           key=f"account:{account_id}:{kind.value}:{year}-W{week:02d}")
