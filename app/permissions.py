@@ -197,7 +197,8 @@ def can_see_statement(
 def account_holders_query(account_ids) -> sa.Select:
     """(member id, account id) of who acts for these accounts, hence hears of what happens to
     them: the member of a personal account, the manager of an organisation's."""
-    ids = list(account_ids)
+    # A list of ids, or an expanding bind parameter (a statement built once, see app.notices).
+    ids = account_ids if isinstance(account_ids, sa.BindParameter) else list(account_ids)
     own = sa.select(Account.member_id.label("member_id"), Account.id.label("account_id")).where(
         Account.id.in_(ids), Account.member_id.is_not(None)
     )

@@ -45,7 +45,9 @@ class Notification(Base):
     emailed_at: so.Mapped[Optional[dt.datetime]]
 
     __table_args__ = (
-        sa.UniqueConstraint("member_id", "dedup_key", name="uq_notifications_member_key"),
+        # Partial: only reminders have a key, so most notices (a payment's) skip this index.
+        sa.Index("uq_notifications_member_key", "member_id", "dedup_key", unique=True,
+                 postgresql_where=sa.text("dedup_key IS NOT NULL"), sqlite_where=sa.text("dedup_key IS NOT NULL")),
         sa.Index("ix_notifications_delivery_emailed_at", "delivery", "emailed_at"),
     )
 

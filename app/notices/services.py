@@ -42,16 +42,14 @@ def notify(
 ) -> int:
     """Tell members (an id, ids, or a SELECT of ids) that `kind` happened. Returns how many
     notices were stored (active members only; none twice for the same `key`)."""
-    if isinstance(member_id, int):
-        recipients = sa.select(sa.literal(member_id).label("member_id"))
-    elif isinstance(member_id, sa.Select):
-        recipients = member_id
+    if isinstance(member_id, sa.Select):
+        recipients, ids = member_id, None
     else:
-        ids = list(member_id)
+        ids = [member_id] if isinstance(member_id, int) else list(member_id)
         if not ids:
             return 0
-        recipients = sa.select(Member.id).where(Member.id.in_(ids))
-    return _notify_select(session, recipients, Category(category), Kind(kind), params or {}, link, key)
+        recipients = "members"
+    return _notify(session, recipients, ids, Category(category), Kind(kind), params or {}, link, key)
 
 
 def notify_account(
@@ -59,32 +57,66 @@ def notify_account(
     *, key: Optional[str] = None,
 ) -> int:
     """Tell who acts for an account (permissions.account_holders_query)."""
-    holders = permissions.account_holders_query([account_id]).subquery()
-    return notify(session, sa.select(holders.c.member_id), category_of(kind), kind, params, link, key=key)
+    return _notify(session, "accounts", [account_id], category_of(kind), Kind(kind), params or {}, link, key)
 
 
-def _notify_select(session, recipients: sa.Select, category: Category, kind: Kind, params: dict, link: str,
-                   key: Optional[str]) -> int:
-    chosen = recipients.subquery()
-    member_col = list(chosen.c)[0]
+# The recipients of the statements built once: members by id, or who acts for accounts by id.
+def _recipients(name: str) -> sa.Select:
+    ids = sa.bindparam("ids", expanding=True)
+    if name == "members":
+        return sa.select(Member.id.label("member_id")).where(Member.id.in_(ids))
+    holders = permissions.account_holders_query(ids).subquery()
+    return sa.select(holders.c.member_id)
+
+
+def _statement(dialect: str, recipients, keyed: bool):
+    """INSERT INTO notifications ... SELECT over the recipients, their status and preference."""
+    chosen = (_recipients(recipients) if isinstance(recipients, str) else recipients).subquery()
     preference = NotificationPreference
-    channel = sa.func.coalesce(preference.channel, DEFAULT_CHANNELS[category].value)
     rows = (
         sa.select(
-            Member.id, sa.literal(category.value), sa.literal(kind.value), sa.literal(params, sa.JSON),
-            sa.literal(""), sa.literal(link[:300]), channel, sa.literal(key, sa.String), sa.literal(utcnow(), Notification.created_at.type),
+            Member.id, sa.bindparam("category", type_=sa.String), sa.bindparam("kind", type_=sa.String),
+            sa.bindparam("params", type_=sa.JSON), sa.literal(""), sa.bindparam("link", type_=sa.String),
+            sa.func.coalesce(preference.channel, sa.bindparam("default_channel", type_=sa.String)),
+            sa.bindparam("key", type_=sa.String), sa.bindparam("now", type_=Notification.created_at.type),
         )
         .select_from(chosen)
-        .join(Member, Member.id == member_col)
-        .outerjoin(preference, sa.and_(preference.member_id == Member.id, preference.category == category.value))
-        .where(Member.status == MemberStatus.ACTIVE)
+        .join(Member, Member.id == list(chosen.c)[0])
+        .outerjoin(preference, sa.and_(preference.member_id == Member.id, preference.category == sa.bindparam("category")))
+        .where(Member.status == MemberStatus.ACTIVE.value)
     )
+    table = Notification.__table__
     columns = ["member_id", "category", "kind", "params", "message", "link", "delivery", "dedup_key", "created_at"]
-    stmt = _insert(session).from_select(columns, rows)
-    if key is not None:
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).from_select(columns, rows)
+    if keyed:
         stmt = stmt.on_conflict_do_nothing()
-    count = len(session.execute(stmt.returning(Notification.id)).all())
-    log.info("notice %s stored for %s member(s)%s", kind.value, count, f" (key {key})" if key else "")
+    return stmt.returning(table.c.id)
+
+
+_STATEMENTS: dict = {}
+
+
+def _notify(session, recipients, ids: Optional[list[int]], category: Category, kind: Kind, params: dict, link: str,
+            key: Optional[str]) -> int:
+    """One INSERT ... SELECT. The statements over ids are built once (notify is on the hot path
+    of every payment): only their parameters change."""
+    dialect = session.get_bind().dialect.name
+    if isinstance(recipients, str):
+        cache_key = (dialect, recipients, key is not None)
+        if cache_key not in _STATEMENTS:
+            _STATEMENTS[cache_key] = _statement(dialect, recipients, key is not None)
+        stmt = _STATEMENTS[cache_key]
+    else:
+        stmt = _statement(dialect, recipients, key is not None)
+    values = {
+        "category": category.value, "kind": kind.value, "params": params, "link": link[:300],
+        "default_channel": DEFAULT_CHANNELS[category].value, "key": key, "now": utcnow(),
+    }
+    if ids is not None:
+        values["ids"] = ids
+    count = len(session.execute(stmt, values).all())
+    # Debug: the event itself is logged by its slice (a payment by nobody: the ledger's hot path).
+    log.debug("notice %s stored for %s member(s)%s", kind.value, count, f" (key {key})" if key else "")
     return count
 
 

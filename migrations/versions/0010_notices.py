@@ -27,8 +27,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("delivery", CHANNEL, server_default="IN_APP", nullable=False))
         batch_op.add_column(sa.Column("dedup_key", sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column("emailed_at", models.base.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_unique_constraint("uq_notifications_member_key", ["member_id", "dedup_key"])
         batch_op.create_index("ix_notifications_delivery_emailed_at", ["delivery", "emailed_at"], unique=False)
+    # Partial: only reminders have a key, so most notices (a payment's) skip this index.
+    op.create_index(
+        "uq_notifications_member_key", "notifications", ["member_id", "dedup_key"], unique=True,
+        postgresql_where=sa.text("dedup_key IS NOT NULL"), sqlite_where=sa.text("dedup_key IS NOT NULL"),
+    )
 
     with op.batch_alter_table("email_outbox") as batch_op:
         batch_op.add_column(sa.Column("next_attempt_at", models.base.UTCDateTime(timezone=True), nullable=True))
@@ -57,9 +61,9 @@ def downgrade() -> None:
         batch_op.drop_column("claim_token")
         batch_op.drop_column("claimed_until")
         batch_op.drop_column("next_attempt_at")
+    op.drop_index("uq_notifications_member_key", table_name="notifications")
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.drop_index("ix_notifications_delivery_emailed_at")
-        batch_op.drop_constraint("uq_notifications_member_key", type_="unique")
         batch_op.drop_column("emailed_at")
         batch_op.drop_column("dedup_key")
         batch_op.drop_column("delivery")
