@@ -26,6 +26,7 @@ from app.extensions import (
 )
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
+from app.notices import views as notice_views
 from app.organizations import views as organization_views
 from app.payments import views as payment_views
 from app.skills import views as skill_views
@@ -84,7 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_web(app)
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
-        treasury_views.bp, payment_views.bp, organization_views.bp,
+        treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

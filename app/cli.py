@@ -17,6 +17,7 @@ from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from app.extensions import translation_directories
 from app.invoices.cli import invoices
 from app.ledger.cli import ledger
+from app.notices.cli import notices
 from app.payments.cli import payments_cli
 from app.skills.cli import skills
 from app.treasury.cli import clearing
@@ -79,7 +80,7 @@ def export_schema():
 
 
 COMMANDS = [
-    db, ledger, catalog, clearing, invoices, skills, payments_cli,
+    db, ledger, catalog, clearing, invoices, skills, payments_cli, notices,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
 ]
 
@@ -112,7 +113,7 @@ def _safe_url() -> str:
 def extract_messages() -> Catalog:
     """Every translatable message of the code and templates, as a babel Catalog."""
     catalog = Catalog()
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
                 "N_": None, "DomainError": (2,), "ValidationError": None}
     for filename, lineno, message, _comments, _context in extract_from_dir(

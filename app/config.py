@@ -49,7 +49,9 @@ def load_config() -> dict:
         # Argon2 cost; tests lower it to keep the suite fast.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("ALVEOLE_PASSWORD_TIME_COST", 3)),
         "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("ALVEOLE_PASSWORD_MEMORY_COST", 65536)),
-        # Outgoing mail (waitlist notices): without SMTP_HOST, emails wait in the outbox.
+        # The local hour after which `flask notices send-mail` sends each member's daily digest.
+        "NOTICES_DIGEST_HOUR": int(os.environ.get("ALVEOLE_DIGEST_HOUR", 7)),
+        # Outgoing mail (notices, through the outbox): without SMTP_HOST, emails wait in the outbox.
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", 587)),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,

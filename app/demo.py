@@ -8,6 +8,7 @@ from app.auth.passwords import Passwords
 from app.catalog.demo import seed_catalog
 from app.ledger import services as ledger
 from app.ledger.demo import seed_ledger
+from app.notices.demo import settle_demo_notices
 from app.organizations.demo import seed_rights
 from app.skills.demo import seed_skills
 from app.treasury.demo import seed_treasury
@@ -71,7 +72,7 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
     ledger.ensure_system_accounts(session)
 
 
-DEMO_STEPS = [seed_organizations, seed_rights, seed_ledger, seed_catalog, seed_skills, seed_treasury]
+DEMO_STEPS = [seed_organizations, seed_rights, seed_ledger, seed_catalog, seed_skills, seed_treasury, settle_demo_notices]
 
 
 def seed_demo(session: so.Session, passwords: Passwords) -> bool:

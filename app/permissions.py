@@ -466,3 +466,32 @@ def visible_job_filter(member: Member):
     if is_treasurer(member):
         return sa.true()
     return sa.or_(client_job_filter(member), provider_organization_filter(member))
+
+
+# --- Who hears of what ------------------------------------------------------------------------
+
+
+def account_holders_query(account_ids) -> sa.Select:
+    """(member id, account id) of who acts for these accounts, hence hears of what happens to
+    them: the member of a personal account, the manager of an organisation's."""
+    # A list of ids, or an expanding bind parameter (a statement built once, see app.notices).
+    ids = account_ids if isinstance(account_ids, sa.BindParameter) else list(account_ids)
+    own = sa.select(Account.member_id.label("member_id"), Account.id.label("account_id")).where(
+        Account.id.in_(ids), Account.member_id.is_not(None)
+    )
+    managed = (
+        sa.select(Organization.manager_id.label("member_id"), Account.id.label("account_id"))
+        .join(Organization, Organization.id == Account.organization_id)
+        .where(Account.id.in_(ids), Organization.manager_id.is_not(None))
+    )
+    return sa.union_all(own, managed)
+
+
+def resource_managers_query(resource: Resource) -> sa.Select:
+    """The ids of who answers a resource's bookings: its organisation's manager; for the hub's
+    pool, the admins."""
+    if resource.owner_organization_id is None:
+        return sa.select(Member.id).where(Member.role == Role.ADMIN)
+    return sa.select(Organization.manager_id).where(
+        Organization.id == resource.owner_organization_id, Organization.manager_id.is_not(None)
+    )

@@ -9,8 +9,6 @@ from models.catalog import (
     BookingStatus,
     CalendarFeed,
     ClosureKind,
-    Notification,
-    OutboxEmail,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -47,6 +45,7 @@ from models.members import (
     Role,
     TokenPurpose,
 )
+from models.notices import NoticeChannel, Notification, NotificationPreference, OutboxEmail
 from models.payments import (
     DepositMode,
     MembershipFee,

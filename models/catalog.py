@@ -244,34 +244,6 @@ class WaitlistEntry(Base):
     __table_args__ = (sa.Index("ix_waitlist_entries_resource_id_status", "resource_id", "status"),)
 
 
-class Notification(Base):
-    """An in-app notice to a member (a slot freed up, a request decided)."""
-
-    __tablename__ = "notifications"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    member_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    message: so.Mapped[str] = so.mapped_column(sa.String(500))
-    link: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
-    read_at: so.Mapped[Optional[dt.datetime]]
-
-
-class OutboxEmail(Base):
-    """An email waiting to be sent by `flask catalog send-mail` (when SMTP is configured)."""
-
-    __tablename__ = "email_outbox"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
-    subject: so.Mapped[str] = so.mapped_column(sa.String(200))
-    body: so.Mapped[str] = so.mapped_column(sa.Text)
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
-    sent_at: so.Mapped[Optional[dt.datetime]]
-    attempts: so.Mapped[int] = so.mapped_column(default=0)
-    last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
-
-
 class ResourcePhoto(Base):
     """A photo of a resource, stored re-encoded as JPEG (never the uploaded bytes) with its
     thumbnail: the database holds everything, so a backup is complete."""

@@ -21,6 +21,7 @@ from app.catalog.api import (
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
+from app.notices.api import NoticesMutation, NoticesQuery, resolve_notification_node
 from app.organizations.api import OrganizationsMutation
 from app.payments.api.mutations import PaymentsMutation
 from app.payments.api.queries import PaymentsQuery, resolve_payment_node
@@ -52,6 +53,7 @@ NODE_RESOLVERS = {
     "Payment": resolve_payment_node,
     "Job": resolve_job_node,
     "TrainingSession": resolve_training_session_node,
+    "Notification": resolve_notification_node,
 }
 
 
@@ -70,7 +72,7 @@ class NodeQuery:
 @strawberry.type
 class Query(
     NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, SkillsQuery, TreasuryQuery,
-    PaymentsQuery,
+    PaymentsQuery, NoticesQuery,
 ):
     pass
 
@@ -78,7 +80,7 @@ class Query(
 @strawberry.type
 class Mutation(
     AuthMutation, AccountsMutation, OrganizationsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation,
-    InvoicesMutation, JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation,
+    InvoicesMutation, JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation, NoticesMutation,
 ):
     pass
 

@@ -33,6 +33,7 @@ from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
 from app.ledger.services import spending
+from app.notices import events as notices
 from app.permissions import Right, can_manage_resource, is_booker
 from models import Account, Booking, BookingStatus, Member, Resource, ResourceKind, TransferKind, utcnow
 
@@ -98,6 +99,7 @@ def book_resource(session: so.Session, actor: Member, resource_id: int, start: d
         raise SlotTaken([], zone) from None
     log.info("booking %s made: resource %s, member %s, price %s, %s", booking.id, resource.id, actor.id,
              price, booking.status.value)
+    notices.booking_made(session, booking)
     return booking
 
 
@@ -177,6 +179,7 @@ def cancel_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     session.flush()
     log.info("booking %s cancelled by its booker %s, fee %s", booking.id, actor.id, fee)
     signals.booking_finished.send(None, session=session, booking=booking, clean=True)
+    notices.booking_cancelled(session, booking, actor)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -192,6 +195,7 @@ def cancel_by_owner(session: so.Session, actor: Member, booking: Booking, reason
     session.flush()
     log.info("booking %s cancelled by the owner's side, member %s", booking.id, actor.id)
     signals.booking_finished.send(None, session=session, booking=booking, clean=True)
+    notices.booking_cancelled(session, booking, actor)
     waitlist.slot_freed(session, booking, now)
     return booking
 
@@ -208,6 +212,7 @@ def approve_booking(session: so.Session, actor: Member, booking_id: int,
     booking.decided_at = now
     session.flush()
     log.info("booking %s approved by member %s", booking.id, actor.id)
+    notices.booking_decided(session, booking)
     return booking
 
 
@@ -225,6 +230,7 @@ def reject_booking(session: so.Session, actor: Member, booking_id: int, reason: 
     session.flush()
     log.info("booking %s rejected by member %s", booking.id, actor.id)
     signals.booking_finished.send(None, session=session, booking=booking, clean=True)
+    notices.booking_decided(session, booking)
     waitlist.slot_freed(session, booking)
     return booking
 

@@ -17,7 +17,6 @@ from models import (
     CalendarFeed,
     JobRating,
     Member,
-    Notification,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -223,15 +222,6 @@ def my_waitlist(session: so.Session, viewer: Member) -> list[WaitlistEntry]:
                WaitlistEntry.end > utcnow())
         .order_by(WaitlistEntry.start)
     ))
-
-
-def notifications(session: so.Session, viewer: Member, unread_only: bool, first: int) -> list[Notification]:
-    """The viewer's notices, newest first."""
-    stmt = sa.select(Notification).where(Notification.member_id == viewer.id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(first)))
-
 
 def photo_bytes(session: so.Session, photo_id: int, thumbnail: bool = False) -> Optional[bytes]:
     """A photo's JPEG bytes (or its thumbnail's), None when there is no such photo."""

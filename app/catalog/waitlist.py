@@ -1,26 +1,22 @@
 """The waitlist: a member waits for a taken slot; when a booking over it is cancelled or turned
-down and the slot fits again, the first member waiting is told, in the app and by email (an
-outbox that `flask catalog send-mail` sends when SMTP is configured)."""
+down and the slot fits again, the first member waiting is told (app.notices: in the app, and
+by email as they chose)."""
 import datetime as dt
 import logging
-import smtplib
-from email.message import EmailMessage
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.catalog import links
 from app.catalog.booking_rules import check_rules
 from app.catalog.calendar_data import slot_fits
 from app.catalog.resources import get_resource
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import hub_zone
+from app.notices import events as notices
 from models import (
     Booking,
     Member,
-    Notification,
-    OutboxEmail,
     Resource,
     WaitlistEntry,
     WaitlistStatus,
@@ -29,15 +25,6 @@ from models import (
 
 log = logging.getLogger("alveole.catalog")
 NO_ENTRY = N_("This waitlist entry does not exist.")
-
-# Stored notices are written in the member's language when they are created.
-TEXTS = {
-    "fr": ("Un créneau s'est libéré : %(title)s, du %(start)s au %(end)s. Réservez-le vite !",
-           "Alvéole : %(title)s est libre"),
-    "en": ("A slot is free again: %(title)s, from %(start)s to %(end)s. Book it quickly!",
-           "Alvéole: %(title)s is free"),
-}
-
 
 def join(session: so.Session, actor: Member, resource_id: int, start: dt.datetime, end: dt.datetime,
          quantity: int = 1, now: Optional[dt.datetime] = None) -> WaitlistEntry:
@@ -97,62 +84,8 @@ def slot_freed(session: so.Session, booking: Booking, now: Optional[dt.datetime]
 
 
 def _notify(session: so.Session, entry: WaitlistEntry, resource: Resource) -> None:
-    member = session.get(Member, entry.member_id)
-    zone = hub_zone()
-    language = member.language if member.language in TEXTS else "fr"
-    text, subject = TEXTS[language]
-    params = {
-        "title": resource.title,
-        "start": entry.start.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
-        "end": entry.end.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
-    }
-    link = links.resource_page(resource.id, entry.start, entry.end, zone)
-    session.add(Notification(member_id=member.id, message=text % params, link=link))
-    session.add(OutboxEmail(to_address=member.email, subject=subject % params, body=f"{text % params}\n\n{link}\n"))
+    notices.slot_free(session, entry, resource)
     entry.status = WaitlistStatus.NOTIFIED
     entry.notified_at = utcnow()
     session.flush()
-    log.info("waitlist notice sent: entry %s, resource %s, member %s", entry.id, resource.id, member.id)
-
-
-def mark_notifications_read(session: so.Session, member: Member) -> int:
-    """Mark every unread notice of the member as read; how many there were."""
-    result = session.execute(
-        sa.update(Notification)
-        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    return result.rowcount
-
-
-def send_outbox(session: so.Session, settings: dict, limit: int = 100) -> tuple[int, int]:
-    """Send waiting emails through SMTP; returns (sent, failed). Each one is committed as it
-    goes, so a failure half-way never sends an email twice."""
-    pending = session.scalars(
-        sa.select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < 5)
-        .order_by(OutboxEmail.id).limit(limit)
-    ).all()
-    sent = failed = 0
-    if not pending:
-        return 0, 0
-    with smtplib.SMTP(settings["host"], settings["port"], timeout=30) as smtp:
-        if settings.get("starttls"):
-            smtp.starttls()
-        if settings.get("username"):
-            smtp.login(settings["username"], settings["password"])
-        for email in pending:
-            message = EmailMessage()
-            message["From"] = settings["sender"]
-            message["To"] = email.to_address
-            message["Subject"] = email.subject
-            message.set_content(email.body)
-            email.attempts += 1
-            try:
-                smtp.send_message(message)
-                email.sent_at = utcnow()
-                sent += 1
-            except smtplib.SMTPException as exc:
-                email.last_error = str(exc)[:500]
-                failed += 1
-            session.commit()
-    return sent, failed
+    log.info("waitlist entry %s told that resource %s is free, member %s", entry.id, resource.id, entry.member_id)

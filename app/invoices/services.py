@@ -21,6 +21,7 @@ from app.invoices.queries import UNPAID_STATUSES
 from app.ledger import memos
 from app.ledger import services as ledger
 from app.ledger.services import spending
+from app.notices import events as notices
 from models import (
     Account,
     AccountKind,
@@ -99,6 +100,7 @@ def issue_invoice(
     session.add(invoice)
     session.flush()
     log.info("invoice %s issued: account %s bills account %s %s", invoice.id, creditor.id, debtor.id, amount)
+    notices.invoice_issued(session, invoice)
     return invoice
 
 
@@ -121,6 +123,7 @@ def invoice_booking(
         "invoice %s issued and accepted on account (booking %s): account %s bills account %s %s",
         invoice.id, booking_id, creditor_account_id, debtor_account_id, amount,
     )
+    notices.invoice_issued(session, invoice)
     return invoice
 
 
@@ -147,6 +150,7 @@ def accept_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     invoice.accepted_at = utcnow()
     session.flush()
     log.info("invoice %s accepted by member %s", invoice.id, actor.id)
+    notices.invoice_answered(session, invoice)
     return invoice
 
 
@@ -159,6 +163,7 @@ def reject_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoi
     invoice.closed_at = utcnow()
     session.flush()
     log.info("invoice %s rejected by member %s", invoice.id, actor.id)
+    notices.invoice_answered(session, invoice)
     return invoice
 
 
@@ -314,6 +319,7 @@ def pay_invoice(
     session.flush()
     session.refresh(invoice)
     log.info("invoice %s paid %s by transfer %s, %s outstanding", invoice.id, amount, entry.id, invoice.outstanding)
+    notices.invoice_paid(session, invoice, amount)
     return invoice
 
 

@@ -24,6 +24,7 @@ import sqlalchemy.orm as so
 from app import permissions
 from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
+from app.notices import events as notices
 from app.treasury import posting, queries
 from app.treasury.clearing import Debt, solve_clearing
 from app.treasury.posting import Progress
@@ -327,4 +328,5 @@ def post_clearing(session: so.Session, actor: Member, run_id: int, progress: Opt
         log.info("clearing run %s posted by member %s: %s cleared on %s invoice(s)", run.id, actor.id, run.cleared, run.invoice_count)
     else:
         log.info("settlement run %s posted by member %s: %s paid on %s invoice(s)", run.id, actor.id, run.cleared, run.invoice_count)
+    notices.clearing_posted(session, run, lines)
     return run

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from models import Member, Notification
 
 MARK_READ = "mutation { markNotificationsRead { count errors { code } } }"
-NOTICES = "{ notifications { message read } }"
+NOTICES = "{ notifications { nodes { message read } } }"
 
 
 def test_mark_notifications_read(member_api, make_member, db, api):
@@ -16,9 +16,9 @@ def test_mark_notifications_read(member_api, make_member, db, api):
         Notification(member_id=other, message="Pas pour vous", link=""),
     ])
     db.commit()
-    assert [n["read"] for n in member_api.data(NOTICES)["notifications"]] == [False, False]
+    assert [n["read"] for n in member_api.data(NOTICES)["notifications"]["nodes"]] == [False, False]
     assert member_api.data(MARK_READ)["markNotificationsRead"] == {"count": 2, "errors": []}
-    assert [n["read"] for n in member_api.data(NOTICES)["notifications"]] == [True, True]
+    assert [n["read"] for n in member_api.data(NOTICES)["notifications"]["nodes"]] == [True, True]
     assert member_api.data(MARK_READ)["markNotificationsRead"] == {"count": 0, "errors": []}
     assert db.scalar(sa.select(Notification.read_at).where(Notification.member_id == other)) is None
     assert [e["code"] for e in api.data(MARK_READ)["markNotificationsRead"]["errors"]] == ["UNAUTHENTICATED"]

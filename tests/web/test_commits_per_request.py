@@ -201,7 +201,8 @@ CASES = {
     }))],
     "catalog.booking_action": [("cancel", lambda w: (w.client("booker"), f"/bookings/{w.to_cancel['id']}/cancel", {"reason": "Plus besoin"}))],
     "catalog.leave_waitlist": [("leave", lambda w: (w.client("waiter"), f"/waitlist/{w.waitlist_entry}/leave", {}))],
-    "catalog.mark_read": [("read", lambda w: (w.client("waiter"), "/notifications/read", {}))],
+    "notices.mark_read": [("read all", lambda w: (w.client("waiter"), "/notices/read", {}))],
+    "notices.preferences": [("choose", lambda w: (w.client("waiter"), "/notices/preferences", {"channel_PAYMENTS": "IN_APP"}))],
     "catalog.create_feed": [("feed", lambda w: (w.client("booker"), "/calendar-feed", {}))],
     "invoices.invoices": [("issue", lambda w: (w.client("owner"), "/invoices", {
         "action": "issue", "debtor_account_id": w.account("booker"), "amount": "9,90", "memo": "Affûtage", "due_date": "",

@@ -9,7 +9,7 @@ from app import permissions
 from app.api.context import Info
 from app.api.errors import to_user_errors
 from app.api.permissions import require_for_query
-from app.api.relay import Connection, QueryError, check_first, decode_id, paginate
+from app.api.relay import Connection, QueryError, decode_id, paginate
 from app.api.validation import load
 from app.catalog import queries, schemas, series
 from app.catalog.api.inputs import BookingScope, OwnerBookingView, resource_pk
@@ -17,7 +17,6 @@ from app.catalog.api.quotes import QuoteQuery
 from app.catalog.api.types import (
     BookingType,
     Facets,
-    NotificationType,
     PriceUnitEnum,
     ResourceKindEnum,
     ResourceType,
@@ -182,9 +181,3 @@ class SeriesQuery:
     def my_waitlist(self, info: Info) -> list[WaitlistEntryType]:
         viewer = require_for_query(info)
         return WaitlistEntryType.page(queries.my_waitlist(info.context.session, viewer))
-
-    @strawberry.field(description="The viewer's notices, newest first.")
-    def notifications(self, info: Info, unread_only: bool = False, first: int = 20) -> list[NotificationType]:
-        viewer = require_for_query(info)
-        rows = queries.notifications(info.context.session, viewer, unread_only, check_first(first))
-        return [NotificationType.from_model(n) for n in rows]

@@ -21,7 +21,6 @@ from models import (
     Booking,
     BookingStatus,
     ClosureKind,
-    Notification,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -366,19 +365,6 @@ class WaitlistEntryType(Node):
     @strawberry.field
     def resource(self, info: Info) -> ResourceType:
         return _resource_of(info, self.batch, self.model.resource_id)
-
-
-@strawberry.type(name="Notification")
-class NotificationType(Node):
-    message: str
-    link: str
-    created_at: dt.datetime
-    read: bool
-
-    @classmethod
-    def from_model(cls, notice: Notification) -> "NotificationType":
-        return cls(id=to_global_id("Notification", notice.id), message=notice.message, link=notice.link,
-                   created_at=notice.created_at, read=notice.read_at is not None)
 
 
 @strawberry.type

@@ -1,5 +1,5 @@
 """The member's bookings and the owner's desk: the lists, the actions on a booking, the
-waitlist and notices, the photos of damage found at a return, and the private calendar feeds."""
+waitlist, the photos of damage found at a return, and the private calendar feeds."""
 import base64
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -26,8 +26,7 @@ def my_bookings():
     scope = "PAST" if request.args.get("scope") == "past" else "UPCOMING"
     data = query("MyBookings", scope=scope, first=50, after=request.args.get("after") or None)
     return render_template("catalog/my_bookings.html", page=data["myBookings"], scope=scope,
-                           feed_url=data["myCalendarFeedUrl"], waitlist=data["myWaitlist"],
-                           notifications=data["notifications"])
+                           feed_url=data["myCalendarFeedUrl"], waitlist=data["myWaitlist"])
 
 
 def _return_input(form) -> dict:
@@ -86,14 +85,6 @@ def leave_waitlist(entry_id: str):
     target = url_for("catalog.my_bookings")
     result = submit("LeaveWaitlist", {"entryId": entry_id}, done=gettext("You left the waitlist."), then=target)
     flash(result.errors[0]["message"], "error")
-    return redirect(target)
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def mark_read():
-    target = url_for("catalog.my_bookings")
-    submit("MarkNotificationsRead", None, done=None, then=target)
     return redirect(target)
 
 

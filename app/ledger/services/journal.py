@@ -24,6 +24,8 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
+from app.ledger.services.policy import get_settings
+from app.notices import events as notices
 from models import Account, AccountStatus, Transfer, utcnow
 
 
@@ -116,6 +118,7 @@ def post(
     Returns the new balance of each account. Raises DomainError when a guard refuses, after
     undoing the legs already applied."""
     balances = {}
+    crossings = []  # accounts whose use of their limit grew: the notices decide if it crossed a level
     for account_id in sorted(changes):
         change = changes[account_id]
         sql = _update_sql(
@@ -134,6 +137,9 @@ def post(
             _explain_refusal(session, account_id, change)
         balance, on_hold, credit_limit, status = row
         balances[account_id] = balance
+        if change.balance - change.hold < 0 and credit_limit > 0 and (on_hold - balance) * 100 >= credit_limit:
+            crossings.append((account_id, on_hold - change.hold - balance + change.balance, on_hold - balance,
+                              credit_limit, balance))
         # The row changed behind the ORM's back: give a loaded Account the values the UPDATE
         # returned (the latest, since the row is locked), rather than reloading it later.
         account = session.identity_map.get(session.identity_key(Account, account_id))
@@ -142,6 +148,8 @@ def post(
             so.attributes.set_committed_value(account, "on_hold", on_hold)
             so.attributes.set_committed_value(account, "credit_limit", credit_limit)
             so.attributes.set_committed_value(account, "status", AccountStatus(status))
+    if crossings:
+        notices.limits_crossed(session, crossings, get_settings(session).warning_level_percent)
     return balances
 
 

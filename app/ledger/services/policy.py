@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
+from app.notices import events as notices
 from app.permissions import is_treasurer
 from models import Account, CreditLimitChange, HubSettings, Member, TransferKind
 
@@ -138,5 +139,6 @@ def set_credit_limit(session: so.Session, actor: Member, account_id: int, new_li
     account.credit_limit = new_limit
     session.flush()
     log.info("credit limit of account %s changed from %s to %s by member %s", account.id, old_limit, new_limit, actor.id)
+    notices.credit_limit_changed(session, account, old_limit, reason)
     return account
 

@@ -11,6 +11,7 @@ from app.ledger.services.accounts import system_account
 from app.ledger.services.journal import SQL, atomic, check_amount, check_memo, execute, insert_entry, record_entry
 from app.ledger.services.policy import FEE_KINDS, fee_for, get_settings
 from app.ledger.services.spending import authorize_spending
+from app.notices import events as notices
 from app.permissions import Right
 from models import COMMONS, Account, AccountKind, AccountStatus, HubSettings, Member, Transfer, TransferKind
 
@@ -134,11 +135,14 @@ def transfer(
     if fee:
         legs.append((commons_id, fee))
     try:
-        return record_entry(session, entry, legs)
+        record_entry(session, entry, legs)
     except DomainError:
         execute(session, SQL["delete_entry"], {"id": entry.id})
         session.expunge(entry)
         raise
+    if kind == TransferKind.PAYMENT:
+        notices.payment_received(session, entry, payer=from_account.name, payee=to_account.name)
+    return entry
 
 
 def journal_entry(

@@ -1,4 +1,4 @@
-"""Waiting for a taken slot, and the notices that tell when it frees up."""
+"""Waiting for a taken slot (app.notices tells when it frees up)."""
 from typing import Optional
 
 import strawberry
@@ -22,11 +22,6 @@ class LeaveWaitlistPayload(Payload):
 
 
 @strawberry.type
-class MarkNotificationsReadPayload(Payload):
-    count: int = 0
-
-
-@strawberry.type
 class WaitlistMutation:
     @strawberry.mutation(description="Wait for a taken slot: the viewer is told when it frees up.")
     @mutation_payload(JoinWaitlistPayload)
@@ -44,9 +39,3 @@ class WaitlistMutation:
         entry = waitlist.leave(info.context.session, info.context.viewer,
                                node_pk(input.entry_id, "WaitlistEntry", "entryId", waitlist.NO_ENTRY))
         return LeaveWaitlistPayload(entry=WaitlistEntryType.page([entry])[0])
-
-    @strawberry.mutation(description="Mark all the viewer's notices as read.")
-    @mutation_payload(MarkNotificationsReadPayload)
-    def mark_notifications_read(self, info: Info) -> MarkNotificationsReadPayload:
-        count = waitlist.mark_notifications_read(info.context.session, info.context.viewer)
-        return MarkNotificationsReadPayload(count=count)
