@@ -4,7 +4,7 @@ import pytest
 
 from models import Role
 from tests.conftest import GraphQLClient, csrf_token, page_client
-from tests.ledger.test_ledger_api import pay, three  # noqa: F401  (the fixture)
+from tests.ledger.test_ledger_api import pay
 
 SET_LIMITS = """mutation($input: SetCreditLimitInput!) {
   setCreditLimit(input: $input) {

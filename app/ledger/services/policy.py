@@ -148,9 +148,9 @@ def set_credit_limit(
     account.credit_limit = new_limit
     account.balance_cap = new_cap
     session.flush()
+    cap_change = f"; balance cap from {old_cap} to {new_cap}" if new_cap != old_cap else ""
     log.info(
-        "limits of account %s changed by member %s: credit limit %s -> %s, balance cap %s -> %s",
-        account.id, actor.id, old_limit, new_limit, old_cap, new_cap,
+        "credit limit of account %s changed from %s to %s by member %s%s", account.id, old_limit, new_limit, actor.id, cap_change
     )
     return account
 
