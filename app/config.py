@@ -86,4 +86,14 @@ def load_config() -> dict:
         # (`flask skills auto-confirm`).
         "JOB_CONFIRM_DAYS": int(os.environ.get("ALVEOLE_JOB_CONFIRM_DAYS", 7)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # The hub's books (app.ledger.fec): its SIREN names the FEC file; member accounts are
+        # auxiliary accounts of one general account; the system accounts have their own.
+        "SIREN": os.environ.get("ALVEOLE_SIREN", "000000000"),
+        "FISCAL_YEAR_END": os.environ.get("ALVEOLE_FISCAL_YEAR_END", "12-31"),
+        "FEC_ACCOUNT": os.environ.get("ALVEOLE_FEC_ACCOUNT", "467"),
+        "FEC_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_ACCOUNT_LABEL", "Autres comptes débiteurs ou créditeurs"),
+        "FEC_COMMONS_ACCOUNT": os.environ.get("ALVEOLE_FEC_COMMONS_ACCOUNT", "706"),
+        "FEC_COMMONS_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_COMMONS_ACCOUNT_LABEL", "Prestations de services"),
+        "FEC_SETTLEMENT_ACCOUNT": os.environ.get("ALVEOLE_FEC_SETTLEMENT_ACCOUNT", "512"),
+        "FEC_SETTLEMENT_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_SETTLEMENT_ACCOUNT_LABEL", "Banques"),
     }

@@ -90,6 +90,8 @@ class Resource(Base):
     min_duration_minutes: so.Mapped[Optional[int]]
     max_duration_minutes: so.Mapped[Optional[int]]
     max_advance_days: so.Mapped[int] = so.mapped_column(default=365)
+    # How long before its start a booking must be made ("book at least 24 h ahead"); 0: none.
+    min_notice_hours: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     buffer_minutes: so.Mapped[int] = so.mapped_column(default=0)
     # {"0": [[480, 1080]], ...}: minutes from midnight (hub time) per ISO weekday - 1 (0 = Monday);
     # NULL means open at any hour; a missing weekday means closed that day.
@@ -115,6 +117,7 @@ class Resource(Base):
         sa.CheckConstraint("deposit IS NULL OR deposit >= 0", name="deposit_not_negative"),
         sa.CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
         sa.CheckConstraint("max_advance_days >= 0", name="max_advance_not_negative"),
+        sa.CheckConstraint("min_notice_hours >= 0", name="min_notice_not_negative"),
         sa.CheckConstraint(
             "late_cancellation_fee_percent BETWEEN 0 AND 100", name="cancellation_fee_percent"
         ),

@@ -179,7 +179,8 @@ class Hold(Base):
 
 
 class CreditLimitChange(Base):
-    """The history of an account's credit limit, with the treasurer's reason."""
+    """The history of an account's limits, with the treasurer's reason: each change keeps the
+    credit limit and the positive balance cap (None: no cap) before and after it."""
 
     __tablename__ = "credit_limit_changes"
 
@@ -187,6 +188,8 @@ class CreditLimitChange(Base):
     account_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("accounts.id"), index=True)
     old_limit: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     new_limit: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    old_cap: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    new_cap: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
     reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     changed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

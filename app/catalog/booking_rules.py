@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from app.catalog import calendar
 from app.catalog.calendar import Interval
+from app.catalog.calendar_data import notice_of
 from app.errors import N_, DomainError, ErrorCode
 from models import PRICE_UNIT_SECONDS, Booking, BookingStatus, Resource, ResourceKind, ResourceStatus
 
@@ -126,6 +127,10 @@ def check_rules(resource: Resource, start: dt.datetime, end: dt.datetime, quanti
             capacity=resource.capacity,
         )
     _check_duration(resource, start, end)
+    if start < now + notice_of(resource):
+        raise DomainError(
+            ErrorCode.INVALID, "Book at least %(hours)s h ahead.", "start", hours=resource.min_notice_hours,
+        )
     if start > now + dt.timedelta(days=resource.max_advance_days):
         raise DomainError(
             ErrorCode.INVALID, "This resource can be booked at most %(days)s days ahead.", "start",

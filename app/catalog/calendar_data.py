@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from app.catalog import calendar
 from app.catalog.calendar import Interval, Usage
-from models import PRICE_UNIT_SECONDS, Booking, Resource, ResourceClosure, ResourceKind, ResourceStatus
+from models import PRICE_UNIT_SECONDS, Booking, Resource, ResourceClosure, ResourceKind, ResourceStatus, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
 SUGGESTION_HORIZON = dt.timedelta(days=60)
@@ -59,6 +59,11 @@ def buffer_of(resource: Resource) -> dt.timedelta:
     return dt.timedelta(minutes=resource.buffer_minutes or 0)
 
 
+def notice_of(resource: Resource) -> dt.timedelta:
+    """How long before its start a booking must be made (the resource's minimum notice)."""
+    return dt.timedelta(hours=resource.min_notice_hours or 0)
+
+
 def slot_fits(session: so.Session, resource: Resource, start: dt.datetime, end: dt.datetime, quantity: int) -> bool:
     """Whether `quantity` units are free over [start, end), its buffer included."""
     buffer = buffer_of(resource)
@@ -70,7 +75,7 @@ def slot_fits(session: so.Session, resource: Resource, start: dt.datetime, end: 
 def suggestions_for(session: so.Session, resource: Resource, start: dt.datetime, end: dt.datetime,
                     quantity: int, now: dt.datetime, zone: ZoneInfo, count: int = 3) -> list[Interval]:
     """The next free slots of the same length, from the requested start (or now) onwards."""
-    earliest = max(start, now)
+    earliest = max(start, now + notice_of(resource))
     latest = min(earliest + SUGGESTION_HORIZON, now + dt.timedelta(days=resource.max_advance_days))
     duration = end - start
     usages = load_usages(session, [resource.id], earliest, latest + duration + buffer_of(resource))[resource.id]
@@ -86,16 +91,20 @@ def next_free_slots(session: so.Session, resources: list[Resource], after: dt.da
     """The first free slot of each resource after `after` (two queries for the whole list).
     Without a duration, one price unit (or the resource's minimum duration if longer)."""
     bookable = [r for r in resources if r.status == ResourceStatus.AVAILABLE]
+    now = utcnow()
+    notice = max((notice_of(r) for r in bookable), default=dt.timedelta(0))
     horizon = after + SUGGESTION_HORIZON
-    usages = load_usages(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
-    closures = load_closures(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
+    end = horizon + notice + dt.timedelta(days=2)
+    usages = load_usages(session, [r.id for r in bookable], after, end)
+    closures = load_closures(session, [r.id for r in bookable], after, end)
     result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     for r in bookable:
         length = duration or default_length(r)
-        latest = min(horizon, after + dt.timedelta(days=r.max_advance_days))
+        earliest = max(after, now + notice_of(r))  # no sooner than the resource's minimum notice
+        latest = min(horizon + notice_of(r), after + dt.timedelta(days=r.max_advance_days))
         slots = calendar.free_slots(
             usages[r.id], closures[r.id], r.capacity, 1, r.opening_hours, zone,
-            r.kind == ResourceKind.TOOL, buffer_of(r), length, after, latest, 1,
+            r.kind == ResourceKind.TOOL, buffer_of(r), length, earliest, latest, 1,
         )
         result[r.id] = slots[0] if slots else None
     return result

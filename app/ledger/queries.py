@@ -1,6 +1,7 @@
 """Read-side SQL of the ledger: the lists and look-ups that pages, resolvers, commands and tests
 share, so that a visibility or ordering rule is written once. Plain functions of a session
 (and the viewer when the answer depends on them), returning statements or rows."""
+import datetime as dt
 import enum
 from typing import Iterable, Optional
 
@@ -109,14 +110,24 @@ def account_transfers(account_id: int) -> sa.Select:
     )
 
 
-def limit_history(session: so.Session, account_id: int) -> list[tuple[CreditLimitChange, Optional[str]]]:
-    """The changes of an account's credit limit, newest first, with who made them."""
-    return session.execute(
+def limit_histories(
+    session: so.Session, account_ids: Iterable[int]
+) -> dict[int, list[tuple[CreditLimitChange, Optional[str]]]]:
+    """The changes of the limits of each account, newest first, with who made them: one query
+    for all the accounts."""
+    ids = set(account_ids)
+    found: dict[int, list[tuple[CreditLimitChange, Optional[str]]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
         sa.select(CreditLimitChange, Member.name)
         .outerjoin(Member, Member.id == CreditLimitChange.changed_by_id)
-        .where(CreditLimitChange.account_id == account_id)
+        .where(CreditLimitChange.account_id.in_(ids))
         .order_by(CreditLimitChange.id.desc())
-    ).all()
+    )
+    for change, name in rows:
+        found[change.account_id].append((change, name))
+    return found
 
 
 def transfers_by_id(session: so.Session, ids: Iterable[int]) -> dict[int, Transfer]:
@@ -133,3 +144,22 @@ def reversals_of(session: so.Session, ids: Iterable[int]) -> dict[int, Transfer]
 def organization_accounts(session: so.Session, organization_ids: Iterable[int]) -> dict[int, Account]:
     ids = set(organization_ids)
     return {a.organization_id: a for a in session.scalars(sa.select(Account).where(Account.organization_id.in_(ids)))} if ids else {}
+
+
+def journal(since: dt.datetime, until: dt.datetime) -> sa.Select:
+    """Every journal entry of the hub written in [since, until), oldest first."""
+    return (
+        sa.select(Transfer)
+        .where(Transfer.created_at >= since, Transfer.created_at < until)
+        .order_by(Transfer.created_at, Transfer.id)
+    )
+
+
+def postings_of(session: so.Session, transfer_ids: Iterable[int]) -> dict[int, list[Posting]]:
+    """The postings of each entry, in one query."""
+    ids = set(transfer_ids)
+    found: dict[int, list[Posting]] = {i: [] for i in ids}
+    if ids:
+        for posting in session.scalars(sa.select(Posting).where(Posting.transfer_id.in_(ids)).order_by(Posting.id)):
+            found[posting.transfer_id].append(posting)
+    return found

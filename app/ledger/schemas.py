@@ -17,6 +17,7 @@ class TransferSchema(Schema):
 
 class SetCreditLimitSchema(Schema):
     credit_limit = MinorUnits(required=True, positive=False)
+    balance_cap = MinorUnits()  # only when a cap is given: None (no cap) never reaches the schema
     reason = TrimmedString(
         load_default="", validate=validate.Length(max=500, error=N_("The reason is limited to 500 characters."))
     )

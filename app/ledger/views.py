@@ -337,15 +337,10 @@ def _account_action(action: str) -> Result:
     then = request.full_path if request.args else url_for("ledger.accounts")
     form = request.form
     if action == "limit":
-        return submit(
-            "SetCreditLimit",
-            {"accountId": form.get("account_id", ""), "creditLimit": form.get("credit_limit", ""), "reason": form.get("reason", "")},
-            done=lambda result: gettext(
-                "The credit limit of %(name)s is now %(limit)s.",
-                name=result["account"]["name"], limit=format_money(result["account"]["creditLimit"]),
-            ),
-            then=then,
-        )
+        values = {"accountId": form.get("account_id", ""), "creditLimit": form.get("credit_limit", ""), "reason": form.get("reason", "")}
+        if "balance_cap" in form:  # an empty field: no cap
+            values["balanceCap"] = form["balance_cap"]
+        return submit("SetCreditLimit", values, done=_limits_set, then=then)
     if action == "settings":
         level = form.get("warning_level_percent", "").strip()
         if not level.isdigit():  # not a whole number: the API's Int would refuse the request itself
@@ -363,3 +358,14 @@ def _account_action(action: str) -> Result:
             then=then,
         )
     abort(400)
+
+
+def _limits_set(result: Result) -> str:
+    account = result["account"]
+    limit = format_money(account["creditLimit"])
+    if account["balanceCap"] is None:
+        return gettext("The credit limit of %(name)s is now %(limit)s, with no maximum balance.", name=account["name"], limit=limit)
+    return gettext(
+        "The credit limit of %(name)s is now %(limit)s, and its maximum balance %(cap)s.",
+        name=account["name"], limit=limit, cap=format_money(account["balanceCap"]),
+    )

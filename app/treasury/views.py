@@ -3,13 +3,14 @@ monthly statements (the treasurer's, and each member's own). The invoices page: 
 import datetime as dt
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import format_date, format_decimal, gettext
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import format_date, format_decimal, get_locale, gettext
 from flask_login import current_user, login_required
 
 from app import permissions
 from app.errors import N_
 from app.hub import hub_today
+from app.ledger.journal_csv import JournalLine, journal_csv, journal_file_name
 from app.ledger.views import transfer_kind
 from app.web import format_money
 from app.web.csv import csv_response
@@ -275,3 +276,84 @@ def statement_csv(statement_id: str):
 def decimal2(value) -> str:
     """A ratio or percentage with two decimals in the member's locale ("68,18")."""
     return "—" if value is None else format_decimal(value, format="#,##0.00")
+
+
+# --- Exports: the period journal and the FEC ------------------------------------------------------
+
+JOURNAL_PREVIEW = 20
+
+
+def _journal_period() -> tuple[dt.date, dt.date]:
+    """The journal's days from the query string, `to` included; default: the previous month."""
+    first_of_month = hub_today().replace(day=1)
+    last_month = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+    try:
+        start = dt.date.fromisoformat(request.args.get("from") or last_month.isoformat())
+        last = dt.date.fromisoformat(request.args.get("to") or (first_of_month - dt.timedelta(days=1)).isoformat())
+    except ValueError:
+        abort(400)
+    if last < start:  # typed the wrong way round: the period meant
+        start, last = last, start
+    return start, last
+
+
+def _fec_years() -> list[int]:
+    this = hub_today().year
+    return list(range(this, this - 6, -1))
+
+
+@bp.route("/treasury/exports")
+@login_required
+def exports():
+    _require_treasurer()
+    start, last = _journal_period()
+    period = {"from": start.isoformat(), "to": (last + dt.timedelta(days=1)).isoformat()}
+    journal = query("Journal", first=JOURNAL_PREVIEW, **period)["journal"]
+    return render_template(
+        "treasury/exports.html", start=start, last=last, journal=journal, years=_fec_years(),
+        siren=current_app.config["SIREN"], fec_accounts=current_app.config,
+    )
+
+
+@bp.route("/treasury/journal.csv")
+@login_required
+def journal_file():
+    """Every entry of the period with its postings, page after page of the Journal operation."""
+    _require_treasurer()
+    start, last = _journal_period()
+    end = last + dt.timedelta(days=1)
+    period = {"from": start.isoformat(), "to": end.isoformat()}
+    lines, after = [], None
+    while True:
+        page = query("Journal", first=100, after=after, **period)["journal"]
+        for entry in page["nodes"]:
+            created_at = dt.datetime.fromisoformat(entry["createdAt"])
+            lines += [
+                JournalLine(
+                    created_at, entry["number"], transfer_kind(entry["kind"]), entry["memo"], p["accountName"],
+                    Decimal(p["amount"]["amount"]), Decimal(p["balanceAfter"]["amount"]), entry["id"],
+                )
+                for p in entry["postings"]
+            ]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    return Response(
+        journal_csv(lines, french=str(get_locale()).startswith("fr")), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{journal_file_name(start, end)}"'},
+    )
+
+
+@bp.route("/treasury/fec")
+@login_required
+def fec_file():
+    """The FEC of the fiscal year closing in ?year=, as the tax administration asks for it."""
+    _require_treasurer()
+    year = request.args.get("year", "")
+    if not year.isdigit():
+        abort(400)
+    books = query("FecExport", year=int(year))["fecExport"]
+    return Response(
+        books["content"].encode("utf-8"), mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{books["fileName"]}"'},
+    )

@@ -124,3 +124,28 @@ def test_resources_with_their_owners_managers_cost_the_same_for_many(app, make_m
             owners[0].data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
+
+
+@pytest.mark.parametrize("query", [
+    "query($first: Int) { accounts(first: $first) { nodes { name limitHistory { newLimit { amount } newBalanceCap { amount } changedByName } } } }",
+    "query($first: Int) { members(first: $first) { nodes { account { limitHistory { newLimit { amount } } } } } }",
+])
+def test_accounts_with_their_limit_history_cost_the_same_for_many(treasurer_api, make_member, engine, query):
+    from tests.ledger.test_balance_cap import SET_LIMITS
+
+    for n in range(12):
+        make_member(organization=f"Firm {n}")
+    accounts = treasurer_api.data("{ accounts(first: 100) { nodes { id } } }")["accounts"]["nodes"]
+    for i, account in enumerate(accounts):
+        for limit in ("10.00", "20.00")[: 1 + i % 2]:
+            changed = treasurer_api.data(SET_LIMITS, input={"accountId": account["id"], "creditLimit": limit, "balanceCap": "900.00"})
+            assert changed["setCreditLimit"]["errors"] == []
+    costs = []
+    for first in (2, 12):
+        with counted(engine) as statements:
+            nodes = treasurer_api.data(query, first=first)
+        costs.append(len(statements))
+    listed = next(iter(nodes.values()))["nodes"]
+    histories = [(n.get("account") or n)["limitHistory"] for n in listed]
+    assert len(histories) == 12 and all(histories), histories
+    assert costs[0] == costs[1], costs

@@ -30,6 +30,7 @@ def paying_account(info: Info, member_id: int) -> Optional[Account]:
         wanted = ({member_id} | info.context.session.info.get("listed_members", set())) - cache.keys()
         found = paying_accounts(info.context.session, wanted)
         cache.update({i: found.get(i) for i in wanted})
+        list_accounts(info, found.values())
     return cache[member_id]
 
 
@@ -42,7 +43,23 @@ def organization_account(info: Info, organization_id: int) -> Optional[Account]:
         wanted = ({organization_id} | session.info.get("listed_organizations", set())) - cache.keys()
         found = queries.organization_accounts(session, wanted)
         cache.update({i: found.get(i) for i in wanted})
+        list_accounts(info, found.values())
     return cache[organization_id]
+
+
+def list_accounts(info: Info, accounts: Iterable[Account]) -> None:
+    """Note the accounts of a listed page: what one of them loads, it loads for all of them."""
+    info.context.cache.setdefault("listed_accounts", set()).update(a.id for a in accounts)
+
+
+def limit_history(info: Info, account_id: int) -> list:
+    """(change, name of who made it) of an account's limits, newest first; asked for one
+    account of a listed page, loaded for every account of the page in one query."""
+    cache = info.context.cache.setdefault("limit_history", {})
+    if account_id not in cache:
+        wanted = ({account_id} | info.context.cache.get("listed_accounts", set())) - cache.keys()
+        cache.update(queries.limit_histories(info.context.session, wanted))
+    return cache[account_id]
 
 
 def visible_ids(info: Info) -> Optional[set[int]]:

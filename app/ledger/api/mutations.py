@@ -44,6 +44,11 @@ class SetCreditLimitInput:
     account_id: strawberry.ID
     credit_limit: str = strawberry.field(description='A Decimal string such as "1500.00".')
     reason: Optional[str] = ""
+    balance_cap: Optional[str] = strawberry.field(
+        default=strawberry.UNSET,
+        description='How far above zero the balance may rise, a Decimal string such as "20000.00"; '
+        'null or "" for no cap; left out, the cap is unchanged.',
+    )
 
 
 @strawberry.type
@@ -117,14 +122,22 @@ class LedgerMutation:
             account=AccountType.from_model(session.get(Account, source.id, populate_existing=True)),
         )
 
-    @strawberry.mutation(description="Set how far below zero an account may go, with a reason (treasurer).")
+    @strawberry.mutation(
+        description="Set how far below zero an account may go, and optionally how far above zero it may rise, "
+        "with a reason (treasurer)."
+    )
     @mutation_payload(
         SetCreditLimitPayload, allowed=permissions.is_treasurer, message=N_("Only the treasurer can change credit limits.")
     )
     def set_credit_limit(self, info: Info, input: SetCreditLimitInput) -> SetCreditLimitPayload:
-        data = load(schemas.SetCreditLimitSchema(), {"credit_limit": input.credit_limit, "reason": input.reason})
+        cap = policy.UNCHANGED if input.balance_cap is strawberry.UNSET else (input.balance_cap or "").strip() or None
+        values = {"credit_limit": input.credit_limit, "reason": input.reason, "balance_cap": cap}
+        data = load(schemas.SetCreditLimitSchema(), values if isinstance(cap, str) else values | {"balance_cap": None})
         account_id = node_pk(input.account_id, "Account", "accountId", NO_ACCOUNT)
-        account = policy.set_credit_limit(info.context.session, info.context.viewer, account_id, data["credit_limit"], data["reason"])
+        account = policy.set_credit_limit(
+            info.context.session, info.context.viewer, account_id, data["credit_limit"], data["reason"],
+            balance_cap=data["balance_cap"] if isinstance(cap, str) else cap,
+        )
         return SetCreditLimitPayload(account=AccountType.from_model(account))
 
     @strawberry.mutation(description="Undo a transfer with a reversing entry, once (treasurer).")

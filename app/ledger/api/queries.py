@@ -13,6 +13,7 @@ from app.api.scalars import Money, money
 from app.hub import to_minor_units
 from app.ledger import queries
 from app.ledger.api import loaders
+from app.ledger.api.journal import JournalQuery
 from app.ledger.api.types import (
     AccountKindEnum,
     AccountOrderEnum,
@@ -63,7 +64,7 @@ def resolve_transfer_node(info: Info, pk: int) -> Optional[TransferType]:
 
 
 @strawberry.type
-class LedgerQuery:
+class LedgerQuery(JournalQuery):
     @strawberry.field(
         description="Every account (treasurer; FORBIDDEN for anyone else). `nearLimit` keeps the accounts "
         "past the warning level; `search` filters by name."
@@ -87,6 +88,7 @@ class LedgerQuery:
 
         def wrap(rows):
             preload(session, Organization, (a.organization_id for a in rows))
+            loaders.list_accounts(info, rows)
             return [AccountType.from_model(a) for a in rows]
 
         return paginate(session, stmt, first, after, wrap)

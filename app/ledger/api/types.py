@@ -38,10 +38,12 @@ def statement_period(since: Optional[dt.date], until: Optional[dt.date]) -> tupl
     return start, end
 
 
-@strawberry.type(name="CreditLimitChange")
+@strawberry.type(name="CreditLimitChange", description="A change of an account's limits.")
 class CreditLimitChangeType:
     old_limit: Money
     new_limit: Money
+    old_balance_cap: Optional[Money] = strawberry.field(description="The maximum balance before; null: none.")
+    new_balance_cap: Optional[Money] = strawberry.field(description="The maximum balance after; null: none.")
     reason: str
     created_at: dt.datetime
     changed_by_name: Optional[str]
@@ -72,7 +74,7 @@ class AccountType(Node):
     def credit_limit(self) -> Money:
         return money(self.model.credit_limit)
 
-    @strawberry.field
+    @strawberry.field(description="How far above zero the balance may rise; null: no cap.")
     def balance_cap(self) -> Optional[Money]:
         return None if self.model.balance_cap is None else money(self.model.balance_cap)
 
@@ -141,14 +143,16 @@ class AccountType(Node):
             since=since, until=until, kind=kind,
         )
 
-    @strawberry.field(description="The history of the credit limit, newest first.")
+    @strawberry.field(description="The history of the credit limit and the balance cap, newest first.")
     def limit_history(self, info: Info) -> list[CreditLimitChangeType]:
         return [
             CreditLimitChangeType(
-                old_limit=money(c.old_limit), new_limit=money(c.new_limit), reason=c.reason,
-                created_at=c.created_at, changed_by_name=name,
+                old_limit=money(c.old_limit), new_limit=money(c.new_limit),
+                old_balance_cap=None if c.old_cap is None else money(c.old_cap),
+                new_balance_cap=None if c.new_cap is None else money(c.new_cap),
+                reason=c.reason, created_at=c.created_at, changed_by_name=name,
             )
-            for c, name in queries.limit_history(info.context.session, self.model.id)
+            for c, name in loaders.limit_history(info, self.model.id)
         ]
 
 

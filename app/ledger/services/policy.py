@@ -113,32 +113,54 @@ def near_limit_sql(warning_level: int):
 # --- Credit limits --------------------------------------------------------------------------
 
 
-def set_credit_limit(session: so.Session, actor: Member, account_id: int, new_limit: int, reason: str = "") -> Account:
-    """The treasurer sets how far below zero an account may go. A limit below what the account
-    already uses is allowed: it then blocks further spending (available < 0) until it recovers,
-    and the account reads as over its limit."""
+UNCHANGED = object()  # set_credit_limit's balance_cap when the cap is left as it is
+
+
+def set_credit_limit(
+    session: so.Session, actor: Member, account_id: int, new_limit: int, reason: str = "", balance_cap=UNCHANGED
+) -> Account:
+    """The treasurer sets how far below zero an account may go and, if `balance_cap` is given,
+    how far above zero it may rise (None: no cap). A limit below what the account already uses
+    is allowed: it then blocks further spending (available < 0) until it recovers, and the
+    account reads as over its limit; a cap below the balance likewise only stops it receiving.
+    Each call is kept in the account's history, limit and cap before and after."""
     if not is_treasurer(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can change credit limits.")
     if not isinstance(new_limit, int) or new_limit < 0:
         raise DomainError(ErrorCode.INVALID, "A credit limit cannot be negative.", "creditLimit")
     if new_limit >= MAX_AMOUNT:
         raise DomainError(ErrorCode.INVALID, "This amount is too large.", "creditLimit")
+    _check_cap(balance_cap)
     reason = (reason or "").strip()
     if len(reason) > MEMO_LENGTH:
         raise DomainError(ErrorCode.INVALID, "The reason is limited to %(n)s characters.", "reason", n=MEMO_LENGTH)
     account = session.get(Account, account_id, with_for_update=True, populate_existing=True)
     if account is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "accountId")
-    old_limit = account.credit_limit
+    old_limit, old_cap = account.credit_limit, account.balance_cap
+    new_cap = old_cap if balance_cap is UNCHANGED else balance_cap
     session.add(
         CreditLimitChange(
-            account_id=account.id, old_limit=old_limit, new_limit=new_limit, reason=reason, changed_by_id=actor.id,
+            account_id=account.id, old_limit=old_limit, new_limit=new_limit, old_cap=old_cap, new_cap=new_cap,
+            reason=reason, changed_by_id=actor.id,
         )
     )
-    # Only the limit column is written (the row is locked): a balance is never overwritten.
+    # Only the limit columns are written (the row is locked): a balance is never overwritten.
     account.credit_limit = new_limit
+    account.balance_cap = new_cap
     session.flush()
-    log.info("credit limit of account %s changed from %s to %s by member %s", account.id, old_limit, new_limit, actor.id)
+    cap_change = f"; balance cap from {old_cap} to {new_cap}" if new_cap != old_cap else ""
+    log.info(
+        "credit limit of account %s changed from %s to %s by member %s%s", account.id, old_limit, new_limit, actor.id, cap_change
+    )
     notices.credit_limit_changed(session, account, old_limit, reason)
     return account
 
+
+def _check_cap(balance_cap) -> None:
+    if balance_cap is UNCHANGED or balance_cap is None:
+        return
+    if not isinstance(balance_cap, int) or balance_cap <= 0:
+        raise DomainError(ErrorCode.INVALID, "A maximum balance is greater than zero; leave it empty for none.", "balanceCap")
+    if balance_cap >= MAX_AMOUNT:
+        raise DomainError(ErrorCode.INVALID, "This amount is too large.", "balanceCap")
