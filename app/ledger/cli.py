@@ -84,7 +84,7 @@ def ledger_export(what, year, since, until, output, email):
     period = [dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc) for day in (first, end)]
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         lines = list(lines_from_ledger(session, *period, transfer_kind))
-        data = journal_csv(lines, french=current_app.config["BABEL_DEFAULT_LOCALE"].startswith("fr"))
+        data = journal_csv(lines)
     path = output / journal_file_name(first, end)
     path.write_bytes(data)
     click.echo(f"{path}: {len(lines)} lines.")

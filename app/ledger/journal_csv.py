@@ -2,9 +2,7 @@
 BOM, `;` between fields, decimal commas for a French reader): one row per posting, the rows of
 an entry together. The treasurer's page fills it from the `Journal` operation, the command
 `flask ledger export --journal` from the ledger's queries; both go through `journal_csv`."""
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Iterator
@@ -14,9 +12,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext
 
 from app.api.relay import to_global_id
-from app.hub import hub_zone
 from app.ledger import queries
 from app.ledger.memos import render_memo
+from app.web.csv import csv_text
 from models import Account
 
 
@@ -32,31 +30,21 @@ class JournalLine:
     reference: str
 
 
-def journal_csv(lines: Iterable[JournalLine], french: bool) -> bytes:
-    def number(value: Decimal) -> str:
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if french else text
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([
+def journal_csv(lines: Iterable[JournalLine]) -> bytes:
+    """The journal in the hub's one CSV format (app.web.csv), one row per posting."""
+    header = [
         gettext("Date"), gettext("Entry"), gettext("Type"), gettext("Memo"), gettext("Account"),
         gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
-    ])
-    zone = hub_zone()
-    for line in lines:
-        writer.writerow([
-            line.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            line.number,
-            line.kind,
-            line.memo,
-            line.account,
-            number(-line.amount) if line.amount < 0 else "",
-            number(line.amount) if line.amount > 0 else "",
-            number(line.balance_after),
-            line.reference,
-        ])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    ]
+    rows = (
+        [
+            line.created_at, line.number, line.kind, line.memo, line.account,
+            -line.amount if line.amount < 0 else None, line.amount if line.amount > 0 else None,
+            line.balance_after, line.reference,
+        ]
+        for line in lines
+    )
+    return csv_text(header, rows).encode("utf-8")
 
 
 def journal_file_name(since: dt.date, until: dt.date) -> str:

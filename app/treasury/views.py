@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_decimal, gettext
 from flask_login import current_user, login_required
 
 from app import permissions
@@ -339,7 +339,7 @@ def journal_file():
             break
         after = page["pageInfo"]["endCursor"]
     return Response(
-        journal_csv(lines, french=str(get_locale()).startswith("fr")), mimetype="text/csv",
+        journal_csv(lines), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{journal_file_name(start, end)}"'},
     )
 
