@@ -6,8 +6,8 @@ Every booking occupies [start, blocked_until) (its end plus the resource's buffe
 booking of [start, end) would occupy [start, end + buffer). It fits while the sum of the
 quantities at every instant of that interval stays within the capacity.
 """
-import datetime as dt
 import collections
+import datetime as dt
 import enum
 import itertools
 from dataclasses import dataclass

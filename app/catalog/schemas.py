@@ -1,4 +1,5 @@
 """Input validation of the catalogue and bookings (marshmallow)."""
+import itertools
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -56,7 +57,7 @@ def check_opening_spans(spans: list[dict]) -> None:
         if any(b - a < MIN_SPAN_MINUTES for a, b in day_spans):
             raise ValidationError(SPAN_TOO_SHORT)
         ordered = sorted(day_spans)
-        if any(later[0] < earlier[1] for earlier, later in zip(ordered, ordered[1:])):
+        if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered)):
             raise ValidationError(SPANS_OVERLAP)
 
 

@@ -94,7 +94,7 @@ def closures(draw):
 def day_spans(draw):
     """At most four spans of at least 15 minutes, not overlapping (as the input rules allow)."""
     marks = sorted(draw(st.sets(st.integers(0, 96), max_size=8)))
-    spans = [[a * 15, b * 15] for a, b in zip(marks[::2], marks[1::2]) if b > a]
+    spans = [[a * 15, b * 15] for a, b in zip(marks[::2], marks[1::2], strict=False) if b > a]
     return spans[:4]
 
 
