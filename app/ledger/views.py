@@ -1,8 +1,6 @@
 """Pages of the ledger: my account, pay a member (search, form, confirm), statements with CSV
 export and a printable version, and the treasurer's list of accounts with limit changes."""
-import csv
 import datetime as dt
-import io
 import uuid
 from decimal import Decimal
 
@@ -14,6 +12,7 @@ from app import permissions
 from app.api.relay import decode_id
 from app.hub import hub_today, hub_zone, to_minor_units
 from app.web import format_money
+from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import Result, query, safe_next
 
@@ -221,42 +220,27 @@ def _all_lines(account_id: str) -> tuple[dict, list, dict]:
 @bp.route("/accounts/<account_id>/statement.csv")
 @login_required
 def statement_csv(account_id: str | None = None):
-    """A CSV that opens cleanly in LibreOffice and Excel: UTF-8 with a BOM, `;` between fields,
-    and decimal commas for a French reader."""
+    """The statement as CSV (app.web.csv: `;`, decimal commas, BOM, memos and names neutralised)."""
     data, lines, args = _all_lines(_account_id(account_id))
-    french = str(get_locale()).startswith("fr")
-
-    def number(value: dict | None) -> str:
-        if value is None:
-            return ""
-        text = f"{Decimal(value['amount']):.2f}"
-        return text.replace(".", ",") if french else text
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([
+    header = [
         gettext("Date"), gettext("Type"), gettext("Memo"), gettext("Counterparty"),
         gettext("Debit"), gettext("Credit"), gettext("Balance"), gettext("Reference"),
-    ])
+    ]
+    rows = []
     for line in lines:
         amount = Decimal(line["amount"]["amount"])
-        when = dt.datetime.fromisoformat(line["createdAt"]).astimezone(hub_zone())
-        writer.writerow([
-            when.strftime("%Y-%m-%d %H:%M"),
+        balance = line["balanceAfter"]
+        rows.append([
+            dt.datetime.fromisoformat(line["createdAt"]).astimezone(hub_zone()),
             transfer_kind(line["transfer"]["kind"]),
             line["transfer"]["memo"],
             line["counterparty"],
-            number({"amount": -amount}) if amount < 0 else "",
-            number({"amount": amount}) if amount > 0 else "",
-            number(line["balanceAfter"]),
+            -amount if amount < 0 else None,
+            amount if amount > 0 else None,
+            Decimal(balance["amount"]) if balance is not None else None,
             line["transfer"]["id"],
         ])
-    name = _filename(data["node"]["name"], args)
-    return Response(
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    return csv_response(_filename(data["node"]["name"], args) + ".csv", header, rows)
 
 
 def _filename(name: str, args: dict) -> str:

@@ -1,8 +1,7 @@
 """Pages of the treasury: the treasurer's clearing runs, dashboard and impact report; the
 monthly statements (the treasurer's, and each member's own). The invoices page: app.invoices."""
-import csv
 import datetime as dt
-import io
+from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext
@@ -12,6 +11,7 @@ from app import permissions
 from app.errors import N_
 from app.hub import hub_today
 from app.treasury.reports import add_months, month_start
+from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import query
 
@@ -170,20 +170,22 @@ def impact_csv():
     _require_treasurer()
     start, end = _period_args()
     report = query("ImpactReport", **{"from": start.isoformat(), "to": end.isoformat()})["impactReport"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["period_start", "period_end_exclusive", "figure", "label", "value"])
-    for figure in report["figures"]:
-        label = figure["label"]  # an English msgid marked in app.treasury.reports
-        writer.writerow([report["start"], report["end"], figure["key"], gettext(label), figure["value"]])
+    period = dt.date.fromisoformat(report["start"]), dt.date.fromisoformat(report["end"])
+    money_keys = {figure["key"] for figure in report["figures"] if figure["isMoney"]}
+
+    def value(figure) -> Decimal | int:
+        return Decimal(figure["value"]) if figure["key"] in money_keys else int(figure["value"])
+
+    rows = [
+        # The labels are English msgids marked in app.treasury.reports.
+        [*period, figure["key"], gettext(figure["label"]), value(figure)]
+        for figure in report["figures"]
+    ]
     for k in report["byKind"]:
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_volume", kind_label(k["kind"]), k["volume"]["amount"]])
-        writer.writerow([report["start"], report["end"], f"transfers_{k['kind'].lower()}_count", kind_label(k["kind"]), k["count"]])
-    filename = f"alveole-impact-{start.isoformat()}-{end.isoformat()}.csv"
-    return out.getvalue(), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{filename}"',
-    }
+        rows.append([*period, f"transfers_{k['kind'].lower()}_volume", kind_label(k["kind"]), Decimal(k["volume"]["amount"])])
+        rows.append([*period, f"transfers_{k['kind'].lower()}_count", kind_label(k["kind"]), k["count"]])
+    header = ["period_start", "period_end_exclusive", "figure", "label", "value"]
+    return csv_response(f"alveole-impact-{start.isoformat()}-{end.isoformat()}.csv", header, rows)
 
 
 @bp.route("/treasury/statements", methods=["GET", "POST"])

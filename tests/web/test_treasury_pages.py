@@ -104,7 +104,7 @@ def test_dashboard_report_and_period_close(people, app):
     assert "Somme des soldes" in page and "<svg" in page and "0,00 ALV" in page
 
     csv = people["T"].get("/treasury/impact.csv").get_data(as_text=True)
-    assert "credit_volume" in csv and ",30.00" in csv
+    assert "credit_volume" in csv and ";30,00" in csv
     assert "Rapport d’impact" in people["T"].get("/treasury/impact").get_data(as_text=True)
 
     # Move the payment into last month so that the month can be closed.
