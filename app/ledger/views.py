@@ -4,8 +4,8 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale, gettext, lazy_gettext
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from app import permissions
