@@ -58,6 +58,8 @@ def load_config() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "alveole@localhost"),
         # Invoices left unanswered this many days are accepted (`flask invoices auto-accept`).
         "INVOICE_AUTO_ACCEPT_DAYS": int(os.environ.get("ALVEOLE_INVOICE_AUTO_ACCEPT_DAYS", 14)),
+        # Each SQL statement of a web request may run this long (0: no limit); commands are free.
+        "STATEMENT_TIMEOUT_MS": int(os.environ.get("ALVEOLE_STATEMENT_TIMEOUT_MS", 10_000)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,

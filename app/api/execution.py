@@ -11,11 +11,11 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types.graphql import OperationType
 
 from app.api.context import build_context
+from app.api.limits import RequestLimits
 from app.database import begin_write
 from graphql import GraphQLError
 
@@ -88,7 +88,8 @@ def extensions() -> list:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # GraphQL validation (cached), then the request's cost and the size of its inputs.
+        lambda: RequestLimits(maxsize=256),
     ]
 
 
