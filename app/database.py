@@ -7,7 +7,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g, has_request_context
 
-
 TIMEOUT_KEY = "alveole_statement_timeout_ms"
 
 
