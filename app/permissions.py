@@ -172,6 +172,19 @@ def can_see_invoice(
     return invoice.creditor_account_id in usable or invoice.debtor_account_id in usable
 
 
+def can_cancel_invoice(session: so.Session, member: Optional[Member], invoice: Invoice,
+                       usable: Optional[set[int]] = None) -> bool:
+    """Who acts for the creditor withdraws their invoice; the treasurer, as the hub's arbiter,
+    may cancel any other (a disputed one, one billed without cause), but not one billed to an
+    account they act for themselves."""
+    if member is None:
+        return False
+    usable = usable_account_ids(session, member) if usable is None else usable
+    if invoice.creditor_account_id in usable:
+        return True
+    return is_treasurer(member) and invoice.debtor_account_id not in usable
+
+
 def visible_invoice_filter(member: Member, usable: set[int]):
     """can_see_invoice as a WHERE clause, for lists."""
     if is_treasurer(member):

@@ -4,8 +4,9 @@ import secrets
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from app import permissions
 from app.errors import N_
 from app.hub import hub_today
 from app.web.forms import form_status, submit
@@ -36,6 +37,7 @@ def invoices():
     return render_template(
         "invoices/invoices.html",
         data=query("Invoices", first=50),
+        disputed=query("DisputedInvoices", first=50)["disputed"] if permissions.is_treasurer(current_user) else None,
         issue_result=issue_result,
         action_result=action_result,
         form=request.form,

@@ -1,7 +1,8 @@
 """The invoices' queries and their node: an invoice the viewer may not see reads null."""
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
+from flask import current_app
 
 from app import permissions
 from app.api.context import Info
@@ -17,7 +18,7 @@ from app.invoices.api.types import (
     invoice_types,
     usable_accounts,
 )
-from models import Invoice
+from models import Invoice, utcnow
 
 
 def resolve_invoice_node(info: Info, pk: int) -> Optional[InvoiceType]:
@@ -40,12 +41,17 @@ class InvoicesQuery:
         status: Optional[list[InvoiceStatusEnum]] = None,
         direction: Optional[InvoiceDirection] = None,
         overdue: Optional[bool] = None,
+        disputed: Annotated[Optional[bool], strawberry.argument(
+            description="Only the disputed ones: refused, or unanswered past the delay of automatic "
+            "acceptance with no booking of the debtor behind them (the treasurer may cancel them).",
+        )] = None,
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> Connection[InvoiceType]:
         viewer = require_for_query(info)
         stmt = queries.invoices(
-            viewer, usable_accounts(info), today=hub_today(), statuses=status, direction=direction, overdue=overdue
+            viewer, usable_accounts(info), today=hub_today(), statuses=status, direction=direction, overdue=overdue,
+            disputed=(utcnow(), current_app.config["INVOICE_AUTO_ACCEPT_DAYS"]) if disputed else None,
         )
         return paginate(info.context.session, stmt, first, after, lambda rows: invoice_types(info, rows))
 

@@ -10,7 +10,7 @@ from app.api.relay import Node, to_global_id
 from app.api.scalars import Money, money
 from app.hub import hub_today
 from app.invoices import services
-from app.invoices.queries import Direction
+from app.invoices.queries import UNPAID_STATUSES, Direction
 from app.ledger.api import AccountType, accounts_by_id
 from models import Account, Invoice, InvoiceStatus
 
@@ -105,6 +105,15 @@ class InvoiceType(Node):
     @strawberry.field(description="The viewer acts for the creditor (may cancel while unpaid).")
     def viewer_is_creditor(self, info: Info) -> bool:
         return self.model.creditor_account_id in usable_accounts(info)
+
+    @strawberry.field(description="The viewer may cancel it now: the creditor's side or the treasurer, "
+                                  "while nothing is paid or cleared.")
+    def viewer_can_cancel(self, info: Info) -> bool:
+        invoice = self.model
+        return (
+            invoice.status in UNPAID_STATUSES and invoice.outstanding == invoice.amount
+            and permissions.can_cancel_invoice(info.context.session, info.context.viewer, invoice, usable_accounts(info))
+        )
 
 
 def invoice_types(info: Info, rows: list[Invoice]) -> list[InvoiceType]:
