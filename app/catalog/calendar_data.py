@@ -11,10 +11,12 @@ import sqlalchemy.orm as so
 
 from app.catalog import calendar
 from app.catalog.calendar import Interval, Usage
-from models import PRICE_UNIT_SECONDS, Booking, Resource, ResourceClosure, ResourceKind, ResourceStatus
+from app.catalog.fields import BY_NAME
+from models import PRICE_UNIT_SECONDS, Booking, Resource, ResourceClosure, ResourceKind, ResourceStatus, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
 SUGGESTION_HORIZON = dt.timedelta(days=60)
+LONGEST_ADVANCE_DAYS = BY_NAME["max_advance_days"].high  # the most any resource may be booked ahead
 
 
 def load_usages(session: so.Session, resource_ids: Iterable[int], start: dt.datetime,
@@ -85,14 +87,19 @@ def next_free_slots(session: so.Session, resources: list[Resource], after: dt.da
                     duration: Optional[dt.timedelta], zone: ZoneInfo) -> dict[int, Optional[Interval]]:
     """The first free slot of each resource after `after` (two queries for the whole list).
     Without a duration, one price unit (or the resource's minimum duration if longer)."""
+    result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
+    now = utcnow()
+    if after > now + dt.timedelta(days=LONGEST_ADVANCE_DAYS):
+        return result  # beyond what any resource may be booked: nothing to compute (nor to overflow)
     bookable = [r for r in resources if r.status == ResourceStatus.AVAILABLE]
     horizon = after + SUGGESTION_HORIZON
     usages = load_usages(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
     closures = load_closures(session, [r.id for r in bookable], after, horizon + dt.timedelta(days=2))
-    result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     for r in bookable:
         length = duration or default_length(r)
-        latest = min(horizon, after + dt.timedelta(days=r.max_advance_days))
+        latest = min(horizon, now + dt.timedelta(days=r.max_advance_days))
+        if latest < after:
+            continue
         slots = calendar.free_slots(
             usages[r.id], closures[r.id], r.capacity, 1, r.opening_hours, zone,
             r.kind == ResourceKind.TOOL, buffer_of(r), length, after, latest, 1,

@@ -1,5 +1,6 @@
 """Issue 10, finding 1: a manager cannot save opening hours that slow the catalogue down, and
 whatever is stored, an anonymous catalogue page stays fast."""
+import datetime as dt
 import time
 
 import pytest
@@ -54,3 +55,20 @@ def test_the_catalogue_stays_fast_whatever_was_stored(app, api, member_api):
     assert time.perf_counter() - started < 5
     body = api.data("{ resources { edges { node { title nextFreeSlot { start } openingHours { opens } } } } }")
     assert len(body["resources"]["edges"]) == 3
+
+
+def test_next_free_slot_far_in_the_future_is_null_not_an_overflow(api, member_api):
+    create_resource(member_api, maxAdvanceDays=3650)
+    for after in ("9998-12-31T23:00:00+00:00", "2040-01-01T00:00:00+00:00"):
+        body = api.gql("query($after: DateTime) { resources { nodes { nextFreeSlot(after: $after) { start } } } }", after=after)
+        assert "errors" not in body, body
+        assert body["data"]["resources"]["nodes"][0]["nextFreeSlot"] is None
+
+
+def test_next_free_slot_stays_within_the_advance_booking_limit(api, member_api):
+    create_resource(member_api, maxAdvanceDays=10)
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=5)).isoformat()
+    late = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=20)).isoformat()
+    query = "query($after: DateTime) { resources { nodes { nextFreeSlot(after: $after) { start } } } }"
+    assert api.data(query, after=soon)["resources"]["nodes"][0]["nextFreeSlot"] is not None
+    assert api.data(query, after=late)["resources"]["nodes"][0]["nextFreeSlot"] is None
