@@ -1,5 +1,6 @@
 """Issue 10: hostile requests at the edge of the web app (timeouts, control characters, deep
 JSON, failing commits) and the hardening headers."""
+import re
 import time
 
 import pytest
@@ -39,3 +40,56 @@ def test_a_request_statement_runs_at_most_the_statement_timeout(app):
     # The connection goes back to the pool without the deadline: commands run free.
     with limited.extensions["db_engine"].connect() as connection:
         assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+# --- Low findings: control characters, deep JSON, failing commits -------------------------------
+
+
+@pytest.mark.parametrize("url", ["/catalogue?q=%00", "/catalogue?q=scie%1b", "/ical/%00.ics", "/catalogue?%00=1",
+                                 "/login?next=%00"])
+def test_control_characters_in_a_page_parameter_are_a_400(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_nul_byte_in_a_form_field_is_a_400(client):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"csrf_token": token, "email": "a\x00@example.test", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_tabs_and_line_breaks_are_still_text(client):
+    assert client.get("/catalogue?q=scie%09ruban").status_code == 200
+
+
+def test_a_json_body_nested_100000_deep_is_a_400(client):
+    body = '{"query": "{ viewer { id } }", "variables": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post("/graphql", data=body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_failing_final_commit_is_masked_and_logged_with_the_request_id(app, member_api, monkeypatch, caplog):
+    def broken(self):
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(sa.orm.Session, "commit", broken)
+    with caplog.at_level("ERROR", logger="alveole.api"):
+        response = member_api.client.post(
+            "/graphql", json={"query": 'mutation { updateProfile(input: {name: "Nouveau nom"}) { errors { code } } }'},
+            headers={"X-Request-Id": "req-commit-1"},
+        )
+    body = response.get_json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL", "requestId": "req-commit-1"}
+    assert "COMMIT" not in response.get_data(as_text=True) and "server closed" not in response.get_data(as_text=True)
+    assert any("req-commit-1" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_failing_final_rollback_is_masked_too(app, api, monkeypatch):
+    def broken(self):
+        raise sa.exc.OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(sa.orm.Session, "rollback", broken)
+    body = api.gql("{ viewer { id } }")
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "ROLLBACK" not in str(body) and "administrator" not in str(body)
