@@ -62,5 +62,10 @@ def load_config() -> dict:
         "STATEMENT_TIMEOUT_MS": int(os.environ.get("ALVEOLE_STATEMENT_TIMEOUT_MS", 10_000)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's security token expires: a page left open longer than a working day asks
+        # to be reloaded (the CSRF error page says so).
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("ALVEOLE_CSRF_TIME_LIMIT", 12 * 3600)),
+        # GraphiQL and schema introspection: signed-in members only, unless this is on
+        # (the demo turns it on; production leaves it off).
+        "PUBLIC_GRAPHQL_IDE": _bool("ALVEOLE_PUBLIC_GRAPHQL_IDE", False),
     }

@@ -8,10 +8,12 @@
 - its **inputs**, literals and variables alike: every list at most MAX_LIST_ITEMS long, every
   string at most MAX_STRING_LENGTH characters (or the allowance of a named long field), no
   control character but tab and line breaks, and nesting at most MAX_INPUT_DEPTH deep.
-  Otherwise a top-level `INVALID` error.
+  Otherwise a top-level `INVALID` error;
+- **introspection** (`__schema`, `__type`): signed-in clients only, unless PUBLIC_GRAPHQL_IDE.
 """
 from typing import Any, Iterator, Mapping, Optional
 
+from flask import current_app
 from strawberry.extensions import ValidationCache
 
 from graphql import (
@@ -248,6 +250,19 @@ def _document_literals(document: DocumentNode) -> Iterator[tuple[Any, str]]:
             stack.extend(selection_set.selections or ())
 
 
+def introspects(document: DocumentNode) -> bool:
+    """Whether the document asks for the schema itself (`__schema`, `__type`)."""
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
+            return True
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections or ())
+    return False
+
+
 def request_problems(document: DocumentNode, variables: Optional[Mapping[str, Any]]) -> Optional[str]:
     for value, name in _document_literals(document):
         for problem in literal_problems(value, name):
@@ -281,6 +296,8 @@ class RequestLimits(ValidationCache):
         if problem:
             return [RequestRefused(problem, "INVALID")]
         viewer = getattr(context.context, "viewer", None)
+        if viewer is None and not current_app.config.get("PUBLIC_GRAPHQL_IDE") and introspects(context.graphql_document):
+            return [RequestRefused("Sign in to explore the schema (or read graphql/schema.graphql).", "UNAUTHENTICATED")]
         budget = SIGNED_IN_BUDGET if viewer is not None else ANONYMOUS_BUDGET
         cost = query_cost(context.schema._schema, context.graphql_document, variables, context.operation_name)
         if cost > budget:

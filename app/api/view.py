@@ -5,11 +5,18 @@ over GET, and the cookie is SameSite=Lax."""
 import json
 
 from cross_web import HTTPException
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, url_for
+from flask_login import current_user
 from strawberry.flask.views import GraphQLView
 
 from app.api.context import Context, build_context
 from app.api.schema import schema
+
+GRAPHIQL_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 class AlveoleGraphQLView(GraphQLView):
@@ -24,8 +31,14 @@ class AlveoleGraphQLView(GraphQLView):
             raise HTTPException(400, "The request body is nested too deeply.") from None
 
     def render_graphql_ide(self, request):
-        # Our own page with GraphiQL served from our static files: no CDN.
-        return render_template("graphiql.html")
+        """Our own page with GraphiQL served from our static files (no CDN), for signed-in
+        members unless the hub opens it to all (PUBLIC_GRAPHQL_IDE, on in the demo)."""
+        if not (current_app.config["PUBLIC_GRAPHQL_IDE"] or current_user.is_authenticated):
+            return redirect(url_for("auth.login", next="/graphql"))
+        response = make_response(render_template("graphiql.html"))
+        # GraphiQL's page: its own stylesheet inline, and the editor's workers from blob: URLs.
+        response.headers["Content-Security-Policy"] = GRAPHIQL_POLICY
+        return response
 
 
 def create_blueprint(app: Flask) -> Blueprint:

@@ -2,12 +2,15 @@
 JSON, failing commits) and the hardening headers."""
 import re
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app, database
+from app.demo import DEMO_PASSWORD
 from tests.conftest import TEST_CONFIG
+from tests.ledger.test_ledger_web import login
 
 
 def _app_with(app, **config):
@@ -93,3 +96,80 @@ def test_a_failing_final_rollback_is_masked_too(app, api, monkeypatch):
     body = api.gql("{ viewer { id } }")
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
     assert "ROLLBACK" not in str(body) and "administrator" not in str(body)
+
+
+# --- Hardening: CSP, caches, cookies, CSRF tokens, introspection --------------------------------
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def test_no_template_has_inline_script():
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline <script> in {path.name}"
+        assert not re.search(r"\son[a-z]+\s*=", text), f"event handler attribute in {path.name}"
+        assert "javascript:" not in text, f"javascript: URL in {path.name}"
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]+)", policy).group(1)
+    assert script_src.strip() == "'self'" and "frame-ancestors 'none'" in policy
+
+
+def test_private_pages_and_answers_are_not_stored_by_caches(app, make_member, client):
+    login(client, make_member(organization="Scierie", credit_limit=10_000))
+    for url in ("/account", "/account/statement.csv", "/catalogue"):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url
+    assert client.post("/graphql", json={"query": "{ viewer { id } }"}).headers["Cache-Control"] == "no-store"
+    static = client.get("/static/js/confirm.js")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
+@pytest.mark.parametrize(("config", "base_url", "secure"), [
+    ({"SESSION_COOKIE_SECURE": True}, "http://localhost", True),
+    ({}, "https://localhost", True),
+    ({}, "http://localhost", False),
+])
+def test_session_cookies_are_secure_when_configured_or_over_https(app, make_member, config, base_url, secure):
+    email = make_member(organization="Scierie")
+    client = _app_with(app, **config).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login", base_url=base_url).get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD}, base_url=base_url,
+                           headers={"Referer": f"{base_url}/login"})  # Flask-WTF checks it over https
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all(("; Secure" in c) == secure for c in cookies), cookies
+    assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
+
+
+def test_csrf_tokens_expire(app, make_member):
+    assert 0 < app.config["WTF_CSRF_TIME_LIMIT"] <= 24 * 3600
+    client = _app_with(app, WTF_CSRF_TIME_LIMIT=1, TESTING=False).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    time.sleep(2.1)
+    response = client.post("/login", data={"csrf_token": token, "email": "x@example.test", "password": "x"})
+    assert response.status_code == 400
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+def test_introspection_and_graphiql_are_for_signed_in_members(app, api, member_api):
+    body = api.gql(INTROSPECTION)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert api.gql("{ __typename }")["data"] == {"__typename": "Query"}
+    assert member_api.data(INTROSPECTION)["__schema"]["queryType"]["name"] == "Query"
+    ide = api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert ide.status_code == 302 and "/login" in ide.headers["Location"]
+    page = member_api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.get_data(as_text=True).lower()
+    assert "worker-src" in page.headers["Content-Security-Policy"]
+
+
+def test_the_demo_opens_introspection_and_graphiql_to_all(app):
+    client = _app_with(app, PUBLIC_GRAPHQL_IDE=True).test_client()
+    body = client.post("/graphql", json={"query": INTROSPECTION}).get_json()
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+    assert client.get("/graphql", headers={"Accept": "text/html"}).status_code == 200
