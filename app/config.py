@@ -68,4 +68,8 @@ def load_config() -> dict:
         # GraphiQL and schema introspection: signed-in members only, unless this is on
         # (the demo turns it on; production leaves it off).
         "PUBLIC_GRAPHQL_IDE": _bool("ALVEOLE_PUBLIC_GRAPHQL_IDE", False),
+        # Anonymous API clients run one request at a time per address (app.api.throttle),
+        # the next waiting this long for its turn before a 429.
+        "ANONYMOUS_API_GATE": _bool("ALVEOLE_ANONYMOUS_API_GATE", True),
+        "ANONYMOUS_API_WAIT_SECONDS": float(os.environ.get("ALVEOLE_ANONYMOUS_API_WAIT_SECONDS", 5)),
     }

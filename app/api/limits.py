@@ -43,11 +43,15 @@ from graphql import (
 DEFAULT_PAGE_SIZE = 20  # app.api.relay.check_first's default
 MAX_PAGE_SIZE = 100
 LIST_ESTIMATE = 10  # a list without `first` (photos, opening hours, notices...)
+# Lists known to run longer: a calendar over weeks has a few periods a day.
+LIST_ESTIMATES = {("Resource", "availability"): 100}
 
-# Resolvers that compute rather than read a column: (type, field) -> cost of one call.
+# Resolvers that compute rather than read a column: (type, field) -> cost of one call. One
+# unit is about one field resolved (tens of microseconds); a free-slot search over 60 days
+# takes a few milliseconds.
 WEIGHTS = {
-    ("Resource", "availability"): 25,
-    ("Resource", "nextFreeSlot"): 25,
+    ("Resource", "availability"): 50,
+    ("Resource", "nextFreeSlot"): 100,
     ("Query", "bookingSeriesPreview"): 100,
     ("Query", "ledgerSummary"): 20,
     ("Query", "impactReport"): 50,
@@ -55,8 +59,8 @@ WEIGHTS = {
     ("Mutation", "proposeClearing"): 200,
 }
 
-SIGNED_IN_BUDGET = 12_000
-ANONYMOUS_BUDGET = 3_000
+SIGNED_IN_BUDGET = 15_000
+ANONYMOUS_BUDGET = 4_000
 
 MAX_LIST_ITEMS = 100
 MAX_STRING_LENGTH = 2_000
@@ -143,7 +147,7 @@ class _Coster:
         if name in ("edges", "nodes") and "pageInfo" in parent.fields:
             return 1  # the connection's `first` already counted them
         if isinstance(get_nullable_type(definition.type), GraphQLList):
-            return LIST_ESTIMATE
+            return LIST_ESTIMATES.get((parent.name, name), LIST_ESTIMATE)
         return 1
 
     def _first(self, node: FieldNode) -> int:

@@ -5,12 +5,13 @@ over GET, and the cookie is SameSite=Lax."""
 import json
 
 from cross_web import HTTPException
-from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from strawberry.flask.views import GraphQLView
 
 from app.api.context import Context, build_context
 from app.api.schema import schema
+from app.api.throttle import Busy, gate_directory, one_at_a_time
 
 GRAPHIQL_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -22,6 +23,22 @@ GRAPHIQL_POLICY = (
 class AlveoleGraphQLView(GraphQLView):
     def get_context(self, request, response) -> Context:
         return build_context()
+
+    def dispatch_request(self):
+        """Anonymous API requests run one at a time per client address (app.api.throttle)."""
+        config = current_app.config
+        if not config["ANONYMOUS_API_GATE"] or current_user.is_authenticated or request.method != "POST":
+            return super().dispatch_request()
+        directory = gate_directory(config["DATABASE_URL"])
+        try:
+            with one_at_a_time(directory, request.remote_addr or "-", config["ANONYMOUS_API_WAIT_SECONDS"]):
+                return super().dispatch_request()
+        except Busy:
+            body = {"data": None, "errors": [{
+                "message": "Too many requests at once from your address: wait for the previous answer, or sign in.",
+                "extensions": {"code": "RATE_LIMITED"},
+            }]}
+            return jsonify(body), 429, {"Retry-After": "1"}
 
     def decode_json(self, data: str | bytes) -> object:
         """A body nested deeper than Python's parser goes (a 100,000-deep list) is a 400."""

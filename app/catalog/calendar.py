@@ -9,6 +9,7 @@ quantities at every instant of that interval stays within the capacity.
 import collections
 import datetime as dt
 import enum
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
@@ -97,16 +98,20 @@ def opening_windows(opening_hours: Optional[dict], start: dt.datetime, end: dt.d
     windows: list[Interval] = []
     day = first
     while day <= last:
-        for a, b in hours.get(day.weekday(), []):
-            midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-            w_start = _local(midnight, a, zone)
-            w_end = _local(midnight, b, zone)
+        for w_start, w_end in _day_windows(day, tuple(hours.get(day.weekday(), ())), zone):
             if windows and windows[-1].end >= w_start:
                 windows[-1] = Interval(windows[-1].start, max(windows[-1].end, w_end))
             else:
                 windows.append(Interval(w_start, w_end))
         day += dt.timedelta(days=1)
     return [w for w in windows if w.end > start and w.start < end]
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_windows(day: dt.date, spans: tuple[tuple[int, int], ...], zone: ZoneInfo) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """One day's spans in UTC: the same few opening hours serve every resource and request."""
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return tuple((_local(midnight, a, zone), _local(midnight, b, zone)) for a, b in spans)
 
 
 def _local(midnight: dt.datetime, minutes: int, zone: ZoneInfo) -> dt.datetime:

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from app.api import limits
+from app.api import limits, throttle
 from app.api.execution import OPERATIONS_DIR
 from app.api.schema import schema
 from graphql import parse
@@ -30,7 +30,7 @@ def test_thirty_aliases_of_the_calendar_are_too_costly_for_anonymous_clients(api
 
 
 def test_the_budget_of_a_signed_in_member_is_higher(api, member_api):
-    query = f"{{ resources(first: 100) {{ edges {{ node {{ {AVAILABILITY} }} }} }} }}"
+    query = f"{{ resources(first: 50) {{ edges {{ node {{ {AVAILABILITY} }} }} }} }}"
     cost = limits.query_cost(schema._schema, parse(query), {})
     assert limits.ANONYMOUS_BUDGET < cost <= limits.SIGNED_IN_BUDGET
     assert _code(api.gql(query)) == "QUERY_TOO_COSTLY"
@@ -123,3 +123,37 @@ def test_deeply_nested_variables_are_refused(api):
         value = [value]
     body = api.gql("query($q: String) { resources(search: $q) { totalCount } }", q=value)
     assert body["data"] is None and body["errors"]
+
+
+# --- Anonymous API clients: one request at a time, half the time at most ------------------------
+
+
+def _gate(app):
+    return throttle.gate_directory(app.config["DATABASE_URL"])
+
+
+def test_an_anonymous_request_waits_for_the_previous_one_of_its_address(app, api, member_api):
+    app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.2)
+    with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):
+        started = time.perf_counter()
+        response = api.client.post("/graphql", json={"query": "{ __typename }"})
+        assert time.perf_counter() - started >= 0.2
+        assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+        assert response.get_json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert "errors" not in member_api.gql("{ __typename }")  # signed in: not gated
+    app.config["ANONYMOUS_API_WAIT_SECONDS"] = 5
+    assert "errors" not in api.gql("{ __typename }")  # its turn came
+
+
+def test_an_address_gets_at_most_half_the_time(tmp_path):
+    directory = tmp_path / "gate"
+    with throttle.one_at_a_time(directory, "10.0.0.1", 0):
+        time.sleep(0.3)
+    with pytest.raises(throttle.Busy):  # its turn comes 0.3 s after the previous request ended
+        with throttle.one_at_a_time(directory, "10.0.0.1", 0.05):
+            pass
+    with throttle.one_at_a_time(directory, "10.0.0.2", 0):  # another address is not held up
+        pass
+    started = time.perf_counter()
+    with throttle.one_at_a_time(directory, "10.0.0.1", 1):
+        assert time.perf_counter() - started >= 0.15
