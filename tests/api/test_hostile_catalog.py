@@ -24,13 +24,20 @@ def _create(client, spans):
     [_span(1, f"{h:02d}:00", f"{h:02d}:30") for h in range(8, 13)],  # five spans on Monday
     [_span(1, "08:00", "12:00"), _span(1, "11:00", "14:00")],  # overlapping
     [_span(2, "08:00", "08:10")],  # ten minutes
-    [_span(3, f"{m // 60:02d}:{m % 60:02d}", f"{(m + 1) // 60:02d}:{(m + 1) % 60:02d}") for m in range(0, 1440, 2)],
+    [_span(3, f"{m // 60:02d}:{m % 60:02d}", f"{(m + 15) // 60:02d}:{(m + 15) % 60:02d}") for m in range(0, 1440, 30)],
 ])
 def test_unreasonable_opening_hours_are_refused(member_api, spans):
     result = _create(member_api, spans)
     assert result["resource"] is None
     assert [e["code"] for e in result["errors"]] == ["INVALID"]
     assert result["errors"][0]["field"][0] == "openingHours"
+
+
+def test_the_1442_windows_once_saved_are_refused_before_anything_runs(member_api):
+    spans = [_span(3, f"{m // 60:02d}:{m % 60:02d}", f"{(m + 1) // 60:02d}:{(m + 1) % 60:02d}") for m in range(0, 1440, 2)]
+    payload = {"kind": "WORKSPACE", "title": "Halle", "price": "20.00", "priceUnit": "HOUR", "openingHours": spans}
+    body = member_api.gql(CREATE_RESOURCE, input=payload)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "INVALID"  # a list of 720: too long
 
 
 def test_four_spans_a_day_touching_each_other_are_fine(member_api):
