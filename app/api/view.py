@@ -27,7 +27,8 @@ class AlveoleGraphQLView(GraphQLView):
     def dispatch_request(self):
         """Anonymous API requests run one at a time per client address (app.api.throttle)."""
         config = current_app.config
-        if not config["ANONYMOUS_API_GATE"] or current_user.is_authenticated or request.method != "POST":
+        runs_an_operation = request.method == "POST" or "query" in request.args  # not GraphiQL's page
+        if not config["ANONYMOUS_API_GATE"] or current_user.is_authenticated or not runs_an_operation:
             return super().dispatch_request()
         directory = gate_directory(config["DATABASE_URL"])
         try:

@@ -157,3 +157,9 @@ def test_an_address_gets_at_most_half_the_time(tmp_path):
     started = time.perf_counter()
     with throttle.one_at_a_time(directory, "10.0.0.1", 1):
         assert time.perf_counter() - started >= 0.15
+
+
+def test_an_anonymous_query_over_get_is_gated_too(app, api):
+    app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.1)
+    with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):
+        assert api.client.get("/graphql?query=%7B__typename%7D").status_code == 429
