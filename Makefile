@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/flask --app wsgi setup-demo
 	@echo "Alvéole: http://$(HOST):$(PORT)/  (demo password: alveole-demo)"
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	ALVEOLE_PUBLIC_GRAPHQL_IDE=$${ALVEOLE_PUBLIC_GRAPHQL_IDE:-true} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install lint
 	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(PYTEST_ARGS)

@@ -3,6 +3,7 @@ import uuid
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database
@@ -32,6 +33,15 @@ from app.payments import views as payment_views
 from app.skills import views as skill_views
 from app.treasury import views as treasury_views
 from app.web import register_web
+
+# Scripts and styles from our own files only: no inline script, no event handler attribute
+# (templates use static/js/*.js); inline style attributes stay (bar widths, chart colours).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+PRIVATE_TYPES = ("text/csv", "text/calendar")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -77,6 +87,12 @@ def create_app(config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.endpoint != "static" and (current_user.is_authenticated or response.mimetype in PRIVATE_TYPES):
+            # A signed-in member's pages, their API answers and every export stay out of
+            # shared and browser caches (the back button after logout shows nothing).
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
         return response
 
     graphql = api_blueprint(app)

@@ -85,7 +85,6 @@ def load_config() -> dict:
         # Delivered skill jobs their client leaves unanswered this many days are confirmed
         # (`flask skills auto-confirm`).
         "JOB_CONFIRM_DAYS": int(os.environ.get("ALVEOLE_JOB_CONFIRM_DAYS", 7)),
-        "WTF_CSRF_TIME_LIMIT": None,
         # The hub's books (app.ledger.fec): its SIREN names the FEC file; member accounts are
         # auxiliary accounts of one general account; the system accounts have their own.
         "SIREN": os.environ.get("ALVEOLE_SIREN", "000000000"),
@@ -96,4 +95,18 @@ def load_config() -> dict:
         "FEC_COMMONS_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_COMMONS_ACCOUNT_LABEL", "Prestations de services"),
         "FEC_SETTLEMENT_ACCOUNT": os.environ.get("ALVEOLE_FEC_SETTLEMENT_ACCOUNT", "512"),
         "FEC_SETTLEMENT_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_SETTLEMENT_ACCOUNT_LABEL", "Banques"),
+        # Each SQL statement of a web request may run this long (0: no limit); commands are free.
+        "STATEMENT_TIMEOUT_MS": int(os.environ.get("ALVEOLE_STATEMENT_TIMEOUT_MS", 10_000)),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        # A form's security token expires: a page left open longer than a working day asks
+        # to be reloaded (the CSRF error page says so).
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("ALVEOLE_CSRF_TIME_LIMIT", 12 * 3600)),
+        # GraphiQL and schema introspection: signed-in members only, unless this is on
+        # (the demo turns it on; production leaves it off).
+        "PUBLIC_GRAPHQL_IDE": _bool("ALVEOLE_PUBLIC_GRAPHQL_IDE", False),
+        # Anonymous API clients run one request at a time per address (app.api.throttle),
+        # the next waiting this long for its turn before a 429.
+        "ANONYMOUS_API_GATE": _bool("ALVEOLE_ANONYMOUS_API_GATE", True),
+        "ANONYMOUS_API_WAIT_SECONDS": float(os.environ.get("ALVEOLE_ANONYMOUS_API_WAIT_SECONDS", 5)),
     }

@@ -1,9 +1,13 @@
 """Engine and per-request session. SQLite runs in WAL mode with foreign keys on, and every
 transaction takes the write lock up front (BEGIN IMMEDIATE) so that concurrent writers queue
 instead of failing with 'database is locked' half-way through a request."""
+import time
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g, has_request_context
+
+TIMEOUT_KEY = "alveole_statement_timeout_ms"
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
@@ -31,6 +35,20 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def start_clock(connection, _cursor, _statement, _parameters, _context, _executemany):
+        # The statement timeout of a request (see _deadline): a progress handler interrupts
+        # a statement that runs past it.
+        timeout_ms = connection.info.get(TIMEOUT_KEY)
+        if timeout_ms:
+            deadline = time.monotonic() + timeout_ms / 1000
+            connection.connection.dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(dbapi_connection, record):
+        if record.info.pop(TIMEOUT_KEY, None):  # the request's timeout ends with it
+            dbapi_connection.set_progress_handler(None, 0)
+
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
         # IMMEDIATE unless the session asked for a read-only start (see begin_write).
@@ -48,11 +66,30 @@ def init_app(app: Flask) -> None:
         engine, expire_on_commit=False, execution_options={"sqlite_begin": "DEFERRED"}
     )
 
+    timeout_ms = int(app.config.get("STATEMENT_TIMEOUT_MS") or 0)
+    if timeout_ms > 0:
+        sa.event.listen(app.extensions["db_request_sessionmaker"], "after_begin", _deadline(timeout_ms))
+
     @app.teardown_appcontext
     def close_session(_exc):
         session = g.pop("db_session", None)
         if session is not None:
             session.close()  # anything not committed is rolled back
+
+
+def _deadline(timeout_ms: int):
+    """Each statement of a web request may run `timeout_ms`: PostgreSQL cancels a longer one
+    (statement_timeout, for this transaction only); on SQLite a progress handler interrupts it
+    (see _configure_sqlite). Either way the request fails with a masked, logged error and the
+    worker is free again."""
+
+    def after_begin(_session, _transaction, connection):
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout_ms}")
+        elif connection.dialect.name == "sqlite":
+            connection.info[TIMEOUT_KEY] = timeout_ms
+
+    return after_begin
 
 
 def get_session() -> so.Session:

@@ -328,9 +328,17 @@ def is_invoice_creditor(session: so.Session, member: Optional[Member], invoice: 
     return invoice.creditor_account_id in usable
 
 
-def can_cancel_invoice(session: so.Session, member: Optional[Member], invoice: Invoice, usable: Optional[set[int]] = None) -> bool:
-    """The creditor withdraws their invoice; the treasurer cancels any invoice (with a reason)."""
-    return is_treasurer(member) or is_invoice_creditor(session, member, invoice, usable)
+def can_cancel_invoice(session: so.Session, member: Optional[Member], invoice: Invoice,
+                       usable: Optional[set[int]] = None) -> bool:
+    """Who acts for the creditor withdraws their invoice; the treasurer, as the hub's arbiter,
+    may cancel any other (a disputed one, one billed without cause: with a reason), but not
+    one billed to an account they act for themselves."""
+    if member is None:
+        return False
+    usable = usable_account_ids(session, member) if usable is None else usable
+    if invoice.creditor_account_id in usable:
+        return True
+    return is_treasurer(member) and invoice.debtor_account_id not in usable
 
 
 def can_correct_invoice(member: Optional[Member]) -> bool:

@@ -220,7 +220,14 @@ class CalendarFeed(Base):
     resource_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
-    __table_args__ = (sa.UniqueConstraint("member_id", "resource_id", name="uq_calendar_feeds_member_resource"),)
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "resource_id", name="uq_calendar_feeds_member_resource"),
+        # One feed of a member's own bookings too (NULLs are distinct to the constraint above).
+        sa.Index(
+            "uq_calendar_feeds_member_own", "member_id", unique=True,
+            sqlite_where=sa.text("resource_id IS NULL"), postgresql_where=sa.text("resource_id IS NULL"),
+        ),
+    )
 
 
 class WaitlistStatus(str, enum.Enum):

@@ -34,6 +34,9 @@ TEST_CONFIG = {
     "TESTING": True,
     "PASSWORD_HASH_TIME_COST": 1,
     "PASSWORD_HASH_MEMORY_COST": 256,
+    # Requests of a test follow each other: the gate of anonymous API clients (one at a time,
+    # half the time) is tested on its own (tests/api/test_request_limits.py, tests/load).
+    "ANONYMOUS_API_GATE": False,
 }
 
 

@@ -11,13 +11,13 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types.graphql import OperationType
 
 from app.api.context import build_context
+from app.api.limits import RequestLimits
 from app.database import begin_write
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 
 log = logging.getLogger("alveole.api")
 
@@ -34,12 +34,28 @@ class UnitOfWork(SchemaExtension):
         context = self.execution_context.context
         result = self.execution_context.result
         is_mutation = self.execution_context.operation_type == OperationType.MUTATION
-        if is_mutation and result is not None and all(map(_expected, result.errors or [])):
-            # A bad argument in a payload's nested field does not undo the mutation its
-            # payload reports as done; only an unexpected failure rolls everything back.
-            context.session.commit()
-        else:
+        commit = is_mutation and result is not None and all(map(_expected, result.errors or []))
+        try:
+            if commit:
+                # A bad argument in a payload's nested field does not undo the mutation its
+                # payload reports as done; only an unexpected failure rolls everything back.
+                context.session.commit()
+            else:
+                context.session.rollback()
+        except Exception as exc:  # the connection died under the final commit or rollback
+            self._fail(exc, "commit" if commit else "rollback")
+
+    def _fail(self, exc: Exception, step: str) -> None:
+        """The outcome is unknown to this request: log the error with the request id, and
+        answer a masked error instead of a payload (or data) that may not have been kept."""
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        log.error("final %s failed in request %s", step, request_id, exc_info=exc)
+        try:
             context.session.rollback()
+        except Exception:  # noqa: BLE001  (already logged: the connection is gone)
+            log.warning("rollback after a failed %s failed too in request %s", step, request_id)
+        self.execution_context.result = ExecutionResult(data=None, errors=[masked_error(request_id)])
 
 
 def _expected(error: GraphQLError) -> bool:
@@ -66,12 +82,17 @@ class MaskUnexpectedErrors(SchemaExtension):
         log.error(
             "unexpected error in request %s at %s", request_id, error.path, exc_info=original
         )
-        return GraphQLError(
-            f"Internal error (request id {request_id}).",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
+        return masked_error(request_id, error)
+
+
+def masked_error(request_id: str, error: Optional[GraphQLError] = None) -> GraphQLError:
+    """What the client learns of a failure of ours: that it happened, and its request id."""
+    return GraphQLError(
+        f"Internal error (request id {request_id}).",
+        nodes=error.nodes if error else None,
+        path=error.path if error else None,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
 
 
 MAX_DEPTH = 10
@@ -88,7 +109,8 @@ def extensions() -> list:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # GraphQL validation (cached), then the request's cost and the size of its inputs.
+        lambda: RequestLimits(maxsize=256),
     ]
 
 

@@ -11,10 +11,12 @@ import sqlalchemy.orm as so
 
 from app.catalog import calendar
 from app.catalog.calendar import Interval, Usage
+from app.catalog.fields import BY_NAME
 from models import PRICE_UNIT_SECONDS, Booking, Resource, ResourceClosure, ResourceKind, ResourceStatus, utcnow
 from models.catalog import ACTIVE_STATUS_VALUES
 
 SUGGESTION_HORIZON = dt.timedelta(days=60)
+LONGEST_ADVANCE_DAYS = BY_NAME["max_advance_days"].high  # the most any resource may be booked ahead
 
 
 def load_usages(session: so.Session, resource_ids: Iterable[int], start: dt.datetime,
@@ -90,18 +92,22 @@ def next_free_slots(session: so.Session, resources: list[Resource], after: dt.da
                     duration: Optional[dt.timedelta], zone: ZoneInfo) -> dict[int, Optional[Interval]]:
     """The first free slot of each resource after `after` (two queries for the whole list).
     Without a duration, one price unit (or the resource's minimum duration if longer)."""
-    bookable = [r for r in resources if r.status == ResourceStatus.AVAILABLE]
+    result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     now = utcnow()
+    if after > now + dt.timedelta(days=LONGEST_ADVANCE_DAYS):
+        return result  # beyond what any resource may be booked: nothing to compute (nor to overflow)
+    bookable = [r for r in resources if r.status == ResourceStatus.AVAILABLE]
     notice = max((notice_of(r) for r in bookable), default=dt.timedelta(0))
     horizon = after + SUGGESTION_HORIZON
     end = horizon + notice + dt.timedelta(days=2)
     usages = load_usages(session, [r.id for r in bookable], after, end)
     closures = load_closures(session, [r.id for r in bookable], after, end)
-    result: dict[int, Optional[Interval]] = {r.id: None for r in resources}
     for r in bookable:
         length = duration or default_length(r)
         earliest = max(after, now + notice_of(r))  # no sooner than the resource's minimum notice
-        latest = min(horizon + notice_of(r), after + dt.timedelta(days=r.max_advance_days))
+        latest = min(horizon + notice_of(r), now + dt.timedelta(days=r.max_advance_days))
+        if latest < earliest:
+            continue
         slots = calendar.free_slots(
             usages[r.id], closures[r.id], r.capacity, 1, r.opening_hours, zone,
             r.kind == ResourceKind.TOOL, buffer_of(r), length, earliest, latest, 1,

@@ -22,6 +22,9 @@ def create_feed(session: so.Session, actor: Member, resource_id: Optional[int] =
     """A new private URL for the actor's bookings, or for a resource they manage."""
     if resource_id is not None:
         require_manager(session, actor, get_resource(session, resource_id))
+    # One request at a time per member: concurrent ones replace each other's feed in turn,
+    # instead of each deleting nothing and inserting its own.
+    session.execute(sa.select(Member.id).where(Member.id == actor.id).with_for_update())
     session.execute(
         sa.delete(CalendarFeed).where(
             CalendarFeed.member_id == actor.id,

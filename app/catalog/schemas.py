@@ -1,9 +1,11 @@
 """Input validation of the catalogue and bookings (marshmallow)."""
+import itertools
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.validation import AwareDateTime, MinorUnits, TrimmedString
+from app.catalog.calendar import MAX_SPANS_PER_DAY, MIN_SPAN_MINUTES
 from app.catalog.fields import BY_NAME, FIELDS, Kind, ResourceField
 from app.errors import N_
 from models import PriceUnit
@@ -19,6 +21,9 @@ BAD_TIME = N_("Enter a time such as 08:30.")
 CLOSES_BEFORE_OPENS = N_("The closing time must be after the opening time.")
 BAD_WEEKDAY = N_("A weekday is a number from 1 (Monday) to 7 (Sunday).")
 END_BEFORE_START = N_("The end must be after the start.")
+TOO_MANY_SPANS = N_("A day has at most 4 opening spans.")
+SPANS_OVERLAP = N_("Opening spans of the same day must not overlap.")
+SPAN_TOO_SHORT = N_("An opening span lasts at least 15 minutes.")
 
 
 def _minutes(value: str) -> int:
@@ -38,6 +43,22 @@ class OpeningSpanSchema(Schema):
         opens, closes = _minutes(data["opens"]), _minutes(data["closes"])
         if closes <= opens:
             raise ValidationError(CLOSES_BEFORE_OPENS, "closes")
+
+
+def check_opening_spans(spans: list[dict]) -> None:
+    """At most a few spans a day, each long enough, none overlapping another: what a hub
+    opens, and what keeps every calendar computation small (app.catalog.calendar)."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for span in spans:
+        by_day.setdefault(span["weekday"], []).append((_minutes(span["opens"]), _minutes(span["closes"])))
+    for day_spans in by_day.values():
+        if len(day_spans) > MAX_SPANS_PER_DAY:
+            raise ValidationError(TOO_MANY_SPANS)
+        if any(b - a < MIN_SPAN_MINUTES for a, b in day_spans):
+            raise ValidationError(SPAN_TOO_SHORT)
+        ordered = sorted(day_spans)
+        if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered)):
+            raise ValidationError(SPANS_OVERLAP)
 
 
 def opening_hours_json(spans: list[dict] | None):
@@ -68,7 +89,7 @@ def _schema_field(spec: ResourceField, required: bool = False) -> fields.Field:
         return fields.Boolean()
     if spec.kind is Kind.UNIT:
         return fields.String(validate=validate.OneOf(UNITS))
-    return fields.List(fields.Nested(OpeningSpanSchema))
+    return fields.List(fields.Nested(OpeningSpanSchema), validate=check_opening_spans)
 
 
 class _DurationsSchema(Schema):

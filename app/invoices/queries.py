@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from app import permissions
-from models import Account, AccountKind, AccountStatus, Invoice, InvoiceStatus, Member
+from models import Account, AccountKind, AccountStatus, Booking, Invoice, InvoiceStatus, Member
 
 UNPAID_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED)
 
@@ -24,6 +24,25 @@ def overdue_clause(today: dt.date):
     return sa.and_(Invoice.status.in_(UNPAID_STATUSES), Invoice.outstanding > 0, Invoice.due_date < today)
 
 
+def own_booking_clause():
+    """The invoice bills a booking that the debtor's account made (a job's, once jobs are
+    billed, joins here): something the debtor agreed to stands behind it."""
+    return sa.exists().where(Booking.id == Invoice.source_booking_id, Booking.account_id == Invoice.debtor_account_id)
+
+
+def disputed_clause(now: dt.datetime, after_days: int):
+    """An invoice the debtor refused, or left unanswered past the delay of automatic
+    acceptance while no booking of theirs stands behind it: the treasurer's to look at."""
+    return sa.or_(
+        Invoice.status == InvoiceStatus.REJECTED,
+        sa.and_(
+            Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.created_at <= now - dt.timedelta(days=after_days),
+            sa.not_(own_booking_clause()),
+        ),
+    )
+
+
 def invoices(
     viewer: Member,
     usable: set[int],
@@ -33,9 +52,11 @@ def invoices(
     direction: Optional[Direction] = None,
     overdue: Optional[bool] = None,
     issued_before: Optional[dt.datetime] = None,
+    disputed: Optional[tuple[dt.datetime, int]] = None,
 ) -> sa.Select:
     """The invoices the viewer may see, newest first: those of the accounts they act for
-    (`usable`), narrowed to one side by `direction`; for the treasurer, the whole hub's."""
+    (`usable`), narrowed to one side by `direction`; for the treasurer, the whole hub's.
+    `disputed`: (now, days of automatic acceptance) to list only the disputed ones."""
     stmt = sa.select(Invoice).order_by(Invoice.id.desc())
     if direction == Direction.TO_PAY:
         stmt = stmt.where(Invoice.debtor_account_id.in_(list(usable)))
@@ -45,6 +66,8 @@ def invoices(
         stmt = stmt.where(permissions.visible_invoice_filter(viewer, usable))
     if statuses:
         stmt = stmt.where(Invoice.status.in_(statuses))
+    if disputed is not None:
+        stmt = stmt.where(disputed_clause(*disputed))
     if overdue is not None:
         late = overdue_clause(today)
         stmt = stmt.where(late if overdue else sa.not_(late))

@@ -16,9 +16,8 @@ import sqlalchemy.orm as so
 
 from app import permissions
 from app.errors import DomainError, ErrorCode
-from app.hub import KEY_LENGTH, hub_today, hub_zone
-from app.invoices.queries import UNPAID_STATUSES
-from app.ledger import memos
+from app.hub import KEY_LENGTH, copied_memo, hub_today, hub_zone
+from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
 from app.ledger import services as ledger
 from app.ledger.services import spending
 from app.notices import events as notices
@@ -277,9 +276,17 @@ def pay_invoice(
     idempotency_key: Optional[str] = None,
 ) -> Invoice:
     """Pay an invoice in credits, whole (default) or in part, within the debtor's limit.
-    Paying an invoice still waiting for an answer accepts it."""
-    invoice = _visible(session, actor, invoice_id)
-    debtor = _as_debtor(session, actor, invoice)
+    Paying an invoice still waiting for an answer accepts it. The same idempotency key again
+    (a retry, a double click, concurrent requests) returns the invoice as the first payment
+    left it: the invoice's row is locked first, so concurrent payments queue on it."""
+    invoice = _visible(session, actor, invoice_id, lock=True)
+    _as_debtor(session, actor, invoice)
+    if idempotency_key is not None:
+        # A key of its own per invoice: a key the member used for another payment must not
+        # make this one look already paid.
+        idempotency_key = f"invoice:{invoice.id}:{idempotency_key}"[:KEY_LENGTH]
+        if _earlier_payment(session, actor, invoice.id, idempotency_key) is not None:
+            return invoice
     if invoice.status not in UNPAID_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "This invoice is not open for payment.")
     amount = invoice.outstanding if amount is None else amount
@@ -292,16 +299,8 @@ def pay_invoice(
             "amount",
             outstanding=Decimal(invoice.outstanding) / 100,
         )
-    if idempotency_key is not None:
-        # A key of its own per invoice: a key the member used for another payment must not
-        # make this one look already paid.
-        idempotency_key = f"invoice:{invoice.id}:{idempotency_key}"[:KEY_LENGTH]
-        earlier = _earlier_payment(session, actor, invoice.id, idempotency_key)
-        if earlier is not None:
-            return invoice
-    # The right and the caps first (this locks the member's rights row), then the invoice: a
-    # concurrent payment then waits on its row (or fails the guard).
-    spending.authorize_spending(session, actor, debtor, permissions.Right.HANDLE_INVOICES, amount)
+    debtor = session.get(Account, invoice.debtor_account_id)
+    # The invoice first: a concurrent payment then waits on its row (or fails the guard).
     reduce_outstanding(session, invoice.id, UNPAID_STATUSES, amount)
     entry = ledger.transfer(
         session,
@@ -309,8 +308,7 @@ def pay_invoice(
         from_account=debtor,
         to_account_id=invoice.creditor_account_id,
         amount=amount,
-        memo=invoice.memo,
-        system_memo=memos.system_memo("invoice_payment", number=invoice.id),
+        memo=copied_memo(f"Facture n° {invoice.id}", invoice.memo),
         kind=TransferKind.INVOICE,
         idempotency_key=idempotency_key,
         check_permission=False,  # checked above, before the invoice's row was taken
@@ -332,11 +330,17 @@ def _earlier_payment(session: so.Session, actor: Member, invoice_id: int, key: s
 
 
 def auto_accept_invoices(session: so.Session, after_days: int, now: Optional[dt.datetime] = None) -> int:
-    """Invoices left unanswered for `after_days` days count as accepted (as in Komunitin)."""
+    """Invoices left unanswered for `after_days` days count as accepted (as in Komunitin), but
+    only those that come from the debtor's own booking (or job): an invoice that nothing the
+    debtor did stands behind is never accepted, hence never paid, without their answer."""
     now = now or utcnow()
     result = session.execute(
         sa.update(Invoice)
-        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.created_at <= now - dt.timedelta(days=after_days))
+        .where(
+            Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.created_at <= now - dt.timedelta(days=after_days),
+            own_booking_clause(),
+        )
         .values(status=InvoiceStatus.ACCEPTED.value, accepted_at=now)
         .execution_options(synchronize_session=False)
     )

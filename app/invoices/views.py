@@ -37,6 +37,7 @@ def invoices():
     return render_template(
         "invoices/invoices.html",
         data=query("Invoices", first=50),
+        disputed=query("DisputedInvoices", first=50)["disputed"] if permissions.is_treasurer(current_user) else None,
         issue_result=issue_result,
         action_result=action_result,
         form=request.form,

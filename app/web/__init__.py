@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app import permissions
+from app.api.limits import CONTROL
 from app.extensions import LANGUAGES
 from app.web.pages import query, safe_next
 
@@ -62,8 +63,25 @@ def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _has_control_characters(values) -> bool:
+    return any(isinstance(v, str) and not CONTROL.isdisjoint(v) for v in values)
+
+
+def refuse_control_characters():
+    """A NUL byte or another control character in a page parameter, a form field or a part of
+    the path is nobody's text: a 400 at the edge, before a database refuses it with a 500.
+    (Tabs and line breaks stay: a memo or a description may hold them.)"""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    values = [*(request.view_args or {}).values(), *(v for d in sources for k, vs in d.lists() for v in (k, *vs))]
+    if _has_control_characters(values):
+        abort(400)
+
+
 def register_web(app: Flask) -> None:
     app.register_blueprint(core)
+    app.before_request(refuse_control_characters)
 
     @app.context_processor
     def inject_globals():

@@ -5,6 +5,11 @@ amounts with a decimal comma and no thousands separator, dates in ISO form.
 Cells are given as Python values: a Decimal (or a Money dict from the API) becomes "1234,50",
 an int stays as it is, a date or datetime is written in ISO form (a datetime in the hub's time
 zone, to the minute), None is an empty cell, anything else is its text.
+
+Text (memos, names, labels: anything a member may have written) is neutralised after OWASP's
+guidance on CSV injection: a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading single quote, so that a spreadsheet shows it instead of running it.
+Numbers we compute stay numbers, a negative amount included ("-12,50").
 """
 import csv
 import datetime as dt
@@ -17,6 +22,12 @@ from flask import Response
 from app.hub import hub_zone
 
 DELIMITER = ";"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will not read as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def cell(value: Any) -> str:
@@ -36,7 +47,9 @@ def cell(value: Any) -> str:
         return moment.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -61,5 +74,5 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     return Response(
         csv_text(header, rows).encode("utf-8"),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -107,8 +107,8 @@ def test_unexpected_errors_are_masked_with_a_request_id(member_api, monkeypatch,
     assert "req-42" in caplog.text and "secret internal detail" in caplog.text
 
 
-def test_graphiql_is_served_from_our_own_files(client):
-    page = client.get("/graphql", headers={"Accept": "text/html"}).get_data(as_text=True)
+def test_graphiql_is_served_from_our_own_files(member_api):
+    page = member_api.client.get("/graphql", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "graphiql.min.js" in page
     assert "unpkg" not in page and "jsdelivr" not in page and "https://" not in page
 

@@ -21,6 +21,7 @@ from models import (
     Transfer,
     TransferKind,
 )
+from tests.integration.test_treasury_services import _booking_of
 
 
 @pytest.fixture
@@ -202,7 +203,10 @@ def test_clearing_discard_command(app, runner, db, hub, caplog):
 
 def test_auto_accept_command(app, runner, db, hub):
     invoice = inv.issue_invoice(db, hub.member("A"), debtor_account_id=hub.account("B").id, amount=100)
-    db.execute(sa.update(Invoice).values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8)))
+    # Only an invoice of the debtor's own booking is accepted by silence (issue 10).
+    booking = _booking_of(db, hub.member("B"), hub.account("B"))
+    db.execute(sa.update(Invoice).values(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8),
+                                         source_booking_id=booking))
     db.commit()
     assert "0 invoice(s)" in runner.invoke(args=["invoices", "auto-accept"]).output  # default 14 days
     assert "1 invoice(s)" in runner.invoke(args=["invoices", "auto-accept", "--days", "7"]).output

@@ -5,12 +5,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, ErrorCode
+from app.invoices import queries
 from app.invoices import services as inv
 from app.ledger import services as ledger
 from app.treasury import posting, runs
 from app.treasury.clearing import Debt, net_positions
 from models import (
     Account,
+    Booking,
+    BookingStatus,
     ClearingMethod,
     ClearingRunStatus,
     Invoice,
@@ -18,6 +21,9 @@ from models import (
     InvoiceStatus,
     Member,
     Posting,
+    PriceUnit,
+    Resource,
+    ResourceKind,
     Role,
     Transfer,
     TransferKind,
@@ -140,13 +146,52 @@ def test_bad_invoices_are_refused(db, hub):
     assert db.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
 
 
-def test_unanswered_invoices_are_accepted_after_n_days(db, hub):
-    old = hub.invoice("A", "B", 1_000, accept=False)
+def _booking_of(db, member: Member, account: Account) -> int:
+    """A booking made by `member` from `account` (what an invoice may stand on)."""
+    start = inv.utcnow() + dt.timedelta(days=3)
+    resource = Resource(kind=ResourceKind.TOOL, title="Scie", price=1_000, price_unit=PriceUnit.DAY)
+    db.add(resource)
+    db.flush()
+    booking = Booking(resource_id=resource.id, booker_id=member.id, account_id=account.id, start=start,
+                      end=start + dt.timedelta(hours=2), blocked_from=start, blocked_until=start + dt.timedelta(hours=2),
+                      status=BookingStatus.CONFIRMED, price=1_000)
+    db.add(booking)
+    db.flush()
+    return booking.id
+
+
+def test_only_invoices_from_the_debtors_own_booking_are_accepted_after_n_days(db, hub):
+    """Issue 10's chain: any member can bill any account; an invoice no booking of the debtor
+    stands behind must never turn into a debt (then a payment) without their answer."""
+    plain = hub.invoice("A", "B", 1_000, accept=False)
+    someone_elses = hub.invoice("A", "B", 1_000, accept=False)
+    own = hub.invoice("A", "C", 1_000, accept=False)
     recent = hub.invoice("A", "C", 1_000, accept=False)
-    db.execute(sa.update(Invoice).where(Invoice.id == old.id).values(created_at=inv.utcnow() - dt.timedelta(days=15)))
+    db.execute(sa.update(Invoice).where(Invoice.id == someone_elses.id).values(
+        source_booking_id=_booking_of(db, hub.member("X"), hub.account("X"))))
+    for invoice in (own, recent):
+        db.execute(sa.update(Invoice).where(Invoice.id == invoice.id).values(
+            source_booking_id=_booking_of(db, hub.member("C"), hub.account("C"))))
+    db.execute(sa.update(Invoice).where(Invoice.id != recent.id).values(created_at=inv.utcnow() - dt.timedelta(days=15)))
     assert inv.auto_accept_invoices(db, after_days=14) == 1
-    assert db.get(Invoice, old.id).status == InvoiceStatus.ACCEPTED
-    assert db.get(Invoice, recent.id).status == InvoiceStatus.ISSUED
+    assert db.get(Invoice, own.id).status == InvoiceStatus.ACCEPTED
+    for invoice in (plain, someone_elses, recent):
+        assert db.get(Invoice, invoice.id).status == InvoiceStatus.ISSUED
+
+
+def test_the_treasurer_sees_and_cancels_disputed_invoices(db, hub):
+    silent = hub.invoice("A", "B", 1_000, accept=False)
+    refused = hub.invoice("A", "C", 1_000, accept=False)
+    inv.reject_invoice(db, hub.member("C"), refused.id)
+    hub.invoice("A", "C", 500, accept=False)  # recent: not yet disputed
+    db.execute(sa.update(Invoice).where(Invoice.id.in_([silent.id, refused.id])).values(
+        created_at=inv.utcnow() - dt.timedelta(days=15)))
+    stmt = queries.invoices(hub.member("T"), set(), today=dt.date.today(), disputed=(inv.utcnow(), 14))
+    assert {i.id for i in db.scalars(stmt)} == {silent.id, refused.id}
+    with pytest.raises(DomainError) as err:
+        inv.cancel_invoice(db, hub.member("X"), silent.id)
+    assert err.value.code == ErrorCode.NOT_FOUND
+    assert inv.cancel_invoice(db, hub.member("T"), silent.id).status == InvoiceStatus.CANCELLED
 
 
 # --- Clearing -------------------------------------------------------------------------------

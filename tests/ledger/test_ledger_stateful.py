@@ -9,7 +9,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from app.errors import DomainError
 from app.ledger.services import accounts, checks, holds, policy, posting, reversals
-from models import Account, CreditLimitChange, Hold, HubSettings, Member, Posting, Role, Transfer
+from models import Account, CreditLimitChange, Hold, HubSettings, Member, Posting, Role, Transfer, TransferKind
 from tests.ledger.ledger_helpers import snapshot
 
 N = 4
@@ -79,8 +79,14 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         fee = 0 if target == self.commons.id else max((amount * FEE_BPS + 5000) // 10000, FEE_MIN)
         allowed = self.available(source.id) - amount - fee >= 0
+        # A member pays members: the hub's commons is paid by its rules (a fee), never directly.
+        kind = TransferKind.FEE if target == self.commons.id else TransferKind.PAYMENT
+        if target == self.commons.id:
+            self.attempt(lambda: posting.transfer(self.db, self.members[payer], from_account=source,
+                                                  to_account_id=target, amount=amount), False)
         entry = self.attempt(
-            lambda: posting.transfer(self.db, self.members[payer], from_account=source, to_account_id=target, amount=amount),
+            lambda: posting.transfer(self.db, self.members[payer], from_account=source, to_account_id=target,
+                                     amount=amount, kind=kind),
             allowed,
         )
         if entry is not None:

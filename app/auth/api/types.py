@@ -76,9 +76,9 @@ class OrganizationType(Node):
         info.context.session.info.setdefault("listed_members", set()).update(m.id for m in rows)
         return [MemberType.from_model(m) for m in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Null to anonymous clients: the public catalogue shows organisations, not people.")
     def manager(self, info: Info) -> Optional["MemberType"]:
-        if self.model.manager_id is None:
+        if self.model.manager_id is None or not permissions.is_signed_in(info.context.viewer):
             return None
         return MemberType.from_model(info.context.session.get(Member, self.model.manager_id))
 

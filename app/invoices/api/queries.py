@@ -3,6 +3,7 @@ import datetime as dt
 from typing import Annotated, Optional
 
 import strawberry
+from flask import current_app
 
 from app import permissions
 from app.api.context import Info
@@ -18,7 +19,7 @@ from app.invoices.api.types import (
     invoice_types,
     usable_accounts,
 )
-from models import Invoice
+from models import Invoice, utcnow
 
 MAX_AGE_DAYS = 36_500
 
@@ -51,6 +52,10 @@ class InvoicesQuery:
         older_than_days: Annotated[
             Optional[int], strawberry.argument(description="Only invoices issued more than this many days ago (their age).")
         ] = None,
+        disputed: Annotated[Optional[bool], strawberry.argument(
+            description="Only the disputed ones: refused, or unanswered past the delay of automatic "
+            "acceptance with no booking of the debtor behind them (the treasurer may cancel them).",
+        )] = None,
         first: Optional[int] = None,
         after: Optional[str] = None,
     ) -> Connection[InvoiceType]:
@@ -63,6 +68,7 @@ class InvoicesQuery:
         stmt = queries.invoices(
             viewer, usable_accounts(info), today=hub_today(), statuses=status, direction=direction, overdue=overdue,
             issued_before=issued_before,
+            disputed=(utcnow(), current_app.config["INVOICE_AUTO_ACCEPT_DAYS"]) if disputed else None,
         )
         return paginate(info.context.session, stmt, first, after, lambda rows: invoice_types(info, rows))
 

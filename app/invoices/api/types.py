@@ -156,14 +156,14 @@ class InvoiceType(Node):
     @strawberry.field(description="The viewer may cancel it now: the creditor while nothing is paid, "
                                   "the treasurer while it is open (with a reason).")
     def viewer_can_cancel(self, info: Info) -> bool:
-        invoice, viewer = self.model, info.context.viewer
+        invoice, viewer, session = self.model, info.context.viewer, info.context.session
         if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.ACCEPTED):
             return False
-        if permissions.is_treasurer(viewer):
-            return True
-        return invoice.outstanding == invoice.amount and permissions.is_invoice_creditor(
-            info.context.session, viewer, invoice, usable_accounts(info)
-        )
+        if not permissions.can_cancel_invoice(session, viewer, invoice, usable_accounts(info)):
+            return False
+        # The creditor's side withdraws it while nothing is paid; the treasurer cancels it open.
+        untouched = invoice.outstanding == invoice.amount
+        return untouched or permissions.is_treasurer(viewer)
 
     @strawberry.field(description="The viewer may correct it now (the treasurer, while it is open).")
     def viewer_can_correct(self, info: Info) -> bool:

@@ -112,6 +112,10 @@ def transfer(
         if earlier is not None:
             return _same_request(earlier, from_id, to_account_id, amount, kind)
         raise
+    if kind == TransferKind.PAYMENT and to_account.kind == AccountKind.SYSTEM.value:
+        # A member pays members; the hub's own accounts are moved by its rules (fees,
+        # settlements), never paid directly: as payee() and issueInvoice, they do not exist.
+        raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
     policy = HubSettings(
         transfer_fee_bps=to_account.transfer_fee_bps or 0, transfer_fee_min=to_account.transfer_fee_min or 0
     )
