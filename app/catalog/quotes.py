@@ -16,6 +16,7 @@ from app.catalog.calendar_data import buffer_of, load_closures, load_usages, sug
 from app.catalog.resources import get_resource, owner_account_id
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, cancel_grace, hub_zone
+from app.invoices.on_account import on_account_debt, require_on_account_credit
 from app.ledger import services as ledger
 from models import Account, Member, Resource, utcnow
 
@@ -79,7 +80,7 @@ def quote_booking(session: so.Session, actor: Optional[Member], resource_id: int
             quote.hold = 0 if quote.on_account else quote.price
         check_slot(session, resource, start, end, quantity, now, zone)
         if actor is not None:
-            _check_credit(quote, account)
+            _check_credit(session, quote, account)
     except DomainError as exc:
         quote.problem = exc
     return quote
@@ -94,10 +95,14 @@ def _terms(quote: Quote, resource: Resource, start: dt.datetime, now: dt.datetim
     quote.cancellation_fee = late_cancellation_fee(resource, quote.price)
 
 
-def _check_credit(quote: Quote, account: Optional[Account]) -> None:
+def _check_credit(session: so.Session, quote: Quote, account: Optional[Account]) -> None:
+    """The booking service's credit checks: the hold against what is available, or, on
+    account, the open on-account debt and the price against it (app.invoices.on_account)."""
     if account is None:
         raise DomainError(ErrorCode.INVALID_STATE, NO_ACCOUNT)
     quote.available = account.available
+    if quote.on_account:
+        require_on_account_credit(account, on_account_debt(session, account.id), quote.price)
     if quote.hold > max(account.available, 0):
         raise DomainError(ErrorCode.CREDIT_LIMIT_EXCEEDED, NOT_ENOUGH_CREDIT, "amount",
                           available=Decimal(max(account.available, 0)) / 100)

@@ -38,7 +38,12 @@ def on_account_debt(session: so.Session, account_id: int) -> int:
 def check_on_account_credit(session: so.Session, account_id: int, price: int) -> None:
     """Refuse a booking of `price` left on account past the account's credit (the rule above)."""
     account = session.get(Account, account_id, with_for_update=True, populate_existing=True)
-    debt = on_account_debt(session, account_id)
+    require_on_account_credit(account, on_account_debt(session, account_id), price)
+
+
+def require_on_account_credit(account: Account, debt: int, price: int) -> None:
+    """The rule itself, over an account read by the caller: the booking service after locking
+    it, a quote without locking (it writes nothing)."""
     if debt + price > account.available:
         raise DomainError(
             ErrorCode.CREDIT_LIMIT_EXCEEDED,

@@ -70,6 +70,13 @@ def booking_cancelled(session: so.Session, booking: Booking, actor: Member) -> N
            booking_params(booking, resource, by=by, note=booking.decision_reason), links.booking_page(booking.id))
 
 
+def booking_expired(session: so.Session, booking: Booking) -> None:
+    """A request nobody answered before its start expired: the booker is told."""
+    resource = session.get(Resource, booking.resource_id)
+    notify(session, booking.booker_id, Category.BOOKINGS, Kind.BOOKING_EXPIRED, booking_params(booking, resource),
+           links.PAST_BOOKINGS)
+
+
 def slot_free(session: so.Session, entry: WaitlistEntry, resource: Resource) -> None:
     """A waited-for slot fits again: the member first in line is told."""
     params = {"title": resource.title, "start": _iso(entry.start), "end": _iso(entry.end)}

@@ -25,6 +25,7 @@ class Kind(str, enum.Enum):
     BOOKING_APPROVED = "BOOKING_APPROVED"
     BOOKING_REJECTED = "BOOKING_REJECTED"
     BOOKING_CANCELLED = "BOOKING_CANCELLED"
+    BOOKING_EXPIRED = "BOOKING_EXPIRED"
     BOOKING_STARTS_TOMORROW = "BOOKING_STARTS_TOMORROW"
     BOOKING_RETURN_DUE = "BOOKING_RETURN_DUE"
     BOOKING_OVERDUE = "BOOKING_OVERDUE"
@@ -63,6 +64,10 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.BOOKING_CANCELLED: KindInfo(
         Category.BOOKINGS, N_("%(by)s cancelled the booking of %(title)s from %(start)s to %(end)s."),
         N_("Booking cancelled: %(title)s")),
+    Kind.BOOKING_EXPIRED: KindInfo(
+        Category.BOOKINGS, N_("Your request for %(title)s from %(start)s to %(end)s was not answered in time: "
+                              "it has expired and nothing is reserved any more."),
+        N_("Booking request expired: %(title)s")),
     Kind.BOOKING_STARTS_TOMORROW: KindInfo(
         Category.BOOKINGS, N_("Reminder: your booking of %(title)s starts tomorrow, %(start)s."),
         N_("Tomorrow: %(title)s")),

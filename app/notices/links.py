@@ -10,6 +10,7 @@ from app.api.relay import to_global_id
 INVOICES = "/invoices"
 ACCOUNT = "/account"
 STATEMENT = "/account/statement"
+PAST_BOOKINGS = "/bookings?scope=past"
 
 
 def booking_page(booking_id: int) -> str:

@@ -88,11 +88,20 @@ def test_the_quote_says_why_the_booking_would_be_refused(app, make_member, membe
     broke = signed_in(app, make_member, "Atelier sans crédit", credit_limit=0)
     refused = quote(broke, saw["id"], start + 3 * D, start + 4 * D)
     assert refused["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED" and refused["available"]["amount"] == "0.00"
-    # The same member, on account: nothing to hold, nothing refused.
-    assert quote(broke, saw["id"], start + 3 * D, start + 4 * D, onAccount=True)["errors"] == []
-    # The booking service agrees with both.
+    # The same member, on account: nothing to hold, but on-account debt counts against the limit.
+    owed = quote(broke, saw["id"], start + 3 * D, start + 4 * D, onAccount=True)
+    assert owed["hold"]["amount"] == "0.00"
+    assert [(e["code"], e["field"]) for e in owed["errors"]] == [("CREDIT_LIMIT_EXCEEDED", ["payOnAccount"])]
+    # Within its limit, on account is fine once; the second booking would owe past it.
+    thrifty = signed_in(app, make_member, "Atelier économe", credit_limit=3000)
+    assert quote(thrifty, saw["id"], start + 3 * D, start + 4 * D, onAccount=True)["errors"] == []
+    # The booking service agrees with all of them.
     assert book(broke, saw["id"], start + 3 * D, start + 4 * D)["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED"
-    assert book(broke, saw["id"], start + 3 * D, start + 4 * D, payOnAccount=True)["errors"] == []
+    assert book(broke, saw["id"], start + 3 * D, start + 4 * D, payOnAccount=True)["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED"
+    assert book(thrifty, saw["id"], start + 3 * D, start + 4 * D, payOnAccount=True)["errors"] == []
+    again = quote(thrifty, saw["id"], start + 5 * D, start + 6 * D, onAccount=True)
+    assert [e["code"] for e in again["errors"]] == ["CREDIT_LIMIT_EXCEEDED"] and "20,00" in again["errors"][0]["message"]
+    assert book(thrifty, saw["id"], start + 5 * D, start + 6 * D, payOnAccount=True)["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED"
     backwards = quote(booker, saw["id"], start + 2 * H, start)
     assert backwards["price"] is None and backwards["cancellation"] is None and backwards["errors"][0]["field"] == ["end"]
 

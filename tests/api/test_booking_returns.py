@@ -104,19 +104,26 @@ def test_an_overdue_loan_shows_its_growing_late_fee_on_both_sides(app, member_ap
     assert account(booker)["balance"]["amount"] == "-30.00"  # the day's price and the late fee
 
 
-def test_a_weekly_series_keeps_paying_on_account(app, make_member, member_api):
+def test_a_weekly_series_keeps_paying_on_account(app, make_member, member_api, treasurer_api):
     room = create_resource(member_api, kind="WORKSPACE", title="Banc d'atelier", price="8.00", priceUnit="HOUR")
-    karim = signed_in(app, make_member, "Atelier d'insertion", credit_limit=0)
+    karim = signed_in(app, make_member, "Atelier d'insertion", credit_limit=9_000)  # 90.00: short of 3 × 32.00
     start = base_time()
     series = {"resourceId": room["id"], "start": iso(start), "end": iso(start + 4 * H),
               "until": (start + 2 * W).date().isoformat()}
     refused = karim.data(SERIES, input=series)["bookResourceSeries"]
     assert refused["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED" and refused["bookings"] == []
+    # On account, the series' debt counts against the limit as well: refused whole.
+    owed = karim.data(SERIES, input={**series, "payOnAccount": True})["bookResourceSeries"]
+    assert [(e["code"], e["field"]) for e in owed["errors"]] == [("CREDIT_LIMIT_EXCEEDED", ["payOnAccount"])]
+    assert owed["bookings"] == []
+    raised = treasurer_api.data(
+        """mutation($input: SetCreditLimitInput!) { setCreditLimit(input: $input) { errors { code } } }""",
+        input={"accountId": account(karim)["id"], "creditLimit": "96.00", "reason": "Série d'atelier"})
+    assert raised["setCreditLimit"]["errors"] == []
     made = karim.data(SERIES, input={**series, "payOnAccount": True})["bookResourceSeries"]
     assert made["errors"] == [] and len(made["bookings"]) == 3
     assert all(b["onAccount"] and b["price"]["amount"] == "32.00" for b in made["bookings"])
-    assert account(karim)["onHold"]["amount"] == "0.00"
-
+    assert account(karim)["onHold"]["amount"] == "0.00" and account(karim)["balance"]["amount"] == "0.00"
 
 def test_photo_route_refuses_unknown_ids(app, member_api):
     assert member_api.client.get("/bookings/photos/nonsense.jpg").status_code == 404

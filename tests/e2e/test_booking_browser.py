@@ -38,7 +38,7 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     assert page.input_value("#f-start") == f"{tuesday}T08:00" and page.input_value("#f-end") == f"{tuesday}T12:00"
     assert page.locator("a.cell.selected").count() == 4
     quote = page.locator("[data-testid=quote]")
-    assert "Prix : 15,00 ALV" in quote.inner_text()
+    assert "Prix\u00a0: 15,00\u00a0ALV" in quote.inner_text()
     assert no_sideways_scroll(page)
 
     day = page.evaluate(FIND_FREE_MORNING)
@@ -50,15 +50,21 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     assert page.locator("a.cell.selected").count() == 3
     assert page.input_value("#f-start") == f"{day}T09:00" and page.input_value("#f-end") == f"{day}T12:00"
     terms = quote.inner_text()
-    assert "Prix : 15,00 ALV" in terms and re.search(r"Annulation gratuite jusqu'au .+, ensuite elle coûte 7,50 ALV", terms)
-    # Karim has no credit to reserve: said before he confirms, with the way out.
-    assert "Crédit disponible insuffisant" in terms and "régler sur facture" in terms
-    page.check("input[name=pay_on_account]")  # the quote follows the form without a reload
-    page.wait_for_function("!document.querySelector('[data-testid=quote]').innerText.includes('insuffisant')")
-    assert "Rien n'est réservé maintenant" in quote.inner_text()
+    assert "Prix\u00a0: 15,00\u00a0ALV" in terms and re.search(r"Annulation gratuite jusqu'au .+, ensuite elle coûte 7,50\u00a0ALV", terms)
+    # Karim books for his workshop: what its account reserves now is said before he confirms.
+    assert "Réservé sur votre compte dès maintenant\u00a0: 15,00\u00a0ALV." in terms and "Disponible\u00a0: " in terms
+    # On account nothing would be reserved, but the workshop already owes too much on its
+    # invoices: said before he confirms (the quote follows the form without a reload).
+    page.check("input[name=pay_on_account]")
+    page.wait_for_function("document.querySelector('[data-testid=quote]').innerText.includes('Rien n')")
+    on_account = quote.inner_text()
+    assert "Rien n'est réservé maintenant" in on_account and "Pas assez de crédit pour réserver sur facture" in on_account
     assert no_sideways_scroll(page)
+    page.uncheck("input[name=pay_on_account]")
+    page.wait_for_function("!document.querySelector('[data-testid=quote]').innerText.includes('Rien n')")
+    assert "sur facture" not in quote.inner_text()
     page.click("#booking-form button.primary")
-    assert "le propriétaire vous facturera" in page.inner_text(".flash-success")
+    assert "Le prix est bloqué sur votre compte" in page.inner_text(".flash-success")
     assert "Scie à ruban de chantier" in page.inner_text("main")
 
 
@@ -91,5 +97,5 @@ def test_paying_an_invoice_in_part_states_the_amount(live_server, page_for):
     form.locator("button[type=submit]").click()
     form.locator("input[name=amount]").fill("")
     form.locator("button[type=submit]").click()
-    assert questions[0].startswith("Payer 12,50 ALV sur la facture n° ")
-    assert re.match(r"Payer [\d\s\u202f\u00a0]+,\d\d ALV \(tout le restant dû\) sur la facture", questions[1])
+    assert questions[0].startswith("Payer 12,50\u00a0ALV sur la facture n° ")
+    assert re.match(r"Payer [\d\s\u202f\u00a0]+,\d\d\u00a0ALV \(tout le restant dû\) sur la facture", questions[1])

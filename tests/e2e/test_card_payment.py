@@ -80,7 +80,9 @@ def fake_stripe_js(page, localstripe):
 
 
 def amount(text: str) -> float:
-    return float(text.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace("ALV", "").replace(",", "."))
+    """'−1 847,00 ALV' (a real minus sign, no-break spaces) as a number."""
+    return float(text.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace("ALV", "").replace(",", ".")
+                 .replace("\u2212", "-"))
 
 
 def test_a_firm_at_its_limit_pays_500_euros_through_the_card_form(card_server, localstripe, page_for):
@@ -93,7 +95,7 @@ def test_a_firm_at_its_limit_pays_500_euros_through_the_card_form(card_server, l
     page.fill("#f-amount", "500,00")
     page.click("text=Passer à la carte")
     page.wait_for_selector("#fake-card-number")
-    assert "500,00 EUR" in page.inner_text("[data-testid=amount]")
+    assert "500,00\u00a0EUR" in page.inner_text("[data-testid=amount]")
     # A declined card first: the form comes back, saying so, for another card.
     page.fill("#fake-card-number", "4000 0000 0000 0341")
     page.click("#card-pay")
@@ -102,7 +104,7 @@ def test_a_firm_at_its_limit_pays_500_euros_through_the_card_form(card_server, l
     page.fill("#fake-card-number", "4242 4242 4242 4242")
     page.click("#card-pay")
     page.wait_for_url(re.compile(r".*/payments/[\w-]+$"))
-    assert "Paiement reçu. Merci !" in page.inner_text(".flash-success")
+    assert "Paiement reçu. Merci\u202f!" in page.inner_text(".flash-success")
     assert "Encaissé" in page.inner_text("[data-testid=status]")
     page.goto(f"{card_server}/account/settle")
     assert amount(page.inner_text("[data-testid=balance]")) == pytest.approx(before + 500)
@@ -111,7 +113,7 @@ def test_a_firm_at_its_limit_pays_500_euros_through_the_card_form(card_server, l
     sign_in(treasurer, card_server, "tresorerie@alveole.test")
     treasurer.goto(f"{card_server}/treasury/payments?kind=SETTLEMENT&status=SUCCEEDED")
     listed = treasurer.inner_text("table")
-    assert "500,00 EUR" in listed and "Atelier d'insertion Bois & Vie" in listed and "pi_" in listed
+    assert "500,00\u00a0EUR" in listed and "Atelier d'insertion Bois & Vie" in listed and "pi_" in listed
     csv = treasurer.request.get(f"{card_server}/treasury/payments.csv").text()
     assert ";500,00;" in csv
 

@@ -39,7 +39,7 @@ def test_request_quote_accept_deliver_confirm_and_rate(live_server, page_for):
     assert "Devis envoyé." in firm.inner_text(".flash-success")
 
     client.goto(job_url)
-    assert "880,00 ALV" in client.inner_text(".job-actions")
+    assert "880,00\u00a0ALV" in client.inner_text(".job-actions")
     client.click("button:has-text('Accepter le devis')")
     assert "Devis accepté." in client.inner_text(".flash-success")
 

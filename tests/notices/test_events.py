@@ -12,7 +12,7 @@ def test_invoice_events_tell_the_other_side(firms):  # noqa: F811 (the fixture)
     invoice = issue(firms, "A", "B", "120.50", accept=False, memo="Sciage", dueDate="2099-01-31")
     [received] = notices(firms["B"])
     assert received["kind"] == "INVOICE_RECEIVED" and received["link"] == "/invoices"
-    assert received["message"] == (f"Firm A sent you invoice n° {invoice['number']} for 120.50 ALV, due Jan 31, 2099. — Sciage")
+    assert received["message"] == (f"Firm A sent you invoice n° {invoice['number']} for 120.50 ALV, due 31 Jan 2099. — Sciage")
     assert kinds(firms["A"]) == []
     assert firms["B"].data(ACCEPT, input={"invoiceId": invoice["id"]})["acceptInvoice"]["errors"] == []
     assert kinds(firms["A"]) == ["INVOICE_ACCEPTED"]

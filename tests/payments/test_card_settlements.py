@@ -61,15 +61,15 @@ def test_a_settlement_by_card_raises_the_balance_once(app, runner, cards, member
     # A receipt waits in the outbox, in the member's language.
     with app.app_context():
         mail = get_session().scalars(sa.select(OutboxEmail)).one()
-    assert mail.subject == f"Reçu Alvéole n° {payment['number']} : Solde réglé en euros"
-    assert "Montant : 500,00 €" in mail.body
+    assert mail.subject == f"Reçu Alvéole n° {payment['number']}\u00a0: Solde réglé en euros"
+    assert "Montant\u00a0: 500,00 €" in mail.body
 
 
 def test_a_declined_card_is_recorded_and_moves_nothing(app, runner, cards, member_api, admin_api, treasurer_api):
     go_below_zero(member_api, admin_api, "100.00")
     started = start(member_api, "100.00", paymentMethodId="pm_card_chargeCustomerFail")
     assert [e["code"] for e in started["errors"]] == ["PAYMENT_FAILED"]
-    assert started["errors"][0]["message"] == "La carte a été refusée. Rien n'a été débité ; essayez une autre carte."
+    assert started["errors"][0]["message"] == "La carte a été refusée. Rien n'a été débité\u202f; essayez une autre carte."
     assert started["payment"]["status"] == "FAILED"
     assert account_of(member_api)["balance"]["amount"] == "-100.00"
     assert settlement_entries(app) == []

@@ -57,7 +57,7 @@ def test_settling_through_the_card_page(app, cards, make_member, member_api, adm
     back = client.post(f"/payments/{payment_id}/confirm", data={"csrf_token": csrf_token(client, "/account/settle")})
     assert back.status_code == 302 and back.headers["Location"] == f"/payments/{payment_id}"
     receipt = client.get(back.headers["Location"]).get_data(as_text=True)
-    assert "Paiement reçu. Merci !" in receipt and "Encaissé" in receipt and "500,00 EUR" in receipt
+    assert "Paiement reçu. Merci\u202f!" in receipt and "Encaissé" in receipt and "500,00\u00a0EUR" in receipt
     assert account_of(member_api)["balance"]["amount"] == "0.00"
     # The card page of a paid payment only links to its receipt.
     assert "js.stripe.com" not in client.get(card_url).get_data(as_text=True)

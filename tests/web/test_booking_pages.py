@@ -37,14 +37,14 @@ def test_the_searched_window_opens_the_resource_page_priced(app, client, make_me
     [link] = links(found, f"/catalogue/{saw['id']}")
     assert f"start={local(start)}" in link and f"end={local(start + 4 * H)}" in link
     visitor = text(client.get(link))  # a visitor sees the price too, and signs in to book
-    assert "Prix : <strong>30,00 ALV</strong>" in visitor and "Connectez-vous pour réserver" in visitor
+    assert "Prix\u00a0: <strong>30,00\u00a0ALV</strong>" in visitor and "Connectez-vous pour réserver" in visitor
     page = text(page_client(app, make_member(organization="Chercheurs", credit_limit=100_000)).get(link))
     assert f'value="{local(start)}"' in page and f'value="{local(start + 4 * H)}"' in page
     # The calendar opens on the week of the search, its hours marked as the slot.
     monday = (start.date() - dt.timedelta(days=start.weekday())).isoformat()
     assert f"week={monday}" in page and page.count("cell free selected") == 4
     quote = page[page.index('data-testid="quote"'):]
-    assert "30,00 ALV" in quote[:600] and "Annulation gratuite jusqu'au" in quote[:900]
+    assert "30,00\u00a0ALV" in quote[:600] and "Annulation gratuite jusqu'au" in quote[:900]
 
 
 def test_tapping_a_start_then_an_end_cell_selects_the_range(app, make_member, member_api):
@@ -64,7 +64,7 @@ def test_tapping_a_start_then_an_end_cell_selects_the_range(app, make_member, me
     chosen = text(client.get(end_tap))
     assert chosen.count("cell free selected") == 3
     assert f'value="{monday.isoformat()}T09:00"' in chosen and f'value="{monday.isoformat()}T12:00"' in chosen
-    assert "Prix : <strong>18,00 ALV</strong>" in chosen and "Réservé sur votre compte dès maintenant : 18,00 ALV" in chosen
+    assert "Prix\u00a0: <strong>18,00\u00a0ALV</strong>" in chosen and "Réservé sur votre compte dès maintenant\u00a0: 18,00\u00a0ALV" in chosen
 
 
 def test_presets_follow_the_opening_hours(app, make_member, member_api):
@@ -81,7 +81,7 @@ def test_presets_follow_the_opening_hours(app, make_member, member_api):
     assert f"start={day}T13:30" in presets["Après-midi"] and f"end={day}T17:30" in presets["Après-midi"]
     assert f"start={day}T08:00" in presets["Journée"] and f"end={day}T17:30" in presets["Journée"]
     morning = text(client.get(presets["Matin"]))
-    assert "Prix : <strong>10,00 ALV</strong>" in morning
+    assert "Prix\u00a0: <strong>10,00\u00a0ALV</strong>" in morning
     # Closed on Wednesdays: no preset offered that day.
     closed = text(client.get(f"/catalogue/{saw['id']}?start={local(tuesday + D)}&end={local(tuesday + D + H)}"))
     assert "Matin" not in closed
@@ -93,15 +93,19 @@ def test_the_quote_box_states_a_fee_from_now_on_and_refusals(app, make_member, m
     client = page_client(app, make_member(organization="Pressés", credit_limit=100_000))
     soon = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) + 24 * H
     box = text(client.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}"))
-    assert "Annuler coûte désormais 7,50 ALV." in box
+    assert "Annuler coûte désormais 7,50\u00a0ALV." in box
     app.config["CANCEL_GRACE_MINUTES"] = 60
     box = text(client.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}"))
-    assert "délai de grâce" in box and "7,50 ALV" in box
+    assert "délai de grâce" in box and "7,50\u00a0ALV" in box
     poor = page_client(app, make_member(organization="Sans le sou", credit_limit=0))
     refused = text(poor.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}"))
     assert "Crédit disponible insuffisant" in refused
     on_account = text(poor.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
+    # On account nothing is reserved, but the debt counts against the limit all the same.
     assert "Crédit disponible insuffisant" not in on_account and "Rien n'est réservé maintenant" in on_account
+    assert "Pas assez de crédit pour réserver sur facture" in on_account and 'role="alert"' in on_account
+    within = text(client.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
+    assert "Rien n'est réservé maintenant" in within and 'role="alert"' not in within
 
 
 def test_a_weekly_series_on_account_survives_the_confirmation(app, db, make_member, member_api):
@@ -145,7 +149,7 @@ def test_the_pay_form_counts_the_hubs_fee(app, client, make_member, treasurer_ap
     to = setup(app, client, make_member)
     token = csrf_token(client, f"/pay?to={to}")
     refused = client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "4990"})
-    assert refused.status_code == 400 and "les frais de 49,90 ALV s'ajoutent" in text(refused)
+    assert refused.status_code == 400 and "les frais de 49,90\u00a0ALV s'ajoutent" in text(refused)
     assert client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "4950"}).status_code == 200
 
 
@@ -161,7 +165,7 @@ def test_the_invoice_payment_question_states_the_amount(app, make_member, member
     page = text(page_client(app, email).get("/invoices"))
     form = re.search(r'<form method="post" class="pay" data-confirm="([^"]+)"\s+data-amount-default="([^"]+)"', page)
     question, default = form.group(1), form.group(2)
-    assert question.startswith("Payer {amount} sur la facture n° ") and "depuis votre compte ?" in question
+    assert question.startswith("Payer {amount} sur la facture n° ") and "depuis votre compte\u202f?" in question
     assert default.replace("\u202f", " ").replace("\u00a0", " ") == "120,00 ALV (tout le restant dû)"
 
 
@@ -176,9 +180,9 @@ def test_the_desk_shows_overdue_loans_and_takes_damage_photos(app, db, make_memb
     shift_to_past(app, booking["id"], now - 3 * D, now - 2 * D + 2 * H)  # two days started
     owner = page_client(app, owner_email)
     desk = text(owner.get("/bookings/manage"))
-    assert "En retard : 1" in desk and "Pénalité de retard à ce jour : 8,00 ALV" in desk
+    assert "En retard\u00a0: 1" in desk and "Pénalité de retard à ce jour\u00a0: 8,00\u00a0ALV" in desk
     mine = text(page_client(app, booker.data("{ viewer { email } }")["viewer"]["email"]).get("/bookings"))
-    assert "Rapportez-le dès que possible." in mine and "8,00 ALV" in mine
+    assert "Rapportez-le dès que possible." in mine and "8,00\u00a0ALV" in mine
     action = f"/bookings/{booking['id']}/return"
     response = owner.post(action, data={
         "csrf_token": csrf_token(owner, "/bookings/manage"), "next": "/bookings/manage", "note": "Gâchette cassée",

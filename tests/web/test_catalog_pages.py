@@ -159,7 +159,7 @@ def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, 
     assert "De nouveau libre\u00a0: réservez\u202f!" in page
     # The notice is on the notices page, counted in the header.
     notices = client.get("/notices").get_data(as_text=True)
-    assert "Un créneau s&#39;est libéré : Scierie mobile" in notices and 'class="bell-count">1<' in notices
+    assert "Un créneau s&#39;est libéré\u00a0: Scierie mobile" in notices and 'class="bell-count">1<' in notices
 
 
 def test_upload_a_photo_from_the_edit_page(app, make_member):
