@@ -191,7 +191,8 @@ def test_the_treasurer_sees_and_cancels_disputed_invoices(db, hub):
     with pytest.raises(DomainError) as err:
         inv.cancel_invoice(db, hub.member("X"), silent.id)
     assert err.value.code == ErrorCode.NOT_FOUND
-    assert inv.cancel_invoice(db, hub.member("T"), silent.id).status == InvoiceStatus.CANCELLED
+    # The treasurer, as the hub's arbiter, cancels it and says why.
+    assert inv.cancel_invoice(db, hub.member("T"), silent.id, reason="Aucune prestation derrière").status == InvoiceStatus.CANCELLED
 
 
 # --- Clearing -------------------------------------------------------------------------------
