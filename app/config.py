@@ -86,4 +86,7 @@ def load_config() -> dict:
         # (`flask skills auto-confirm`).
         "JOB_CONFIRM_DAYS": int(os.environ.get("ALVEOLE_JOB_CONFIRM_DAYS", 7)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # `flask backup`: where the backups go and how many are kept.
+        "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
+        "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),
     }
