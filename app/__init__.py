@@ -31,6 +31,7 @@ from app.notices import views as notice_views
 from app.ops import health
 from app.organizations import views as organization_views
 from app.payments import views as payment_views
+from app.privacy import views as privacy_views
 from app.skills import views as skill_views
 from app.treasury import views as treasury_views
 from app.web import register_web
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
         treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
+        privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

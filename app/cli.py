@@ -20,6 +20,7 @@ from app.ledger.cli import ledger
 from app.notices.cli import notices
 from app.ops.cli import backup_command, restore_command
 from app.payments.cli import payments_cli
+from app.privacy.cli import privacy_cli
 from app.skills.cli import skills
 from app.treasury.cli import clearing
 
@@ -83,7 +84,7 @@ def export_schema():
 COMMANDS = [
     db, ledger, catalog, clearing, invoices, skills, payments_cli, notices,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
-    backup_command, restore_command,
+    backup_command, restore_command, privacy_cli,
 ]
 
 

@@ -89,4 +89,6 @@ def load_config() -> dict:
         # `flask backup`: where the backups go and how many are kept.
         "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
         "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),
+        # `flask privacy purge`: sent emails and sign-in traces older than this are deleted.
+        "PRIVACY_RETENTION_DAYS": int(os.environ.get("ALVEOLE_PRIVACY_RETENTION_DAYS", 365)),
     }
