@@ -27,9 +27,12 @@ from app.extensions import (
 )
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
+from app.logs import install_request_log
 from app.notices import views as notice_views
+from app.ops import health
 from app.organizations import views as organization_views
 from app.payments import views as payment_views
+from app.privacy import views as privacy_views
 from app.skills import views as skill_views
 from app.treasury import views as treasury_views
 from app.web import register_web
@@ -81,6 +84,8 @@ def create_app(config: dict | None = None) -> Flask:
     def assign_request_id():
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
 
+    install_request_log(app)
+
     @app.after_request
     def add_headers(response):
         response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
@@ -101,7 +106,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_web(app)
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
-        treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp,
+        treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
+        privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

@@ -18,7 +18,9 @@ from app.extensions import translation_directories
 from app.invoices.cli import invoices
 from app.ledger.cli import ledger
 from app.notices.cli import notices
+from app.ops.cli import backup_command, restore_command
 from app.payments.cli import payments_cli
+from app.privacy.cli import privacy_cli
 from app.skills.cli import skills
 from app.treasury.cli import clearing
 
@@ -82,6 +84,7 @@ def export_schema():
 COMMANDS = [
     db, ledger, catalog, clearing, invoices, skills, payments_cli, notices,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
+    backup_command, restore_command, privacy_cli,
 ]
 
 

@@ -97,8 +97,6 @@ def load_config() -> dict:
         "FEC_SETTLEMENT_ACCOUNT_LABEL": os.environ.get("ALVEOLE_FEC_SETTLEMENT_ACCOUNT_LABEL", "Banques"),
         # Each SQL statement of a web request may run this long (0: no limit); commands are free.
         "STATEMENT_TIMEOUT_MS": int(os.environ.get("ALVEOLE_STATEMENT_TIMEOUT_MS", 10_000)),
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCKOUT_MINUTES": 15,
         # A form's security token expires: a page left open longer than a working day asks
         # to be reloaded (the CSRF error page says so).
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("ALVEOLE_CSRF_TIME_LIMIT", 12 * 3600)),
@@ -109,4 +107,9 @@ def load_config() -> dict:
         # the next waiting this long for its turn before a 429.
         "ANONYMOUS_API_GATE": _bool("ALVEOLE_ANONYMOUS_API_GATE", True),
         "ANONYMOUS_API_WAIT_SECONDS": float(os.environ.get("ALVEOLE_ANONYMOUS_API_WAIT_SECONDS", 5)),
+        # `flask backup`: where the backups go and how many are kept.
+        "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
+        "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),
+        # `flask privacy purge`: sent emails and sign-in traces older than this are deleted.
+        "PRIVACY_RETENTION_DAYS": int(os.environ.get("ALVEOLE_PRIVACY_RETENTION_DAYS", 365)),
     }

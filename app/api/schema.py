@@ -25,6 +25,7 @@ from app.notices.api import NoticesMutation, NoticesQuery, resolve_notification_
 from app.organizations.api import OrganizationsMutation
 from app.payments.api.mutations import PaymentsMutation
 from app.payments.api.queries import PaymentsQuery, resolve_payment_node
+from app.privacy.api import PrivacyMutation, PrivacyQuery
 from app.skills.api import (
     JobsMutation,
     SkillsQuery,
@@ -72,7 +73,7 @@ class NodeQuery:
 @strawberry.type
 class Query(
     NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, SkillsQuery, TreasuryQuery,
-    PaymentsQuery, NoticesQuery,
+    PaymentsQuery, NoticesQuery, PrivacyQuery,
 ):
     pass
 
@@ -81,6 +82,7 @@ class Query(
 class Mutation(
     AuthMutation, AccountsMutation, OrganizationsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation,
     InvoicesMutation, JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation, NoticesMutation,
+    PrivacyMutation,
 ):
     pass
 
