@@ -39,7 +39,9 @@ def test_english_visitor_then_language_switch(live_server, page_for):
     assert page.locator("h1").inner_text() == "Bonjour Léa Perrin"
     page.click(".langswitch button")
     assert page.locator("h1").inner_text() == "Hello Léa Perrin"
-    # On a phone the menu folds behind a toggle.
+    # On a phone the menu folds behind a toggle (once the page's stylesheet is in: a busy
+    # machine may parse the new page before its CSS arrives).
+    page.wait_for_load_state("load")
     assert not page.locator(".mainnav").is_visible()
     page.click(".nav-toggle-label")
     assert page.locator(".mainnav").is_visible()
