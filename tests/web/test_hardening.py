@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from app import create_app, database
 from app.demo import DEMO_PASSWORD
-from tests.conftest import TEST_CONFIG
-from tests.ledger.test_ledger_web import login
+from tests.conftest import TEST_CONFIG, sign_in
 
 
 def _app_with(app, **config):
@@ -118,7 +117,7 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client):
 
 
 def test_private_pages_and_answers_are_not_stored_by_caches(app, make_member, client):
-    login(client, make_member(organization="Scierie", credit_limit=10_000))
+    assert sign_in(client, make_member(organization="Scierie", credit_limit=10_000)).status_code == 302
     for url in ("/account", "/account/statement.csv", "/catalogue"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     assert client.post("/graphql", json={"query": "{ viewer { id } }"}).headers["Cache-Control"] == "no-store"
