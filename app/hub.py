@@ -26,13 +26,6 @@ MEMO_LENGTH = 500  # memos, reasons and other short texts that travel with money
 KEY_LENGTH = 100  # idempotency keys
 
 
-def copied_memo(prefix: str, memo: str = "") -> str:
-    """A memo built from another one ("Facture n° 12 — " + the invoice's memo), kept within
-    MEMO_LENGTH: what a member could write once can always be copied."""
-    text = f"{prefix} — {memo.strip()}" if memo and memo.strip() else prefix
-    return text if len(text) <= MEMO_LENGTH else text[: MEMO_LENGTH - 1] + "…"
-
-
 def hub_zone() -> ZoneInfo:
     """The hub's time zone: from the app's configuration when there is one."""
     try:

@@ -16,8 +16,9 @@ import sqlalchemy.orm as so
 
 from app import permissions
 from app.errors import DomainError, ErrorCode
-from app.hub import KEY_LENGTH, copied_memo, hub_today, hub_zone
+from app.hub import KEY_LENGTH, hub_today, hub_zone
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
+from app.ledger import memos
 from app.ledger import services as ledger
 from app.ledger.services import spending
 from app.notices import events as notices
@@ -308,7 +309,8 @@ def pay_invoice(
         from_account=debtor,
         to_account_id=invoice.creditor_account_id,
         amount=amount,
-        memo=copied_memo(f"Facture n° {invoice.id}", invoice.memo),
+        memo=invoice.memo,
+        system_memo=memos.system_memo("invoice_payment", number=invoice.id),
         kind=TransferKind.INVOICE,
         idempotency_key=idempotency_key,
         check_permission=False,  # checked above, before the invoice's row was taken

@@ -5,7 +5,7 @@ import threading
 
 import sqlalchemy as sa
 
-from app.api.relay import to_global_id
+from app.api.relay import parse_global_id, to_global_id
 from app.database import get_session
 from app.hub import MEMO_LENGTH
 from app.ledger.services import accounts
@@ -48,9 +48,10 @@ def _at_once(count, work):
     return results
 
 
-def _invoice(app, make_member, memo="Location scie", amount="100.00"):
-    creditor_email = make_member(organization="Scierie", credit_limit=100_000)
-    debtor_email = make_member(organization="Charpentes", credit_limit=100_000)
+def _invoice(app, make_member, memo="Location scie", amount="100.00", firms=""):
+    # New organisations each time: their first member manages them (and handles their invoices).
+    creditor_email = make_member(organization=f"Scierie{firms}", credit_limit=100_000)
+    debtor_email = make_member(organization=f"Charpentes{firms}", credit_limit=100_000)
     creditor = GraphQLClient(app.test_client()).login(creditor_email)
     debtor = GraphQLClient(app.test_client()).login(debtor_email)
     issued = creditor.data(ISSUE, input={"debtorAccountId": _account_id(debtor), "amount": amount, "memo": memo})
@@ -59,7 +60,7 @@ def _invoice(app, make_member, memo="Location scie", amount="100.00"):
 
 
 def _pay_at_once(app, make_member, amount):
-    invoice_id, debtor_email, _ = _invoice(app, make_member)
+    invoice_id, debtor_email, _ = _invoice(app, make_member, firms=f" {amount}")
     clients = _clients(app, debtor_email, 8)
     bodies = _at_once(8, lambda n: clients[n].gql(PAY, input={"invoiceId": invoice_id, "amount": amount, "idempotencyKey": "once"}))
     with app.app_context():
@@ -84,13 +85,18 @@ def test_eight_concurrent_payments_with_one_key_pay_once_and_all_get_the_first_r
             session.commit()
 
 
+def invoice_id_pk(global_id: str) -> int:
+    return parse_global_id(global_id)[1]
+
+
 def test_an_invoice_with_the_longest_memo_can_be_paid_in_credits(app, make_member):
     invoice_id, _, debtor = _invoice(app, make_member, memo="m" * MEMO_LENGTH)
     result = debtor.data(PAY, input={"invoiceId": invoice_id, "idempotencyKey": "k"})["payInvoice"]
     assert result["errors"] == [] and result["invoice"]["status"] == "PAID"
     with app.app_context():
-        memo = get_session().scalar(sa.select(Transfer.memo).where(Transfer.kind == "INVOICE"))
-    assert len(memo) == MEMO_LENGTH and memo.startswith("Facture n°") and memo.endswith("…")
+        memo, system = get_session().execute(sa.select(Transfer.memo, Transfer.system_memo).where(Transfer.kind == "INVOICE")).one()
+    # The member's memo travels whole; the hub's part ("Invoice No. n") is stored apart, as a key.
+    assert memo == "m" * MEMO_LENGTH and system == {"key": "invoice_payment", "args": {"number": int(invoice_id_pk(invoice_id))}}
 
 
 def test_a_transfer_to_a_system_account_is_refused_like_an_invoice_to_one(app, member_api):
