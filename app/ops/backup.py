@@ -3,7 +3,7 @@
 SQLite is copied through its online backup API (a consistent snapshot, page by page, while
 other connections keep writing); PostgreSQL through `pg_dump --format=custom` (one
 transaction-consistent snapshot; restored by `pg_restore`). A backup is named after the time
-(UTC) and the schema revision it holds: `alveole-20250304T021500Z-0014_payments.sqlite3`.
+(UTC) and the schema revision it holds: `alveole-20250304T021500Z-0015_hardening.sqlite3`.
 A restore goes into an empty database only, then migrates it to head."""
 import datetime as dt
 import logging

@@ -80,7 +80,7 @@ def test_restore_refuses_what_is_not_a_backup(runner, tmp_path):
 
 def test_restore_refuses_the_other_databases_kind_of_backup(app, runner, tmp_path):
     other = ".pgdump" if _backend(app) == "sqlite" else ".sqlite3"
-    stray = tmp_path / f"alveole-20250101T000000000000Z-0010_notices{other}"
+    stray = tmp_path / f"alveole-20250101T000000000000Z-0013_notices{other}"
     stray.write_bytes(b"x")
     result = runner.invoke(args=["restore", str(stray)])
     assert result.exit_code == 1 and "needs a" in result.output

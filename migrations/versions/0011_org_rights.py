@@ -1,16 +1,16 @@
 """organisations that run themselves: members' rights, the actor of each transfer, the
 organisation's address and status
 
-Revision ID: 0006_org_rights
-Revises: 0013_skills
+Revision ID: 0011_org_rights
+Revises: 0010_skills
 """
 from alembic import op
 import sqlalchemy as sa
 import models
 
 
-revision = "0006_org_rights"
-down_revision = "0013_skills"
+revision = "0011_org_rights"
+down_revision = "0010_skills"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """the balance cap in the limit history; a resource's minimum notice
 
-Revision ID: 0012_exports
-Revises: 0010_notices
+Revision ID: 0014_exports
+Revises: 0013_notices
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012_exports"
-down_revision = "0010_notices"
+revision = "0014_exports"
+down_revision = "0013_notices"
 branch_labels = None
 depends_on = None
 

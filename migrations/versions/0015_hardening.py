@@ -1,14 +1,14 @@
 """hardening: one calendar feed of their own bookings per member
 
-Revision ID: 0009_hardening
-Revises: 0012_exports
+Revision ID: 0015_hardening
+Revises: 0014_exports
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0009_hardening"
-down_revision = "0012_exports"
+revision = "0015_hardening"
+down_revision = "0014_exports"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """skills: skill offers, jobs with their quotes, timeline and ratings, training sessions and seats
 
-Revision ID: 0013_skills
-Revises: 0014_payments
+Revision ID: 0010_skills
+Revises: 0009_payments
 """
 from alembic import op
 import sqlalchemy as sa
 import models
 
 
-revision = '0013_skills'
-down_revision = "0014_payments"
+revision = '0010_skills'
+down_revision = "0009_payments"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """notices: kinds and parameters, preferences per category, an outbox that claims and retries
 
-Revision ID: 0010_notices
-Revises: 0006_invoice_events
+Revision ID: 0013_notices
+Revises: 0012_invoice_events
 
 The notices written before kinds existed keep their text as kind MESSAGE (category WAITLIST:
 the waitlist was the only one to write them; their emails were already queued).
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 import models.base
 
-revision = "0010_notices"
-down_revision = "0006_invoice_events"
+revision = "0013_notices"
+down_revision = "0012_invoice_events"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """invoice events: cancellations and corrections with their reason
 
-Revision ID: 0006_invoice_events
-Revises: 0006_org_rights
+Revision ID: 0012_invoice_events
+Revises: 0011_org_rights
 """
 from alembic import op
 import sqlalchemy as sa
 
 import models.base
 
-revision = "0006_invoice_events"
-down_revision = "0006_org_rights"
+revision = "0012_invoice_events"
+down_revision = "0011_org_rights"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """payments: euro payments, Stripe events, membership fees, payment settings
 
-Revision ID: 0014_payments
+Revision ID: 0009_payments
 Revises: 0008_booking_ux
 Create Date: 2026-11-30 06:00:30.899460
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import models
 
 
-revision = "0014_payments"
+revision = "0009_payments"
 down_revision = "0008_booking_ux"
 branch_labels = None
 depends_on = None
