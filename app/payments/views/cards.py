@@ -2,7 +2,7 @@
 from it, receipts and a member's own payments."""
 import secrets
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
@@ -50,10 +50,25 @@ def _card_page(payment_id: str, result=None):
         abort(404)
     if payment["status"] not in ("PENDING", "FAILED") or not payment["clientSecret"]:
         return render_template("payments/card_done.html", payment=payment, result=result), form_status(result)
-    return render_template(
+    page = render_template(
         "payments/card.html", payment=payment, config=data["paymentConfig"], locale=str(get_locale() or "fr"),
         result=result, action=request.args.get("action") == "1",
-    ), form_status(result)
+    )
+    return page, form_status(result), {"Content-Security-Policy": card_page_policy()}
+
+
+def card_page_policy() -> str:
+    """The hub's policy, opened to what Stripe Elements needs (Stripe's documented list):
+    stripe.js and its frames from Stripe, its calls to Stripe's API (or to the emulator that
+    STRIPE_API_BASE names)."""
+    api = current_app.config.get("STRIPE_API_BASE") or "https://api.stripe.com"
+    return (
+        "default-src 'self'; script-src 'self' https://js.stripe.com; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: https://*.stripe.com; font-src 'self'; "
+        f"connect-src 'self' https://api.stripe.com {api}; "
+        "frame-src https://js.stripe.com https://hooks.stripe.com; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 @bp.route("/payments/<payment_id>/confirm", methods=["POST"])
