@@ -20,14 +20,11 @@ from models import (
     AccountStatement,
     Booking,
     Invoice,
-    Job,
-    JobStatus,
     Member,
     MemberRights,
     MemberStatus,
     Organization,
     OrganizationStatus,
-    Payment,
     Posting,
     Resource,
     Role,
@@ -365,117 +362,6 @@ def can_see_statement(
     return statement.account_id in usable
 
 
-# --- Euro payments -------------------------------------------------------------------------------
-
-
-def can_see_payment(
-    session: so.Session, member: Optional[Member], payment: Payment, usable: Optional[set[int]] = None
-) -> bool:
-    """The member who made it, who acts for its account or manages its organisation, and the
-    treasurer. (A deposit is also shown to the tool's owner, through the booking.)"""
-    if member is None:
-        return False
-    if is_treasurer(member) or payment.member_id == member.id:
-        return True
-    usable = usable_account_ids(session, member) if usable is None else usable
-    if payment.account_id is not None and payment.account_id in usable:
-        return True
-    return payment.organization_id is not None and payment.organization_id in managed_organization_ids(session, member)
-
-
-def own_payment_filter(member: Member, usable: set[int]):
-    """The payments a member sees as their own (viewer.payments), as a WHERE clause."""
-    managed = sa.select(Organization.id).where(Organization.manager_id == member.id)
-    return sa.or_(
-        Payment.member_id == member.id,
-        Payment.account_id.in_(list(usable)),
-        Payment.organization_id.in_(managed),
-    )
-
-
-def can_pay_deposit(session: so.Session, member: Optional[Member], booking: Booking) -> bool:
-    """The booker, or who acts for the account the booking is paid from."""
-    if member is None:
-        return False
-    if booking.booker_id == member.id:
-        return True
-    return booking.account_id is not None and booking.account_id in usable_account_ids(session, member)
-
-
-def can_pay_membership_fee(session: so.Session, member: Optional[Member], organization_id: int) -> bool:
-    """An organisation's manager pays its fee (the admin too, on its behalf)."""
-    return can_manage_organization(session, member, organization_id)
-
-
-def can_set_membership_fees(member: Optional[Member]) -> bool:
-    """The admin sets each organisation's yearly fee and the hub's payment settings."""
-    return is_admin(member)
-
-
-# --- Skills: jobs ------------------------------------------------------------------------------
-
-
-def can_provide_for(
-    session: so.Session, member: Optional[Member], organization_id: Optional[int], managed: Optional[set[int]] = None
-) -> bool:
-    """Acts for the provider of a skill offer: quotes, delivers, declines, records attendance.
-    The offering organisation's manager, and its members granted the right to provide skills.
-    The admin is no provider: a job has two sides. `managed`: the member's
-    managed_organization_ids, when the request already has them."""
-    if member is None or organization_id is None:
-        return False
-    managed = managed_organization_ids(session, member) if managed is None else managed
-    return organization_id in managed or has_right(session, member, organization_id, Right.PROVIDE_SKILLS)
-
-
-def provider_organization_filter(member: Member):
-    """can_provide_for as a WHERE clause on jobs."""
-    managed = sa.select(Organization.id).where(Organization.manager_id == member.id)
-    granted = sa.select(MemberRights.organization_id).where(
-        MemberRights.member_id == member.id, MemberRights.organization_id == member.organization_id,
-        MemberRights.can_provide_skills.is_(True),
-    )
-    return Job.provider_organization_id.in_(sa.union(managed, granted))
-
-
-def is_job_client(session: so.Session, member: Optional[Member], job: Job, usable: Optional[set[int]] = None) -> bool:
-    """The client side: the member who asked, and whoever acts for the account that pays."""
-    if member is None:
-        return False
-    if member.id == job.client_id:
-        return True
-    usable = usable_account_ids(session, member) if usable is None else usable
-    return job.client_account_id in usable
-
-
-def client_job_filter(member: Member):
-    """is_job_client as a WHERE clause on jobs."""
-    return sa.or_(Job.client_id == member.id, Job.client_account_id.in_(usable_account_ids_query(member)))
-
-
-def is_job_provider(session: so.Session, member: Optional[Member], job: Job, managed: Optional[set[int]] = None) -> bool:
-    return can_provide_for(session, member, job.provider_organization_id, managed)
-
-
-def can_settle_dispute(member: Optional[Member], job: Job) -> bool:
-    """The treasurer decides a disputed job, and only a disputed one."""
-    return is_treasurer(member) and job.status == JobStatus.DISPUTED
-
-
-def can_see_job(session: so.Session, member: Optional[Member], job: Job) -> bool:
-    """Its two sides, and the treasurer (who may have a dispute to settle)."""
-    if member is None:
-        return False
-    return is_treasurer(member) or is_job_client(session, member, job) or is_job_provider(session, member, job)
-
-
-def visible_job_filter(member: Member):
-    """can_see_job as a WHERE clause, for lists."""
-    if is_treasurer(member):
-        return sa.true()
-    return sa.or_(client_job_filter(member), provider_organization_filter(member))
-
-
 # --- Who hears of what ------------------------------------------------------------------------
 
 
@@ -503,3 +389,24 @@ def resource_managers_query(resource: Resource) -> sa.Select:
     return sa.select(Organization.manager_id).where(
         Organization.id == resource.owner_organization_id, Organization.manager_id.is_not(None)
     )
+
+
+# The rules of two slices, in modules of their own; every rule is still `permissions.<name>`.
+from app.permissions.payments import (  # noqa: E402, F401
+    can_pay_deposit,
+    can_pay_membership_fee,
+    can_see_payment,
+    can_set_membership_fees,
+    own_payment_filter,
+)
+from app.permissions.skills import (  # noqa: E402, F401
+    can_provide_for,
+    can_see_job,
+    can_settle_dispute,
+    client_job_filter,
+    is_job_client,
+    is_job_provider,
+    provider_organization_filter,
+    visible_job_filter,
+)
+
