@@ -142,27 +142,27 @@ def _as_debtor(session: so.Session, actor: Member, invoice: Invoice) -> Account:
 
 
 def accept_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
-    invoice = _visible(session, actor, invoice_id, lock=True)
-    _as_debtor(session, actor, invoice)
-    if invoice.status != InvoiceStatus.ISSUED:
-        raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
-    invoice.status = InvoiceStatus.ACCEPTED
-    invoice.accepted_at = utcnow()
-    session.flush()
-    log.info("invoice %s accepted by member %s", invoice.id, actor.id)
-    notices.invoice_answered(session, invoice)
-    return invoice
+    return _answer(session, actor, invoice_id, InvoiceStatus.ACCEPTED)
 
 
 def reject_invoice(session: so.Session, actor: Member, invoice_id: int) -> Invoice:
+    return _answer(session, actor, invoice_id, InvoiceStatus.REJECTED)
+
+
+def _answer(session: so.Session, actor: Member, invoice_id: int, answer: InvoiceStatus) -> Invoice:
+    """The debtor's one answer to an invoice waiting for it: accepted (it becomes a debt the
+    clearing sees) or rejected (closed)."""
     invoice = _visible(session, actor, invoice_id, lock=True)
     _as_debtor(session, actor, invoice)
     if invoice.status != InvoiceStatus.ISSUED:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
-    invoice.status = InvoiceStatus.REJECTED
-    invoice.closed_at = utcnow()
+    invoice.status = answer
+    if answer == InvoiceStatus.ACCEPTED:
+        invoice.accepted_at = utcnow()
+    else:
+        invoice.closed_at = utcnow()
     session.flush()
-    log.info("invoice %s rejected by member %s", invoice.id, actor.id)
+    log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
     notices.invoice_answered(session, invoice)
     return invoice
 
