@@ -107,6 +107,9 @@ def load_config() -> dict:
         # the next waiting this long for its turn before a 429.
         "ANONYMOUS_API_GATE": _bool("ALVEOLE_ANONYMOUS_API_GATE", True),
         "ANONYMOUS_API_WAIT_SECONDS": float(os.environ.get("ALVEOLE_ANONYMOUS_API_WAIT_SECONDS", 5)),
+        # ... when their request costs at least this (app.api.limits): a cheaper one asks no
+        # more of the server than a public page, which is not gated either.
+        "ANONYMOUS_API_GATE_MIN_COST": int(os.environ.get("ALVEOLE_ANONYMOUS_API_GATE_MIN_COST", 100)),
         # `flask backup`: where the backups go and how many are kept.
         "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
         "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),

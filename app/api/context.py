@@ -1,6 +1,6 @@
 """What every resolver gets in info.context."""
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import flask_login
 import sqlalchemy.orm as so
@@ -18,6 +18,10 @@ class Context:
     request_id: str
     # Per-request memo for batch loaders (type -> {id: object}).
     cache: dict = field(default_factory=dict)
+    # Set by /graphql: the address of an anonymous client that the hub gates (app.api.limits),
+    # and the HTTP response, whose status a refusal sets (429). None for the pages.
+    gated_address: Optional[str] = None
+    response: Any = None
 
 
 Info = StrawberryInfo[Context, None]

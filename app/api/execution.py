@@ -1,27 +1,19 @@
 """How every GraphQL operation runs, from /graphql or from a web page: request limits,
 one commit per request, and unexpected errors masked with a request id in the log."""
 import logging
-from pathlib import Path
 from typing import Any, Optional
 
 from flask import current_app
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.api.context import build_context
+from app.api.documents import documents
 from app.api.limits import RequestLimits
 from app.database import begin_write
 from graphql import ExecutionResult, GraphQLError
 
 log = logging.getLogger("alveole.api")
-
-OPERATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "graphql" / "operations"
 
 
 class UnitOfWork(SchemaExtension):
@@ -95,33 +87,10 @@ def masked_error(request_id: str, error: Optional[GraphQLError] = None) -> Graph
     )
 
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
-
-
 def extensions() -> list:
-    """Factories: strawberry builds fresh extensions per request; the caches are shared."""
-    return [
-        MaskUnexpectedErrors,
-        UnitOfWork,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        # GraphQL validation (cached), then the request's cost and the size of its inputs.
-        lambda: RequestLimits(maxsize=256),
-    ]
-
-
-_operations: dict[str, str] = {}
-
-
-def operation_source(name: str) -> str:
-    """The text of graphql/operations/<name>.graphql (read once)."""
-    if name not in _operations:
-        _operations[name] = (OPERATIONS_DIR / f"{name}.graphql").read_text()
-    return _operations[name]
+    """Factories: strawberry builds fresh extensions per request; the document cache is shared
+    (app.api.documents), and the limits of app.api.limits apply to every request."""
+    return [MaskUnexpectedErrors, UnitOfWork, RequestLimits]
 
 
 def run_operation(name: str, variables: Optional[dict[str, Any]] = None) -> dict:
@@ -129,7 +98,7 @@ def run_operation(name: str, variables: Optional[dict[str, Any]] = None) -> dict
     validation and errors as /graphql. Returns `data`; raises on a top-level error, which for a
     committed operation is a bug, not a member's mistake."""
     result = current_app.extensions["graphql_schema"].execute_sync(
-        operation_source(name),
+        documents.source(name),
         variable_values=variables,
         context_value=build_context(),
         operation_name=name,

@@ -11,11 +11,14 @@
   Otherwise a top-level `INVALID` error;
 - **introspection** (`__schema`, `__type`): signed-in clients only, unless PUBLIC_GRAPHQL_IDE.
 """
+from contextlib import ExitStack
 from typing import Any, Iterator, Mapping, Optional
 
 from flask import current_app
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
 
+from app.api.documents import MAX_TOKENS, documents
+from app.api.throttle import Busy, gate_directory, one_at_a_time
 from graphql import (
     BooleanValueNode,
     DocumentNode,
@@ -281,18 +284,30 @@ def request_problems(document: DocumentNode, variables: Optional[Mapping[str, An
 # --- The extension -----------------------------------------------------------------------------
 
 
-class RequestLimits(ValidationCache):
-    """GraphQL validation (cached per document), then the request's cost and inputs: refused
+class RequestLimits(SchemaExtension):
+    """Parse and validate through the cache of documents (app.api.documents), check the
+    request's inputs, rights and cost on every request, and make an anonymous client of /graphql
+    wait for its turn (app.api.throttle) when its request costs more than a public page: all
     before anything executes."""
+
+    def on_operation(self) -> Iterator[None]:
+        with ExitStack() as self.turn:  # an anonymous client's turn, held until the answer
+            yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            self.document = documents.get(context.query)
+            context.graphql_document = self.document.node
+        except GraphQLError:  # left to strawberry, which parses it again and reports the error
+            context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         # The limits first: they are linear in the document, and they keep GraphQL's own
         # validation (whose overlapping-fields rule is not) away from oversized documents.
-        errors = self._limits() or list(
-            self.cached_validate_document(context.schema._schema, context.graphql_document, context.validation_rules)
-        )
-        context.pre_execution_errors = errors
+        context.pre_execution_errors = self._limits() or list(self.document.validation_errors(context.schema._schema))
         yield
 
     def _limits(self) -> list[GraphQLError]:
@@ -311,5 +326,25 @@ class RequestLimits(ValidationCache):
                 f"This query costs {cost}, more than the {budget} allowed per request"
                 + (" to anonymous clients: sign in, or ask for less." if viewer is None else ": ask for less at once."),
                 "QUERY_TOO_COSTLY", cost=cost, budget=budget,
+            )]
+        return self._wait_turn(cost)
+
+    def _wait_turn(self, cost: int) -> list[GraphQLError]:
+        """A request cheaper than ANONYMOUS_API_GATE_MIN_COST takes no more of the server than a
+        public page does, and pages are not gated: it runs at once."""
+        context = self.execution_context.context
+        address = getattr(context, "gated_address", None)
+        config = current_app.config
+        if address is None or cost < config["ANONYMOUS_API_GATE_MIN_COST"]:
+            return []
+        try:
+            self.turn.enter_context(
+                one_at_a_time(gate_directory(config["DATABASE_URL"]), address, config["ANONYMOUS_API_WAIT_SECONDS"])
+            )
+        except Busy:
+            context.response.status_code = 429
+            context.response.headers["Retry-After"] = "1"
+            return [RequestRefused(
+                "Too many requests at once from your address: wait for the previous answer, or sign in.", "RATE_LIMITED"
             )]
         return []

@@ -1,4 +1,5 @@
-"""Anonymous API clients, one request at a time per address.
+"""Anonymous API clients, one request at a time per address (for requests that cost more than
+a public page: app.api.limits decides, once it knows the cost).
 
 The cost limit (app.api.limits) bounds what one request may cost; this bounds how much of the
 server an anonymous client takes: one request at a time per client address across every

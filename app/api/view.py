@@ -5,13 +5,13 @@ over GET, and the cookie is SameSite=Lax."""
 import json
 
 from cross_web import HTTPException
-from flask import Blueprint, Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from strawberry.flask.views import GraphQLView
 
 from app.api.context import Context, build_context
+from app.api.documents import documents
 from app.api.schema import schema
-from app.api.throttle import Busy, gate_directory, one_at_a_time
 
 GRAPHIQL_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -22,24 +22,12 @@ GRAPHIQL_POLICY = (
 
 class AlveoleGraphQLView(GraphQLView):
     def get_context(self, request, response) -> Context:
-        return build_context()
-
-    def dispatch_request(self):
-        """Anonymous API requests run one at a time per client address (app.api.throttle)."""
-        config = current_app.config
-        runs_an_operation = request.method == "POST" or "query" in request.args  # not GraphiQL's page
-        if not config["ANONYMOUS_API_GATE"] or current_user.is_authenticated or not runs_an_operation:
-            return super().dispatch_request()
-        directory = gate_directory(config["DATABASE_URL"])
-        try:
-            with one_at_a_time(directory, request.remote_addr or "-", config["ANONYMOUS_API_WAIT_SECONDS"]):
-                return super().dispatch_request()
-        except Busy:
-            body = {"data": None, "errors": [{
-                "message": "Too many requests at once from your address: wait for the previous answer, or sign in.",
-                "extensions": {"code": "RATE_LIMITED"},
-            }]}
-            return jsonify(body), 429, {"Retry-After": "1"}
+        context = build_context()
+        context.response = response
+        if context.viewer is None and current_app.config["ANONYMOUS_API_GATE"]:
+            # Anonymous API requests above a cost run one at a time per client address.
+            context.gated_address = request.remote_addr or "-"
+        return context
 
     def decode_json(self, data: str | bytes) -> object:
         """A body nested deeper than Python's parser goes (a 100,000-deep list) is a 400."""
@@ -62,6 +50,7 @@ class AlveoleGraphQLView(GraphQLView):
 def create_blueprint(app: Flask) -> Blueprint:
     # Web pages run their named operations against this same schema (app.api.execution).
     app.extensions["graphql_schema"] = schema
+    documents.load_operations()
     bp = Blueprint("api", __name__)
     bp.add_url_rule("/graphql", view_func=AlveoleGraphQLView.as_view("graphql", schema=schema))
     return bp

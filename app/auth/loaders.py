@@ -7,7 +7,7 @@ no longer signs anyone in."""
 import flask_login
 from flask import current_app, session
 
-from app.auth.services import token_for_secret, touch_token
+from app.auth.services import member_for_token, token_use_is_stale, touch_token
 from app.database import get_session
 from app.extensions import login_manager
 from models import Member, MemberStatus
@@ -49,12 +49,14 @@ def load_member_from_token(req):
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret:
         return None
-    db = get_session()
-    token = token_for_secret(db, secret.strip())
-    if token is None:
+    found = member_for_token(get_session(), secret.strip())
+    if found is None:
         return None
-    # The last-used time goes in a short transaction of its own, so that the request itself
-    # stays read-only until a mutation begins (and its one commit stays its own).
-    with current_app.extensions["db_sessionmaker"].begin() as own:
-        touch_token(own, token.id)
-    return db.get(Member, token.member_id)
+    member, token_id, last_used_at = found
+    if token_use_is_stale(last_used_at):
+        # In a short transaction of its own, so that the request itself stays read-only until
+        # a mutation begins (and its one commit stays its own); a fresh token takes no write
+        # lock at all.
+        with current_app.extensions["db_sessionmaker"].begin() as own:
+            touch_token(own, token_id)
+    return member

@@ -247,30 +247,40 @@ def revoke_api_token(session: so.Session, member: Member, token_id: int) -> ApiT
     return token
 
 
-def token_for_secret(session: so.Session, secret: str) -> Optional[ApiToken]:
-    """The live token behind a bearer secret, if its member is active. Reads only."""
-    token = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
-        )
+# The active member behind a live token, and the token's id and last use: one query on the
+# unique index of token_hash (built once: every API request runs it).
+_MEMBER_OF_TOKEN = (
+    sa.select(Member, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.member_id == Member.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        Member.status == MemberStatus.ACTIVE,
     )
-    if token is None:
-        return None
-    member = session.get(Member, token.member_id)
-    if member is None or member.status != MemberStatus.ACTIVE:
-        return None
-    return token
+)
+# A token's last use is recorded this precisely: a busy client must not turn every read into a write.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
+
+
+def member_for_token(session: so.Session, secret: str) -> Optional[tuple[Member, int, Optional[dt.datetime]]]:
+    """(member, token id, token last used at) for a live bearer secret of an active member,
+    else None. Reads only."""
+    row = session.execute(_MEMBER_OF_TOKEN, {"token_hash": _token_hash(secret)}).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def token_use_is_stale(last_used_at: Optional[dt.datetime], now: Optional[dt.datetime] = None) -> bool:
+    return last_used_at is None or last_used_at < (now or utcnow()) - TOKEN_USE_PRECISION
 
 
 def touch_token(session: so.Session, token_id: int, now: Optional[dt.datetime] = None) -> None:
-    """Record a token's use, at most once a minute: a busy client must not turn every read
-    into a write."""
+    """Record a token's use, unless another request recorded it within TOKEN_USE_PRECISION."""
     now = now or utcnow()
     session.execute(
         sa.update(ApiToken)
         .where(
             ApiToken.id == token_id,
-            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - dt.timedelta(minutes=1)),
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_PRECISION),
         )
         .values(last_used_at=now)
     )

@@ -1,7 +1,7 @@
 """Malformed, oversized and hostile requests get a clear error and never a 500."""
 import pytest
 
-from app.api.execution import MAX_ALIASES, MAX_DEPTH
+from app.api.documents import MAX_ALIASES, MAX_DEPTH
 
 
 def test_malformed_query_is_a_graphql_error(api):

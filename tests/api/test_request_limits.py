@@ -5,7 +5,7 @@ import time
 import pytest
 
 from app.api import limits, throttle
-from app.api.execution import OPERATIONS_DIR
+from app.api.documents import OPERATIONS_DIR
 from app.api.schema import schema
 from graphql import parse
 from tests.api.catalog_helpers import create_resource
@@ -132,17 +132,38 @@ def _gate(app):
     return throttle.gate_directory(app.config["DATABASE_URL"])
 
 
+# A page of the catalogue: above ANONYMOUS_API_GATE_MIN_COST, where the gate applies.
+COSTLY = "{ resources(first: 50) { edges { node { id title } } } }"
+
+
 def test_an_anonymous_request_waits_for_the_previous_one_of_its_address(app, api, member_api):
     app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.2)
+    assert limits.query_cost(schema._schema, parse(COSTLY), {}) >= app.config["ANONYMOUS_API_GATE_MIN_COST"]
     with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):
         started = time.perf_counter()
-        response = api.client.post("/graphql", json={"query": "{ __typename }"})
+        response = api.client.post("/graphql", json={"query": COSTLY})
         assert time.perf_counter() - started >= 0.2
         assert response.status_code == 429 and response.headers["Retry-After"] == "1"
-        assert response.get_json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
-        assert "errors" not in member_api.gql("{ __typename }")  # signed in: not gated
+        body = response.get_json()
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert "errors" not in member_api.gql(COSTLY)  # signed in: not gated
     app.config["ANONYMOUS_API_WAIT_SECONDS"] = 5
-    assert "errors" not in api.gql("{ __typename }")  # its turn came
+    assert "errors" not in api.gql(COSTLY)  # its turn came
+
+
+def test_a_cheap_anonymous_request_is_not_gated(app, api):
+    """It asks no more of the server than a public page, which is not gated either."""
+    app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.1)
+    with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):
+        assert api.gql("{ __typename }") == {"data": {"__typename": "Query"}}
+        assert api.gql("{ viewer { id name } }") == {"data": {"viewer": None}}
+
+
+def test_the_gate_is_released_after_the_answer(app, api):
+    app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.1)
+    assert "errors" not in api.gql(COSTLY)
+    with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):  # free again (after its share pause)
+        pass
 
 
 def test_an_address_gets_at_most_half_the_time(tmp_path):
@@ -162,4 +183,4 @@ def test_an_address_gets_at_most_half_the_time(tmp_path):
 def test_an_anonymous_query_over_get_is_gated_too(app, api):
     app.config.update(ANONYMOUS_API_GATE=True, ANONYMOUS_API_WAIT_SECONDS=0.1)
     with throttle.one_at_a_time(_gate(app), "127.0.0.1", 5):
-        assert api.client.get("/graphql?query=%7B__typename%7D").status_code == 429
+        assert api.client.get("/graphql", query_string={"query": COSTLY}).status_code == 429

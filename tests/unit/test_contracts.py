@@ -2,7 +2,7 @@
 catalogue."""
 from pathlib import Path
 
-from app.api.execution import OPERATIONS_DIR
+from app.api.documents import OPERATIONS_DIR
 from app.api.schema import SDL_PATH, schema
 from graphql import parse, validate
 
