@@ -53,6 +53,13 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return request.is_secure or super().get_cookie_secure(app)
 
+    def open_session(self, app, request):
+        # Without a cookie there is nothing to verify: skip building the signer (API clients
+        # with a token send none).
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(

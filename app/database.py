@@ -2,6 +2,7 @@
 transaction takes the write lock up front (BEGIN IMMEDIATE) so that concurrent writers queue
 instead of failing with 'database is locked' half-way through a request."""
 import time
+from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -99,6 +100,11 @@ def get_session() -> so.Session:
         maker = "db_request_sessionmaker" if has_request_context() else "db_sessionmaker"
         g.db_session = current_app.extensions[maker]()
     return g.db_session
+
+
+def opened_session() -> Optional[so.Session]:
+    """The request's session if something opened it, else None (nothing to commit or roll back)."""
+    return g.get("db_session")
 
 
 def begin_write(session: so.Session) -> None:

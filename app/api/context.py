@@ -13,7 +13,6 @@ from models import Member
 
 @dataclass
 class Context:
-    session: so.Session
     viewer: Optional[Member]
     request_id: str
     # Per-request memo for batch loaders (type -> {id: object}).
@@ -23,6 +22,11 @@ class Context:
     gated_address: Optional[str] = None
     response: Any = None
 
+    @property
+    def session(self) -> so.Session:
+        """The request's session, opened on first use: `{ __typename }` opens none."""
+        return get_session()
+
 
 Info = StrawberryInfo[Context, None]
 
@@ -30,8 +34,4 @@ Info = StrawberryInfo[Context, None]
 def build_context() -> Context:
     """The context of one operation, from /graphql or from a web page."""
     viewer = flask_login.current_user
-    return Context(
-        session=get_session(),
-        viewer=viewer if viewer.is_authenticated else None,
-        request_id=g.get("request_id", "-"),
-    )
+    return Context(viewer=viewer if viewer.is_authenticated else None, request_id=g.get("request_id", "-"))

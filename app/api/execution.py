@@ -1,53 +1,108 @@
-"""How every GraphQL operation runs, from /graphql or from a web page: request limits,
-one commit per request, and unexpected errors masked with a request id in the log."""
+"""How every GraphQL operation runs, from /graphql or from a web page: the document parsed and
+validated once per text (app.api.documents), the request limits (app.api.limits), graphql-core's
+execution, one commit per request, and unexpected errors masked with a request id in the log.
+
+One plain function, not strawberry's `execute_sync` and its schema extensions: the same steps
+without an extension runner, its per-request objects and hooks, which cost more than running a
+small query does."""
 import logging
-from typing import Any, Optional
+from contextlib import ExitStack
+from typing import Any, Mapping, Optional
 
 from flask import current_app
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
+from strawberry.execution import optimized_is_awaitable
 
-from app.api.context import build_context
+from app.api.context import Context, build_context
 from app.api.documents import documents
-from app.api.limits import RequestLimits
-from app.database import begin_write
-from graphql import ExecutionResult, GraphQLError
+from app.api.limits import refusals
+from app.database import begin_write, opened_session
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
 
 log = logging.getLogger("alveole.api")
 
+QUERIES = frozenset({OperationType.QUERY})
+QUERIES_AND_MUTATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
-class UnitOfWork(SchemaExtension):
-    """Commit a mutation's writes once, after every field ran; roll back anything else."""
 
-    def on_execute(self):
-        if self.execution_context.operation_type == OperationType.MUTATION:
-            begin_write(self.execution_context.context.session)
-        yield
-        context = self.execution_context.context
-        result = self.execution_context.result
-        is_mutation = self.execution_context.operation_type == OperationType.MUTATION
-        commit = is_mutation and result is not None and all(map(_expected, result.errors or []))
-        try:
-            if commit:
-                # A bad argument in a payload's nested field does not undo the mutation its
-                # payload reports as done; only an unexpected failure rolls everything back.
-                context.session.commit()
-            else:
-                context.session.rollback()
-        except Exception as exc:  # the connection died under the final commit or rollback
-            self._fail(exc, "commit" if commit else "rollback")
+class NotAnOperation(Exception):
+    """The request names no operation that may run: no query, an operation name the document
+    lacks (or none for a document of several), a mutation over GET. /graphql answers 400."""
 
-    def _fail(self, exc: Exception, step: str) -> None:
-        """The outcome is unknown to this request: log the error with the request id, and
-        answer a masked error instead of a payload (or data) that may not have been kept."""
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
-        log.error("final %s failed in request %s", step, request_id, exc_info=exc)
-        try:
-            context.session.rollback()
-        except Exception:  # noqa: BLE001  (already logged: the connection is gone)
-            log.warning("rollback after a failed %s failed too in request %s", step, request_id)
-        self.execution_context.result = ExecutionResult(data=None, errors=[masked_error(request_id)])
+
+def run(
+    schema, query: Optional[str], variables: Optional[Mapping[str, Any]], operation_name: Optional[str],
+    context: Context, allowed: frozenset = QUERIES_AND_MUTATIONS, method: str = "POST",
+) -> ExecutionResult:
+    if not query:
+        raise NotAnOperation("No GraphQL query found in the request")
+    try:
+        document = documents.get(query)
+    except GraphQLError as error:  # a syntax error, or too many tokens
+        return ExecutionResult(None, [error])
+    operation = get_operation_ast(document.node, operation_name)
+    if operation is None:
+        raise NotAnOperation(
+            "Can't get GraphQL operation type" if operation_name is None else f'Unknown operation named "{operation_name}".'
+        )
+    if operation.operation not in allowed:
+        raise NotAnOperation(f"{operation.operation.value}s are not allowed when using {method}")
+    graphql_schema = schema._schema
+    with ExitStack() as turn:  # an anonymous client's turn (app.api.limits), held until the answer
+        # The limits first: they are linear in the document, and they keep GraphQL's own
+        # validation (whose overlapping-fields rule is not) away from oversized documents.
+        errors = refusals(graphql_schema, document.node, variables, operation_name, context, turn)
+        errors = errors or document.validation_errors(graphql_schema)
+        if errors:
+            return ExecutionResult(None, list(errors))
+        result = _execute(schema, document.node, variables, operation_name, context, operation.operation)
+    if result.errors:
+        result.errors = [_mask(error, context.request_id) for error in result.errors]
+    return result
+
+
+def _execute(schema, document, variables, operation_name, context: Context, kind: OperationType) -> ExecutionResult:
+    """Execute, then commit a mutation's writes once, after every field ran; roll back anything else."""
+    is_mutation = kind == OperationType.MUTATION
+    if is_mutation:
+        begin_write(context.session)
+    try:
+        result = execute(
+            schema._schema, document, variable_values=variables, operation_name=operation_name,
+            context_value=context, executor_class=schema.execution_context_class,
+            is_awaitable=optimized_is_awaitable, is_async_iterable=_never,  # as strawberry's execute_sync
+        )
+    except Exception as exc:  # noqa: BLE001  (a failure of ours outside any resolver)
+        log.error("unexpected error in request %s", context.request_id, exc_info=exc)
+        result = ExecutionResult(None, [masked_error(context.request_id)])
+    # A bad argument in a payload's nested field does not undo the mutation its payload
+    # reports as done; only an unexpected failure rolls everything back.
+    commit = is_mutation and all(map(_expected, result.errors or []))
+    session = opened_session()
+    if session is None:
+        return result
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except Exception as exc:  # noqa: BLE001  (the connection died under the final commit or rollback)
+        return _failed_end(session, exc, "commit" if commit else "rollback", context.request_id)
+    return result
+
+
+def _never(_value) -> bool:
+    return False
+
+
+def _failed_end(session, exc: Exception, step: str, request_id: str) -> ExecutionResult:
+    """The outcome is unknown to this request: log the error with the request id, and answer a
+    masked error instead of a payload (or data) that may not have been kept."""
+    log.error("final %s failed in request %s", step, request_id, exc_info=exc)
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001  (already logged: the connection is gone)
+        log.warning("rollback after a failed %s failed too in request %s", step, request_id)
+    return ExecutionResult(None, [masked_error(request_id)])
 
 
 def _expected(error: GraphQLError) -> bool:
@@ -55,26 +110,13 @@ def _expected(error: GraphQLError) -> bool:
     return isinstance(error.original_error, GraphQLError)
 
 
-class MaskUnexpectedErrors(SchemaExtension):
+def _mask(error: GraphQLError, request_id: str) -> GraphQLError:
     """Keep errors about the request itself; replace any other with a request id."""
-
-    def on_operation(self):
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        request_id = getattr(self.execution_context.context, "request_id", "-")
-        result.errors = [self._mask(error, request_id) for error in result.errors]
-
-    @staticmethod
-    def _mask(error: GraphQLError, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error
-        log.error(
-            "unexpected error in request %s at %s", request_id, error.path, exc_info=original
-        )
-        return masked_error(request_id, error)
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=original)
+    return masked_error(request_id, error)
 
 
 def masked_error(request_id: str, error: Optional[GraphQLError] = None) -> GraphQLError:
@@ -87,21 +129,12 @@ def masked_error(request_id: str, error: Optional[GraphQLError] = None) -> Graph
     )
 
 
-def extensions() -> list:
-    """Factories: strawberry builds fresh extensions per request; the document cache is shared
-    (app.api.documents), and the limits of app.api.limits apply to every request."""
-    return [MaskUnexpectedErrors, UnitOfWork, RequestLimits]
-
-
 def run_operation(name: str, variables: Optional[dict[str, Any]] = None) -> dict:
     """Run a named operation in-process for a web page, with the same schema, permissions,
     validation and errors as /graphql. Returns `data`; raises on a top-level error, which for a
     committed operation is a bug, not a member's mistake."""
-    result = current_app.extensions["graphql_schema"].execute_sync(
-        documents.source(name),
-        variable_values=variables,
-        context_value=build_context(),
-        operation_name=name,
+    result = run(
+        current_app.extensions["graphql_schema"], documents.source(name), variables, name, build_context(),
     )
     if result.errors:
         raise OperationFailed(name, result.errors)

@@ -15,9 +15,7 @@ from contextlib import ExitStack
 from typing import Any, Iterator, Mapping, Optional
 
 from flask import current_app
-from strawberry.extensions import SchemaExtension
 
-from app.api.documents import MAX_TOKENS, documents
 from app.api.throttle import Busy, gate_directory, one_at_a_time
 from graphql import (
     BooleanValueNode,
@@ -281,70 +279,47 @@ def request_problems(document: DocumentNode, variables: Optional[Mapping[str, An
     return None
 
 
-# --- The extension -----------------------------------------------------------------------------
+# --- Every request ------------------------------------------------------------------------------
 
 
-class RequestLimits(SchemaExtension):
-    """Parse and validate through the cache of documents (app.api.documents), check the
-    request's inputs, rights and cost on every request, and make an anonymous client of /graphql
-    wait for its turn (app.api.throttle) when its request costs more than a public page: all
-    before anything executes."""
+def refusals(
+    schema: GraphQLSchema, document: DocumentNode, variables: Optional[Mapping[str, Any]],
+    operation_name: Optional[str], context: Any, turn: ExitStack,
+) -> list[GraphQLError]:
+    """The request's inputs, rights and cost, checked on every request (app.api.execution) before
+    anything executes; then an anonymous client of /graphql waits for its turn (app.api.throttle),
+    held in `turn` until the answer, when its request costs more than a public page."""
+    variables = variables if isinstance(variables, Mapping) else {}
+    problem = request_problems(document, variables)
+    if problem:
+        return [RequestRefused(problem, "INVALID")]
+    viewer = context.viewer
+    if viewer is None and not current_app.config.get("PUBLIC_GRAPHQL_IDE") and introspects(document):
+        return [RequestRefused("Sign in to explore the schema (or read graphql/schema.graphql).", "UNAUTHENTICATED")]
+    budget = SIGNED_IN_BUDGET if viewer is not None else ANONYMOUS_BUDGET
+    cost = query_cost(schema, document, variables, operation_name)
+    if cost > budget:
+        return [RequestRefused(
+            f"This query costs {cost}, more than the {budget} allowed per request"
+            + (" to anonymous clients: sign in, or ask for less." if viewer is None else ": ask for less at once."),
+            "QUERY_TOO_COSTLY", cost=cost, budget=budget,
+        )]
+    return _wait_turn(cost, context, turn)
 
-    def on_operation(self) -> Iterator[None]:
-        with ExitStack() as self.turn:  # an anonymous client's turn, held until the answer
-            yield
 
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        try:
-            self.document = documents.get(context.query)
-            context.graphql_document = self.document.node
-        except GraphQLError:  # left to strawberry, which parses it again and reports the error
-            context.parse_options["max_tokens"] = MAX_TOKENS
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        # The limits first: they are linear in the document, and they keep GraphQL's own
-        # validation (whose overlapping-fields rule is not) away from oversized documents.
-        context.pre_execution_errors = self._limits() or list(self.document.validation_errors(context.schema._schema))
-        yield
-
-    def _limits(self) -> list[GraphQLError]:
-        context = self.execution_context
-        variables = context.variables if isinstance(context.variables, Mapping) else {}
-        problem = request_problems(context.graphql_document, variables)
-        if problem:
-            return [RequestRefused(problem, "INVALID")]
-        viewer = getattr(context.context, "viewer", None)
-        if viewer is None and not current_app.config.get("PUBLIC_GRAPHQL_IDE") and introspects(context.graphql_document):
-            return [RequestRefused("Sign in to explore the schema (or read graphql/schema.graphql).", "UNAUTHENTICATED")]
-        budget = SIGNED_IN_BUDGET if viewer is not None else ANONYMOUS_BUDGET
-        cost = query_cost(context.schema._schema, context.graphql_document, variables, context.operation_name)
-        if cost > budget:
-            return [RequestRefused(
-                f"This query costs {cost}, more than the {budget} allowed per request"
-                + (" to anonymous clients: sign in, or ask for less." if viewer is None else ": ask for less at once."),
-                "QUERY_TOO_COSTLY", cost=cost, budget=budget,
-            )]
-        return self._wait_turn(cost)
-
-    def _wait_turn(self, cost: int) -> list[GraphQLError]:
-        """A request cheaper than ANONYMOUS_API_GATE_MIN_COST takes no more of the server than a
-        public page does, and pages are not gated: it runs at once."""
-        context = self.execution_context.context
-        address = getattr(context, "gated_address", None)
-        config = current_app.config
-        if address is None or cost < config["ANONYMOUS_API_GATE_MIN_COST"]:
-            return []
-        try:
-            self.turn.enter_context(
-                one_at_a_time(gate_directory(config["DATABASE_URL"]), address, config["ANONYMOUS_API_WAIT_SECONDS"])
-            )
-        except Busy:
-            context.response.status_code = 429
-            context.response.headers["Retry-After"] = "1"
-            return [RequestRefused(
-                "Too many requests at once from your address: wait for the previous answer, or sign in.", "RATE_LIMITED"
-            )]
+def _wait_turn(cost: int, context: Any, turn: ExitStack) -> list[GraphQLError]:
+    """A request cheaper than ANONYMOUS_API_GATE_MIN_COST takes no more of the server than a
+    public page does, and pages are not gated: it runs at once."""
+    address = context.gated_address
+    config = current_app.config
+    if address is None or cost < config["ANONYMOUS_API_GATE_MIN_COST"]:
         return []
+    try:
+        turn.enter_context(one_at_a_time(gate_directory(config["DATABASE_URL"]), address, config["ANONYMOUS_API_WAIT_SECONDS"]))
+    except Busy:
+        context.response.status_code = 429
+        context.response.headers["Retry-After"] = "1"
+        return [RequestRefused(
+            "Too many requests at once from your address: wait for the previous answer, or sign in.", "RATE_LIMITED"
+        )]
+    return []

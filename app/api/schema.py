@@ -5,7 +5,6 @@ from typing import Optional
 import strawberry
 
 from app.api.context import Info
-from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.api.scalars import SCALAR_OVERRIDES
 from app.auth.api import AccountsMutation, AccountsQuery, AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
@@ -87,9 +86,5 @@ class Mutation(
     pass
 
 
-class Schema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:
-        """Errors about the request are the client's business; MaskUnexpectedErrors logs ours."""
-
-
-schema = Schema(query=Query, mutation=Mutation, extensions=extensions(), scalar_overrides=SCALAR_OVERRIDES)
+# Run by app.api.execution (not by strawberry's execute_sync): limits, one commit, masked errors.
+schema = strawberry.Schema(query=Query, mutation=Mutation, scalar_overrides=SCALAR_OVERRIDES)

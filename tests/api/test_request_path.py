@@ -164,3 +164,44 @@ def test_a_request_with_a_fresh_token_takes_no_write_lock(app, member_api, db, t
     finally:
         sa.event.remove(engine, "begin", listener)
     assert begins == ["DEFERRED"] and len(token_writes) == 1
+
+
+# --- The view -----------------------------------------------------------------------------------
+
+
+def test_a_typename_query_runs_no_sql(app, api):
+    statements = []
+    engine = app.extensions["db_engine"]
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert api.gql("{ __typename }") == {"data": {"__typename": "Query"}}
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
+
+
+@pytest.mark.parametrize("body, reason", [
+    ([{"query": "{ __typename }"}], "Batching is not enabled"),
+    ("{ __typename }", "must be a JSON object"),
+    ({"query": 42}, "`query` must be a string"),
+    ({"query": "{ __typename }", "variables": [1]}, "`variables` must be an object"),
+    ({"query": "{ __typename }", "operationName": 1}, "`operationName` must be a string"),
+    ({"query": "query A { __typename } query B { __typename }"}, "Can't get GraphQL operation type"),
+    ({"query": "query A { __typename }", "operationName": "B"}, 'Unknown operation named "B"'),
+    ({"variables": {}}, "No GraphQL query found"),
+])
+def test_a_request_that_names_no_operation_is_a_400(client, body, reason):
+    response = client.post("/graphql", json=body)
+    assert response.status_code == 400 and reason in response.get_data(as_text=True)
+
+
+def test_a_query_over_get_runs_and_a_mutation_over_get_is_a_400(client):
+    assert client.get("/graphql", query_string={"query": "{ __typename }"}).get_json() == {"data": {"__typename": "Query"}}
+    query = 'query($id: ID!) { node(id: $id) { id } }'
+    response = client.get("/graphql", query_string={"query": query, "variables": '{"id": "TWVtYmVyOjk5OTk5"}'})
+    assert response.get_json() == {"data": {"node": None}}
+    assert client.get("/graphql", query_string={"query": "{ __typename }", "variables": "{nope"}).status_code == 400
+    refused = client.get("/graphql", query_string={"query": "mutation { logout { errors { code } } }"})
+    assert refused.status_code == 400 and "mutations are not allowed when using GET" in refused.get_data(as_text=True)
+    assert client.get("/graphql").status_code == 400  # neither a query nor a browser
