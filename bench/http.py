@@ -9,10 +9,18 @@ them with wrk (Debian's `wrk`, installed when missing and run as root), one wrk 
 `--connections` connections, so that the load generator leaves the server the machine.
 
 The measurements interleave: every round runs each case once, for `--seconds`, bare view first;
-the figures are the medians over the rounds. Cases: the bare view; anonymous `{ __typename }`;
+req/s and latencies are the medians over the rounds, and each ratio (and p99/p50) the median of
+the rounds' own ratios (see report). Cases: the bare view; anonymous `{ __typename }`;
 `{ viewer { id name } }` with a bearer token; the catalogue page's named operation
 (CatalogueSearch, with the token); the home and catalogue pages with a session cookie.
 Each answer is checked once before timing, and any non-2xx answer under load fails the run.
+
+Worker settings, the same on both sides: the issue's 2 workers for 8 connections, gthread with 4
+threads as in production (README), so that each connection has a thread and none waits in a
+worker's poller. Tried on this 2-core machine with 1, 2 and 4 threads (both sides each time):
+no setting moved the ratios or the tail beyond the noise of the shared machine, where the bare
+view's own p99 is 5 to 40 times its p50; the report prints the bare view's p99/p50 beside the
+viewer's, the floor any server shares on the machine of the run.
 
 Goals (issue 14), against the bare view's req/s: viewer with a token >= 50 % and its p99 <= 3 x
 its p50; anonymous __typename >= 70 %. Exits 1 if one is missed.
@@ -220,25 +228,29 @@ def _check(case: Case) -> None:
 
 
 def report(cases: list[Case]) -> bool:
-    bare = cases[0].rate
+    """Each ratio is the median over the rounds of the case's req/s against the bare view's in
+    the same round (run just before it): the machine's load moves both sides of one round alike,
+    whereas medians taken apart pair figures from different moments."""
+    bare = cases[0]
     goals = {"anonymous __typename": 0.70, "viewer, bearer token": 0.50}
     print(f"\n{'case':26s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'vs bare':>8s}  goal")
     met = True
     for case in cases:
-        ratio = case.rate / bare
+        ratio = statistics.median(rate / base for rate, base in zip(case.rates, bare.rates, strict=True))
         line = f"{case.name:26s} {case.rate:8.0f} {case.p50:8.1f} {case.p99:8.1f} {ratio:8.0%}"
         if case.name in goals:
             ok = ratio >= goals[case.name]
             line += f"  >= {goals[case.name]:.0%}"
             if case.name.startswith("viewer"):
-                tail_ok = case.p99 <= 3 * case.p50
-                line += f", p99/p50 {case.p99 / case.p50:.1f} <= 3"
-                ok = ok and tail_ok
+                tail = statistics.median(p99 / p50 for p99, p50 in zip(case.p99s, case.p50s, strict=True))
+                floor = statistics.median(p99 / p50 for p99, p50 in zip(bare.p99s, bare.p50s, strict=True))
+                line += f", p99/p50 {tail:.1f} <= 3 (bare view's: {floor:.1f})"
+                ok = ok and tail <= 3
             line += "  met" if ok else "  MISSED"
             met = met and ok
         print(line)
-    rounds = ", ".join(f"{r:.0f}" for r in cases[0].rates)
-    print(f"(medians of {len(cases[0].rates)} interleaved rounds; bare view per round: {rounds} req/s)")
+    rounds = ", ".join(f"{r:.0f}" for r in bare.rates)
+    print(f"(req/s and latencies: medians of {len(bare.rates)} interleaved rounds; bare view per round: {rounds} req/s)")
     return met
 
 
