@@ -12,7 +12,7 @@ import zipfile
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.errors import DomainError, ErrorCode
 from models import (
     Account,
@@ -109,6 +109,8 @@ def anonymize_member(session: so.Session, actor: Member, member_id: int) -> Memb
         raise DomainError(ErrorCode.NOT_FOUND, "This member does not exist.", "memberId")
     if member.id == actor.id:
         raise DomainError(ErrorCode.INVALID, "You cannot anonymise yourself.", "memberId")
+    audit.record(session, actor, "member.anonymised", member, {"status": member.status}, {"status": MemberStatus.LEFT},
+                 subject=member)
     member.name = pseudonym(member.id)
     member.email = f"member-{member.id}@{PSEUDONYM_DOMAIN}"
     member.password_hash = "!" + secrets.token_hex(16)  # matches no password
