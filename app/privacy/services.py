@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import enum
 import io
+import json
 import logging
 import secrets
 import zipfile
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import audit, permissions
+from app.audit import queries as audit_queries
 from app.errors import DomainError, ErrorCode
 from models import (
     Account,
@@ -79,6 +81,8 @@ def personal_data(session: so.Session, member: Member) -> dict[str, list[dict]]:
                          .order_by(Notification.id)),
         "notice_preferences": _rows(session, sa.select(NotificationPreference)
                                     .where(NotificationPreference.member_id == member.id)),
+        # About them, or made by them; kept after they leave (see app.audit).
+        "audit_entries": _rows(session, audit_queries.about_member(member.id)),
     }
 
 
@@ -91,9 +95,14 @@ def personal_data_csv(data: dict[str, list[dict]]) -> bytes:
             columns = sorted({key for row in rows for key in row})
             writer = csv.DictWriter(text, fieldnames=columns or ["none"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
             archive.writestr(f"{section}.csv", text.getvalue())
     return buffer.getvalue()
+
+
+def _cell(value):
+    """A nested value (an audit entry's before and after) as JSON in its CSV cell."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
 def pseudonym(member_id: int) -> str:
