@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database
 from app.api.view import create_blueprint as api_blueprint
+from app.audit import views as audit_views
 from app.auth import (
     account_views,
     loaders,  # noqa: F401  (registers the member loaders on the login manager)
@@ -107,7 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
         treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
-        privacy_views.bp,
+        privacy_views.bp, audit_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

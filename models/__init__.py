@@ -1,4 +1,5 @@
 """SQLAlchemy models, free of any framework. Importing this package registers every table."""
+from models.audit import AuditEntry
 from models.base import Base, UTCDateTime, utcnow
 from models.catalog import (
     ACTIVE_BOOKING_STATUSES,

@@ -8,6 +8,7 @@ from app.api.context import Info
 from app.api.execution import extensions
 from app.api.relay import Node, parse_global_id
 from app.api.scalars import SCALAR_OVERRIDES
+from app.audit.api import AuditQuery
 from app.auth.api import AccountsMutation, AccountsQuery, AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import (
     CatalogMutation,
@@ -73,7 +74,7 @@ class NodeQuery:
 @strawberry.type
 class Query(
     NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, SkillsQuery, TreasuryQuery,
-    PaymentsQuery, NoticesQuery, PrivacyQuery,
+    PaymentsQuery, NoticesQuery, PrivacyQuery, AuditQuery,
 ):
     pass
 

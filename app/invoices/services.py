@@ -14,7 +14,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.errors import DomainError, ErrorCode
 from app.hub import KEY_LENGTH, hub_today, hub_zone
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
@@ -183,6 +183,8 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
     reason = reason.strip()
     if not as_creditor and not reason:
         raise DomainError(ErrorCode.INVALID, "Say why the invoice is cancelled.", "reason")
+    audit.record(session, actor, "invoice.cancelled", invoice, {"status": invoice.status, "outstanding": invoice.outstanding},
+                 {"status": InvoiceStatus.CANCELLED, "outstanding": invoice.outstanding}, reason=reason)
     invoice.status = InvoiceStatus.CANCELLED
     invoice.closed_at = utcnow()
     session.add(InvoiceEvent(invoice_id=invoice.id, kind=InvoiceEventKind.CANCELLED, actor_id=actor.id, reason=reason))
@@ -232,6 +234,11 @@ def correct_invoice(
         amount_before=invoice.amount, amount_after=new_amount, due_date_before=invoice.due_date, due_date_after=new_due,
         memo_before=invoice.memo, memo_after=new_memo,
     ))
+    audit.record(
+        session, actor, "invoice.corrected", invoice,
+        {"amount": invoice.amount, "outstanding": invoice.outstanding, "due_date": invoice.due_date, "memo": invoice.memo},
+        {"amount": new_amount, "outstanding": new_amount - settled, "due_date": new_due, "memo": new_memo}, reason=reason,
+    )
     invoice.amount, invoice.outstanding = new_amount, new_amount - settled
     invoice.due_date, invoice.memo = new_due, new_memo
     if invoice.outstanding == 0:

@@ -21,7 +21,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.errors import DomainError, ErrorCode
 from app.ledger import services as ledger
 from app.notices import events as notices
@@ -253,6 +253,7 @@ def discard_clearing(session: so.Session, actor: Member, run_id: int) -> Clearin
     _require_treasurer(actor)
     run = _decide(session, actor, run_id, ClearingRunStatus.DISCARDED)
     session.refresh(run)
+    audit.record(session, actor, "clearing.discarded", run, {"status": "PROPOSED"}, {"status": run.status})
     log.info("clearing run %s discarded by member %s", run.id, actor.id)
     return run
 
@@ -297,4 +298,5 @@ def post_clearing(session: so.Session, actor: Member, run_id: int, progress: Opt
     else:
         log.info("settlement run %s posted by member %s: %s paid on %s invoice(s)", run.id, actor.id, run.cleared, run.invoice_count)
     notices.clearing_posted(session, run, lines)
+    audit.record(session, actor, "clearing.posted", run, {"status": "PROPOSED"}, {"status": run.status, "cleared": run.cleared})
     return run

@@ -242,6 +242,7 @@ CASES = {
     "payments.fees": [("set a fee", lambda w: (w.client("admin"), "/membership", {
         "action": "set", "organization_id": w.organization("booker"), "amount": "90",
     }))],
+    "privacy.anonymize": [("anonymise a member", lambda w: (w.client("admin"), f"/admin/members/{w.member_id('other')}/anonymize", {}))],
     "auth.logout": [("sign out", lambda w: (w.client("plain"), "/logout", {}))],
 }
 
