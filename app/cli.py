@@ -96,12 +96,12 @@ def register_cli(app: Flask) -> None:
 def _seed() -> None:
     session = get_session()
     try:
-        loaded = seed_demo(session, current_app.extensions["passwords"])
+        loaded = seed_demo(session, current_app.extensions["passwords"], current_app.config["HUB_ID"])
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     if loaded:
-        click.echo(f"Demo hub loaded. Every demo account's password: {DEMO_PASSWORD}")
+        click.echo(f"Demo hub loaded ({current_app.config['HUB_NAME']}). Every demo account's password: {DEMO_PASSWORD}")
     else:
         click.echo("Demo hub already loaded: nothing changed.")
 

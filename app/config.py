@@ -32,6 +32,9 @@ def load_config() -> dict:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'alveole.db'}"
         ),
         "HUB_NAME": os.environ.get("ALVEOLE_HUB_NAME", "Alvéole — PTCE Vallée de l'Arve"),
+        # The hub's short name among federated hubs (app.federation); `chablais` also picks
+        # the second demo hub for `flask setup-demo`.
+        "HUB_ID": os.environ.get("ALVEOLE_HUB_ID", "arve"),
         "CURRENCY_CODE": os.environ.get("ALVEOLE_CURRENCY_CODE", "ALV"),
         "CURRENCY_NAME": os.environ.get("ALVEOLE_CURRENCY_NAME", "crédit Alvéole"),
         "TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
@@ -39,6 +42,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Two hubs on one host (the two demo hubs) need cookies of their own: browsers share
+        # cookies across ports.
+        "SESSION_COOKIE_NAME": os.environ.get("ALVEOLE_SESSION_COOKIE", "session"),
         "BEHIND_PROXY": _bool("ALVEOLE_BEHIND_PROXY", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
