@@ -25,6 +25,7 @@ from app.extensions import (
     login_manager,
     translation_directories,
 )
+from app.federation import endpoints as federation_endpoints
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
 from app.logs import install_request_log
@@ -107,7 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
         treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
-        privacy_views.bp,
+        privacy_views.bp, federation_endpoints.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

@@ -18,6 +18,17 @@ from models.catalog import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from models.federation import (
+    FINAL_STATES,
+    PEER_CODE_PREFIX,
+    InterHubState,
+    InterHubTransfer,
+    PeerHub,
+    PeerNonce,
+    PeerStatus,
+    TransferDirection,
+    TransferRole,
+)
 from models.ledger import (
     COMMONS,
     EURO_SETTLEMENT,
