@@ -32,9 +32,6 @@ def load_config() -> dict:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'alveole.db'}"
         ),
         "HUB_NAME": os.environ.get("ALVEOLE_HUB_NAME", "Alvéole — PTCE Vallée de l'Arve"),
-        # The hub's short name among federated hubs (app.federation); `chablais` also picks
-        # the second demo hub for `flask setup-demo`.
-        "HUB_ID": os.environ.get("ALVEOLE_HUB_ID", "arve"),
         "CURRENCY_CODE": os.environ.get("ALVEOLE_CURRENCY_CODE", "ALV"),
         "CURRENCY_NAME": os.environ.get("ALVEOLE_CURRENCY_NAME", "crédit Alvéole"),
         "TIMEZONE": os.environ.get("ALVEOLE_TIMEZONE", "Europe/Paris"),
@@ -116,7 +113,8 @@ def load_config() -> dict:
         # `flask backup`: where the backups go and how many are kept.
         "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
         "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),
-        # Federation (app.federation): this hub's short id among its peers, and its Ed25519
+        # Federation (app.federation): this hub's short id among its peers (`chablais` also
+        # picks the second demo hub for `flask setup-demo`), and its Ed25519
         # private key (base64 of the raw 32 bytes); without one, a key is generated once and
         # kept in instance/hub_ed25519.key.
         "HUB_ID": os.environ.get("ALVEOLE_HUB_ID", "arve"),
