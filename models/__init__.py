@@ -20,10 +20,16 @@ from models.catalog import (
 )
 from models.federation import (
     FINAL_STATES,
+    JOINT_FINAL_STATES,
     PEER_CODE_PREFIX,
     InterHubState,
     InterHubTransfer,
+    InvoiceSide,
+    JointRun,
+    JointRunLine,
+    JointRunState,
     PeerHub,
+    PeerInvoice,
     PeerNonce,
     PeerStatus,
     TransferDirection,

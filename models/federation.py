@@ -106,3 +106,83 @@ class InterHubTransfer(Base):
         sa.UniqueConstraint("peer_id", "uuid", name="uq_inter_hub_transfers_peer_id_uuid"),
         sa.CheckConstraint("amount > 0 AND remote_amount > 0", name="amounts_positive"),
     )
+
+
+class InvoiceSide(str, enum.Enum):
+    CREDITOR = "CREDITOR"  # this hub's member issued it to a member of the peer
+    DEBTOR = "DEBTOR"  # a member of the peer issued it to a member here
+
+
+class PeerInvoice(Base):
+    """The cross-hub side of an invoice: the local `invoices` row has the mirror account of the
+    peer where the remote party would be; both hubs share the `uuid`. `synced` says whether
+    the peer has heard the last thing this side has to tell it (the invoice itself from the
+    creditor's side, the debtor's answer from the debtor's side)."""
+
+    __tablename__ = "peer_invoices"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    invoice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("invoices.id"), unique=True)
+    peer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("peer_hubs.id"), index=True)
+    uuid: so.Mapped[str] = so.mapped_column(sa.String(36))
+    side: so.Mapped[InvoiceSide] = so.mapped_column(_enum(InvoiceSide))
+    remote_account_ref: so.Mapped[str] = so.mapped_column(sa.String(40))
+    remote_label: so.Mapped[str] = so.mapped_column(sa.String(160))
+    synced: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("peer_id", "uuid", name="uq_peer_invoices_peer_id_uuid"),)
+
+
+class JointRunState(str, enum.Enum):
+    PROPOSED = "PROPOSED"  # one treasurer proposed, the other has not answered
+    ACCEPTED = "ACCEPTED"  # the participant's treasurer agreed: the coordinator may run it
+    PREPARING = "PREPARING"  # coordinator: its part is held, the peer not asked yet
+    PREPARED = "PREPARED"  # participant: its part is held for the run
+    COMMITTING = "COMMITTING"  # coordinator: decided to post, the peer not told yet
+    ABORTING = "ABORTING"  # coordinator: decided not to, the peer not told yet
+    COMMITTED = "COMMITTED"  # posted here (a clearing run of this hub)
+    ABORTED = "ABORTED"  # declined, or given up: nothing posted, invoices released
+
+
+JOINT_FINAL_STATES = (JointRunState.COMMITTED, JointRunState.ABORTED)
+
+
+class JointRun(Base):
+    """A clearing run across two hubs, on one side: its figures are the joint run's (the same
+    on both sides), its `clearing_run_id` the run posting this hub's part once committed."""
+
+    __tablename__ = "joint_runs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    uuid: so.Mapped[str] = so.mapped_column(sa.String(36))
+    peer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("peer_hubs.id"), index=True)
+    role: so.Mapped[TransferRole] = so.mapped_column(_enum(TransferRole))
+    state: so.Mapped[JointRunState] = so.mapped_column(_enum(JointRunState), index=True)
+    gross_before: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    cleared: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    cleared_alone_here: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    cleared_alone_there: so.Mapped[Optional[int]] = so.mapped_column(sa.BigInteger)
+    clearing_run_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("clearing_runs.id"))
+    proposed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
+    accepted_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
+    failure: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("peer_id", "uuid", name="uq_joint_runs_peer_id_uuid"),)
+
+
+class JointRunLine(Base):
+    """What a joint run clears on one of this hub's invoices, held (`invoices.joint_run_id`)
+    from prepare until commit or abort."""
+
+    __tablename__ = "joint_run_lines"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    joint_run_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("joint_runs.id"), index=True)
+    invoice_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("invoices.id"))
+    outstanding_before: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    amount: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+
+    __table_args__ = (sa.CheckConstraint("amount > 0 AND amount <= outstanding_before", name="amount_bounds"),)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import permissions
-from app.errors import DomainError, ErrorCode
+from app.errors import N_, DomainError, ErrorCode
 from app.hub import KEY_LENGTH, hub_today, hub_zone
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
 from app.ledger import memos
@@ -23,6 +23,7 @@ from app.ledger import services as ledger
 from app.ledger.services import spending
 from app.notices import events as notices
 from models import (
+    PEER_CODE_PREFIX,
     Account,
     AccountKind,
     AccountStatus,
@@ -40,6 +41,9 @@ from models import (
 log = logging.getLogger("alveole.invoices")
 
 DEFAULT_DUE_DAYS = 30
+# A joint clearing run between hubs holds its invoices from its prepare to its end (seconds).
+HELD_BY_JOINT_RUN = N_("A clearing run between hubs is settling this invoice: try again in a moment.")
+PEER_INVOICE = N_("This invoice is with a member of another hub: it is paid through that hub, not here.")
 
 def _get(session: so.Session, invoice_id: int, lock: bool = False) -> Invoice:
     invoice = session.get(Invoice, invoice_id, with_for_update=lock, populate_existing=lock)
@@ -167,6 +171,11 @@ def _answer(session: so.Session, actor: Member, invoice_id: int, answer: Invoice
     return invoice
 
 
+def _require_not_held(invoice: Invoice) -> None:
+    if invoice.joint_run_id is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, HELD_BY_JOINT_RUN, "invoiceId")
+
+
 def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: str = "") -> Invoice:
     """The creditor withdraws an invoice nothing was paid or cleared on yet; the treasurer
     cancels any open invoice, what is still outstanding then no longer owed, and says why
@@ -176,6 +185,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
         raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor or the treasurer can cancel an invoice.")
     if not permissions.is_treasurer(actor):  # the creditor's side acts within its invoice right
         _require_invoice_right(session, actor, session.get(Account, invoice.creditor_account_id))
+    _require_not_held(invoice)
     untouched = invoice.outstanding == invoice.amount
     as_creditor = permissions.is_invoice_creditor(session, actor, invoice) and untouched
     if invoice.status not in UNPAID_STATUSES or not (as_creditor or permissions.is_treasurer(actor)):
@@ -207,6 +217,7 @@ def correct_invoice(
     if not permissions.can_correct_invoice(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can correct an invoice.")
     invoice = _get(session, invoice_id, lock=True)
+    _require_not_held(invoice)
     if invoice.status not in UNPAID_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an open invoice can be corrected.")
     reason = reason.strip()
@@ -252,6 +263,7 @@ def reduce_outstanding(session: so.Session, invoice_id: int, expected_statuses, 
             Invoice.id == invoice_id,
             Invoice.status.in_(expected_statuses),
             Invoice.outstanding >= amount,
+            Invoice.joint_run_id.is_(None),
         )
         .values(
             outstanding=new_outstanding,
@@ -262,6 +274,8 @@ def reduce_outstanding(session: so.Session, invoice_id: int, expected_statuses, 
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
+        if session.scalar(sa.select(Invoice.joint_run_id).where(Invoice.id == invoice_id)) is not None:
+            raise DomainError(ErrorCode.INVALID_STATE, HELD_BY_JOINT_RUN, "invoiceId")
         raise DomainError(
             ErrorCode.INVALID_STATE, "This invoice changed meanwhile: reload it and try again.", "invoiceId"
         )
@@ -300,6 +314,10 @@ def pay_invoice(
             "amount",
             outstanding=Decimal(invoice.outstanding) / 100,
         )
+    creditor = session.get(Account, invoice.creditor_account_id)
+    if (creditor.system_code or "").startswith(PEER_CODE_PREFIX):
+        # Credit paid into a peer's mirror account here would never reach its member.
+        raise DomainError(ErrorCode.INVALID_STATE, PEER_INVOICE, "invoiceId")
     debtor = session.get(Account, invoice.debtor_account_id)
     # The invoice first: a concurrent payment then waits on its row (or fails the guard).
     reduce_outstanding(session, invoice.id, UNPAID_STATUSES, amount)

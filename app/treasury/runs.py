@@ -170,6 +170,21 @@ def propose_clearing(
         steps = plan_credit_transfers(session, debts)
         cleared = {d.invoice_id: amount for d, amount in steps}
         ordered = [d for d, _ in steps]
+    run = record_run(session, actor, debts, ordered, cleared, method, progress)
+    log.info(
+        "clearing run %s proposed by member %s (%s): %s of %s cleared on %s invoice(s)",
+        run.id, actor.id, method.value, run.cleared, run.gross_before, run.invoice_count,
+    )
+    return run
+
+
+def record_run(
+    session: so.Session, actor: Member, debts: list[Debt], ordered: list[Debt], cleared: dict[int, int],
+    method: ClearingMethod = ClearingMethod.SET_OFF, progress: Optional[Progress] = None,
+) -> ClearingRun:
+    """Store a proposal: the run, its lines (`ordered`, the debts it clears, in posting
+    order, each by `cleared[invoice id]`) and each account's position before and after.
+    (Also how a joint run between hubs records this hub's part, app.federation.)"""
     gross_before = sum(d.amount for d in debts)
     run = ClearingRun(
         method=method,
@@ -221,10 +236,6 @@ def propose_clearing(
             ],
         )
     session.flush()
-    log.info(
-        "clearing run %s proposed by member %s (%s): %s of %s cleared on %s invoice(s)",
-        run.id, actor.id, method.value, run.cleared, run.gross_before, run.invoice_count,
-    )
     return run
 
 
