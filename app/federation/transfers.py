@@ -88,12 +88,15 @@ def start(
 
 def send(peer: PeerHub, method: str, endpoint: str, payload: Optional[dict] = None) -> Optional[dict]:
     """The peer's signed answer, or None when there is none (sent again once first). A
-    refusal is an answer: its body says the state the peer holds."""
+    refusal is an answer, except a refused signature (401): a copy of our message delivered
+    before this one, or a clock off; that is no answer about the payment."""
     for attempt in range(ATTEMPTS):
         try:
             return client.call(peer, method, endpoint, payload)
         except client.PeerRefused as exc:
-            return {"state": "REFUSED", "failure": exc.code, "status": exc.status}
+            if exc.status != 401:
+                return {"state": "REFUSED", "failure": exc.code, "status": exc.status}
+            log.warning("%s refused our signature on %s: %s", peer.hub_id, endpoint, exc.message)
         except client.PeerUnreachable:
             log.info("no answer from %s to %s (attempt %s)", peer.hub_id, endpoint, attempt + 1)
     return None

@@ -34,7 +34,7 @@ def second_engine(backend, tmp_path_factory):
         _drop_postgres_database(url)
 
 
-@dataclass
+@dataclass(eq=False)
 class Hub:
     hub_id: str
     name: str
