@@ -70,8 +70,10 @@ def issue_invoice(
     due_date: Optional[dt.date] = None,
     creditor_account: Optional[Account] = None,
     today: Optional[dt.date] = None,
+    peer_debtor: bool = False,
 ) -> Invoice:
-    """The creditor (the actor's paying account unless given) bills another account."""
+    """The creditor (the actor's paying account unless given) bills another account; with
+    `peer_debtor`, a member of a peer hub through its mirror account (app.federation)."""
     creditor = creditor_account or ledger.paying_account(session, actor)
     if creditor is None:
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to invoice from.")
@@ -81,7 +83,9 @@ def issue_invoice(
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
     debtor = session.get(Account, debtor_account_id)
-    if debtor is None or debtor.kind == AccountKind.SYSTEM:
+    if debtor is None or (debtor.kind == AccountKind.SYSTEM) != (
+        peer_debtor and (debtor.system_code or "").startswith(PEER_CODE_PREFIX)
+    ):
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "debtorAccountId")
     if debtor.id == creditor.id:
         raise DomainError(ErrorCode.INVALID, "You cannot invoice your own account.", "debtorAccountId")
@@ -160,13 +164,19 @@ def _answer(session: so.Session, actor: Member, invoice_id: int, answer: Invoice
     _as_debtor(session, actor, invoice)
     if invoice.status != InvoiceStatus.ISSUED:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
+    log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
+    return record_answer(session, invoice, answer)
+
+
+def record_answer(session: so.Session, invoice: Invoice, answer: InvoiceStatus) -> Invoice:
+    """The debtor's answer, checked by the caller (here, or the debtor's hub for a debtor of a
+    peer hub: app.federation)."""
     invoice.status = answer
     if answer == InvoiceStatus.ACCEPTED:
         invoice.accepted_at = utcnow()
     else:
         invoice.closed_at = utcnow()
     session.flush()
-    log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
     notices.invoice_answered(session, invoice)
     return invoice
 
