@@ -88,9 +88,10 @@ def _peer_type(session, peer: PeerHub) -> PeerHubType:
 
 def protocol_payload(payload_cls, allowed=permissions.is_signed_in):
     """For the mutations that talk to peers: their steps commit in sessions of their own (a
-    decision must be durable before it is sent), so the request's session only reads and is
-    released first (on SQLite it holds the write lock a protocol step needs). A DomainError
-    comes back in the payload, as with mutation_payload."""
+    decision must be durable before it is sent), so the request's session only reads, and
+    the resolver ends its transaction (`release`) before the first step: on SQLite it holds
+    the write lock that step needs. A DomainError comes back in the payload, as with
+    mutation_payload."""
 
     def decorate(resolver):
         @functools.wraps(resolver)
@@ -98,7 +99,6 @@ def protocol_payload(payload_cls, allowed=permissions.is_signed_in):
             info = kwargs["info"]
             try:
                 require(info, allowed)
-                info.context.session.commit()  # nothing written yet: this only ends the transaction
                 return resolver(*args, **kwargs)
             except DomainError as exc:
                 info.context.session.rollback()
@@ -107,6 +107,12 @@ def protocol_payload(payload_cls, allowed=permissions.is_signed_in):
         return wrapper
 
     return decorate
+
+
+def _release(info: Info) -> None:
+    """End the request's transaction (nothing written in it: the objects stay loaded) and
+    let each protocol step take the database's write lock on its own."""
+    info.context.session.commit()
 
 
 @strawberry.type
@@ -133,8 +139,10 @@ class FederationMutation:
         session = info.context.session
         peer = peers.active_peer(session, peer_pk(input.peer_id))
         payee = entry(peer, data["to_account_ref"])
+        viewer_id = info.context.viewer.id
+        _release(info)
         transfer_id = transfers.pay_member_of_peer(
-            current_app.extensions["db_sessionmaker"], info.context.viewer.id, peer_id=peer.id, to_account_ref=payee["account_ref"],
+            current_app.extensions["db_sessionmaker"], viewer_id, peer_id=peer.id, to_account_ref=payee["account_ref"],
             to_label=payee["name"], amount=data["amount"], memo=data["memo"], uuid=data.get("idempotency_key"),
         )
         record = session.get(InterHubTransfer, transfer_id)
@@ -151,6 +159,7 @@ class FederationMutation:
             if peer is None:
                 raise DomainError(ErrorCode.NOT_FOUND, "This peer hub does not exist.", "peerId")
             hub_id = peer.hub_id
+        _release(info)
         reports = reconcile.reconcile(current_app.extensions["db_sessionmaker"], hub_id, min_age=dt.timedelta(minutes=2))
         return ReconcilePeersPayload(reports=[
             PeerReconciliation(
