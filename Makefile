@@ -40,6 +40,11 @@ endif
 run-federation: install
 	$(ARVE) $(BIN)/flask --app wsgi setup-demo
 	$(CHABLAIS) $(BIN)/flask --app wsgi setup-demo
+	@# Each demo hub registers the other with its public key (once: a known peer is kept).
+	$(ARVE) $(BIN)/flask --app wsgi federation peer chablais "Alvéole — PTCE du Chablais" http://$(HOST):$(PORT2) \
+		"$$($(CHABLAIS) $(BIN)/flask --app wsgi federation key | cut -d' ' -f2)"
+	$(CHABLAIS) $(BIN)/flask --app wsgi federation peer arve "Alvéole — PTCE Vallée de l'Arve" http://$(HOST):$(PORT) \
+		"$$($(ARVE) $(BIN)/flask --app wsgi federation key | cut -d' ' -f2)"
 	@echo "Alvéole Arve:     http://$(HOST):$(PORT)/   (demo password: alveole-demo)"
 	@echo "Alvéole Chablais: http://$(HOST):$(PORT2)/   (demo password: alveole-demo)"
 	@$(CHABLAIS) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT2) & chablais=$$!; \
