@@ -27,6 +27,7 @@ from app.extensions import (
 )
 from app.federation import endpoints as federation_endpoints
 from app.federation import invoice_endpoints as federation_invoice_endpoints
+from app.federation import views as federation_views
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
 from app.logs import install_request_log
@@ -109,7 +110,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
         treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
-        privacy_views.bp, federation_endpoints.bp, federation_invoice_endpoints.bp,
+        privacy_views.bp, federation_endpoints.bp, federation_invoice_endpoints.bp, federation_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

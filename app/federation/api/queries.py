@@ -10,11 +10,11 @@ from flask_babel import gettext
 from app import permissions
 from app.api.context import Info
 from app.api.permissions import TREASURER_ONLY, require_for_query
-from app.api.relay import QueryError, decode_id
+from app.api.relay import QueryError, decode_id, to_global_id
 from app.errors import DomainError
 from app.federation import directory, keys, peers
-from app.federation.api.types import HubIdentity, InterHubTransferType, PeerHubType, PeerOrganization
-from models import FINAL_STATES, Account, InterHubTransfer, PeerHub
+from app.federation.api.types import HubIdentity, InterHubTransferType, PayablePeer, PeerHubType, PeerOrganization
+from models import FINAL_STATES, Account, InterHubTransfer, PeerHub, PeerStatus
 
 MAX_FIRST = 100
 
@@ -42,6 +42,12 @@ class FederationQuery:
         config = current_app.config
         return HubIdentity(hub_id=keys.hub_id(), name=config["HUB_NAME"], base_url=config["BASE_URL"],
                            public_key=keys.public_key_text())
+
+    @strawberry.field(description="The peer hubs whose members can be paid now.")
+    def payable_peers(self, info: Info) -> list[PayablePeer]:
+        require_for_query(info)
+        found = info.context.session.scalars(sa.select(PeerHub).where(PeerHub.status == PeerStatus.ACTIVE).order_by(PeerHub.name))
+        return [PayablePeer(id=to_global_id("PeerHub", p.id), hub_id=p.hub_id, name=p.name) for p in found]
 
     @strawberry.field(description="The organisations of an active peer hub that members here may pay.")
     def peer_directory(self, info: Info, peer_id: strawberry.ID, search: Optional[str] = None) -> list[PeerOrganization]:

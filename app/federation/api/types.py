@@ -58,6 +58,13 @@ class InterHubTransferType(Node):
         )
 
 
+@strawberry.type(description="A peer hub whose members can be paid: what a member sees of it.")
+class PayablePeer:
+    id: strawberry.ID
+    hub_id: str
+    name: str
+
+
 @strawberry.type(description="An organisation of a peer hub that members here may pay.")
 class PeerOrganization:
     name: str
