@@ -99,6 +99,8 @@ class InterHubTransfer(Base):
     hold_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("holds.id"))
     transfer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("transfers.id"), index=True)
     actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
+    # The cross-hub invoice this payment pays, on this side (app.federation.invoice_links).
+    invoice_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("invoices.id"), index=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,12 @@ def joint_run_proposed(session, peer, payload):
     return 200, joint_peer.proposed(session, peer, payload)
 
 
+@bp.route("/joint-runs/answer", methods=["POST"])
+@signed
+def joint_run_answered(session, peer, payload):
+    return 200, joint_peer.answered(session, peer, payload)
+
+
 @bp.route("/joint-runs/<uuid>/debts", methods=["GET"])
 @signed
 def joint_run_debts(session, peer, payload, uuid):

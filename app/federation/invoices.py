@@ -9,23 +9,29 @@ again. Such an invoice is cleared only by a joint run of both hubs (app.federati
 never by one hub alone, never paid into a mirror account.
 Amounts are the same on both sides: cross-hub invoices need the two hubs to trade 1:1."""
 import datetime as dt
+import logging
 import uuid as uuidlib
 from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
-from app.errors import N_, DomainError, ErrorCode
+from app.errors import DomainError, ErrorCode
+from app.federation import invoice_links, transfers
+from app.federation.invoice_links import NOT_ONE_TO_ONE
 from app.federation.participant import _amount, _text, check_uuid, payee
 from app.federation.peers import active_peer
 from app.federation.transfers import SessionFactory, send
 from app.hub import MEMO_LENGTH, hub_today
 from app.invoices import services as invoices
+from app.invoices import signals as invoice_signals
+from app.ledger.services.accounts import paying_account
 from app.notices import events as notices
 from models import Account, Invoice, InvoiceSide, InvoiceStatus, Member, PeerHub, PeerInvoice
 
-NOT_ONE_TO_ONE = N_("Invoices between hubs need the two credits to trade 1:1.")
+log = logging.getLogger("alveole.federation")
 ANSWERS = {"ACCEPTED": InvoiceStatus.ACCEPTED, "REJECTED": InvoiceStatus.REJECTED}
 
 
@@ -58,8 +64,9 @@ def issue(
 
 def _message(session: so.Session, link: PeerInvoice) -> tuple[str, dict]:
     invoice = session.get(Invoice, link.invoice_id)
-    if link.side == InvoiceSide.DEBTOR:
-        return "invoices/answer", {"uuid": link.uuid, "status": invoice.status.value}
+    if link.side == InvoiceSide.DEBTOR:  # a paid invoice was accepted first
+        status = InvoiceStatus.ACCEPTED if invoice.status == InvoiceStatus.PAID else invoice.status
+        return "invoices/answer", {"uuid": link.uuid, "status": status.value}
     creditor = session.get(Account, invoice.creditor_account_id)
     return "invoices/receive", {
         "uuid": link.uuid, "creditor_ref": str(creditor.id), "creditor_label": creditor.name,
@@ -97,19 +104,66 @@ def sync(new_session: SessionFactory) -> int:
 
 
 def answer(new_session: SessionFactory, actor_id: int, invoice_id: int, accept: bool) -> Invoice:
-    """The debtor here accepts or rejects an invoice of a peer's member; the peer is told."""
+    """The debtor here accepts or rejects an invoice of a peer's member; the peer is told once
+    the answer is committed (`_tell_creditor_hub`)."""
     with new_session() as session:
         actor = session.get(Member, actor_id)
         invoice = (invoices.accept_invoice if accept else invoices.reject_invoice)(session, actor, invoice_id)
-        link = session.scalar(sa.select(PeerInvoice).where(PeerInvoice.invoice_id == invoice.id))
-        link_id = link.id if link else None
         session.commit()
-    if link_id is not None:
-        deliver(new_session, link_id)
-    with new_session() as session:
-        invoice = session.get(Invoice, invoice_id)
         session.expunge(invoice)
         return invoice
+
+
+@invoice_signals.invoice_answered.connect
+def _tell_creditor_hub(_sender, session: so.Session, invoice: Invoice) -> None:
+    """Whoever answered (the invoices' mutations, a page), the creditor's hub hears the answer
+    right after it is committed; if it does not, `sync` (reconciliation) tells it later."""
+    link_id = session.scalar(
+        sa.select(PeerInvoice.id).where(PeerInvoice.invoice_id == invoice.id, PeerInvoice.side == InvoiceSide.DEBTOR)
+    )
+    if link_id is None:
+        return
+    new_session = current_app.extensions["db_sessionmaker"]
+
+    def after_commit(_session: so.Session) -> None:
+        try:
+            deliver(new_session, link_id)
+        except Exception:  # the answer is kept here; only its delivery waits for `sync`
+            log.exception("the answer to invoice %s was not delivered", invoice.id)
+
+    sa.event.listen(session, "after_commit", after_commit, once=True)
+
+
+def start_payment(
+    session: so.Session, actor: Member, invoice_id: int, amount: Optional[int] = None, uuid: Optional[str] = None,
+):
+    """Phase zero of paying an accepted cross-hub invoice owed here (the whole outstanding by
+    default): a payment between hubs to the creditor, taking its amount off the invoice."""
+    link = invoice_links.debtor_link(session, paying_account(session, actor), invoice_id)
+    peer = session.get(PeerHub, link.peer_id)
+    _one_to_one(peer)
+    invoice = session.get(Invoice, invoice_id)
+    record = transfers.start(
+        session, actor, peer_id=peer.id, to_account_ref=link.remote_account_ref, to_label=link.remote_label,
+        amount=invoice.outstanding if amount is None else amount, memo=invoice.memo, uuid=uuid,
+    )
+    if record.invoice_id is None:
+        invoice_links.reserve(session, record, invoice_id)
+    elif record.invoice_id != invoice_id:
+        raise DomainError(ErrorCode.INVALID, "This idempotency key was already used for another transfer.", "idempotencyKey")
+    return record
+
+
+def pay(new_session: SessionFactory, actor_id: int, invoice_id: int, amount: Optional[int] = None,
+        uuid: Optional[str] = None) -> int:
+    """The whole payment of a cross-hub invoice (as transfers.pay_member_of_peer): returns the
+    payment's id; the invoice's outstanding is reduced on both hubs if it commits."""
+    with new_session() as session:
+        record = start_payment(session, session.get(Member, actor_id), invoice_id, amount, uuid)
+        transfer_id = record.id
+        session.commit()
+    transfers.drive(new_session, transfer_id)
+    return transfer_id
 
 
 # --- What a peer asks (app.federation.invoice_endpoints) ------------------------------------

@@ -46,6 +46,32 @@ def answer(session: so.Session, actor: Member, run_id: int, accept: bool) -> Joi
     return run
 
 
+def tell_coordinator(new_session: SessionFactory, run_id: int) -> bool:
+    """Send our treasurer's answer to the coordinator (its page shows it); a lost one changes
+    nothing there: running the joint run asks for our debts, which we give only once accepted."""
+    with new_session() as session:
+        run = session.get(JointRun, run_id)
+        peer = session.get(PeerHub, run.peer_id)
+        message = {"uuid": run.uuid, "state": run.state.value}
+        session.expunge_all()
+    said = send(peer, "POST", "joint-runs/answer", message)
+    return said is not None and said.get("state") != "REFUSED"
+
+
+def answered(session: so.Session, peer: PeerHub, data: dict) -> dict:
+    """The coordinator hears the peer treasurer's answer to its proposal."""
+    uuid = check_uuid(data.get("uuid"))
+    run = joint_runs.find(session, peer, uuid, lock=True)
+    if run is None or run.role != TransferRole.COORDINATOR:
+        raise DomainError(ErrorCode.NOT_FOUND, "This joint run does not exist.", "uuid")
+    if run.state == State.PROPOSED and data.get("state") == State.ACCEPTED.value:
+        run.state = State.ACCEPTED
+    elif run.state in joint_runs.RUNNABLE and data.get("state") == State.ABORTED.value:
+        joint_runs.abort_part(session, run, "DECLINED")
+    session.flush()
+    return joint_runs.status(run, uuid)
+
+
 def debts(session: so.Session, peer: PeerHub, uuid: str) -> dict:
     uuid = check_uuid(uuid)
     run = joint_runs.find(session, peer, uuid)

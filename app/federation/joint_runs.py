@@ -22,6 +22,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.errors import N_, DomainError, ErrorCode
+from app.federation.invoice_links import paying_in_flight
 from app.federation.joint import JointDebt, plan_joint_clearing
 from app.federation.peers import active_peer
 from app.federation.transfers import SessionFactory, send
@@ -47,6 +48,8 @@ log = logging.getLogger("alveole.federation")
 NOT_TREASURER = N_("Only the treasurer can run a clearing between hubs.")
 NOT_ACCEPTED = N_("The other hub's treasurer has not accepted this joint run (yet).")
 State = JointRunState
+# The coordinator's run before it runs: the peer's answer (ACCEPTED) may not have reached it.
+RUNNABLE = (State.PROPOSED, State.ACCEPTED)
 
 
 def require_treasurer(actor: Member) -> None:
@@ -84,7 +87,7 @@ def our_debts(session: so.Session, peer: PeerHub) -> dict:
                   Invoice.debtor_account_id, Invoice.creditor_account_id, Invoice.outstanding)
         .join(Invoice, Invoice.id == PeerInvoice.invoice_id)
         .where(PeerInvoice.peer_id == peer.id, Invoice.status == InvoiceStatus.ACCEPTED, Invoice.outstanding > 0,
-               Invoice.joint_run_id.is_(None))
+               Invoice.joint_run_id.is_(None), Invoice.id.not_in(paying_in_flight()))
     ).all()
     cross = [
         {"uuid": r.uuid, "invoice": r.id, "amount": r.outstanding, "side": r.side.value,
@@ -137,10 +140,10 @@ def hold_part(session: so.Session, run: JointRun, peer: PeerHub, lines: dict[int
     for invoice_id, (before, amount) in sorted(lines.items()):
         held = session.execute(
             sa.update(Invoice).where(Invoice.id == invoice_id, Invoice.outstanding == before,
-                                     Invoice.joint_run_id.is_(None))
+                                     Invoice.joint_run_id.is_(None), Invoice.id.not_in(paying_in_flight()))
             .values(joint_run_id=run.id).execution_options(synchronize_session=False)
         )
-        if held.rowcount != 1:  # a payment slipped in since the check
+        if held.rowcount != 1:  # a payment slipped in since the check, or is on its way
             raise DomainError(ErrorCode.STALE, "Invoices changed since this joint run was planned.", "lines")
         session.add(JointRunLine(joint_run_id=run.id, invoice_id=invoice_id, outstanding_before=before, amount=amount))
     session.flush()
@@ -210,7 +213,7 @@ def prepare_here(new_session: SessionFactory, actor_id: int, run_id: int, here: 
     with new_session() as session:
         require_treasurer(session.get(Member, actor_id))
         run = get(session, run_id, TransferRole.COORDINATOR)
-        if run.state != State.PROPOSED:
+        if run.state not in RUNNABLE:
             raise DomainError(ErrorCode.INVALID_STATE, "This joint run has already run.", "jointRunId")
         peer = session.get(PeerHub, run.peer_id)
         uuid = run.uuid
@@ -220,7 +223,7 @@ def prepare_here(new_session: SessionFactory, actor_id: int, run_id: int, here: 
         raise DomainError(ErrorCode.INVALID_STATE, NOT_ACCEPTED, "jointRunId")
     with new_session() as session:
         run = get(session, run_id, TransferRole.COORDINATOR)
-        if run.state != State.PROPOSED:
+        if run.state not in RUNNABLE:
             raise DomainError(ErrorCode.INVALID_STATE, "This joint run has already run.", "jointRunId")
         debts = joint_debts(here, our_debts(session, peer), peer.hub_id, theirs)
         plan = plan_joint_clearing(debts)

@@ -13,6 +13,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
+from app.federation import invoice_links
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger.memos import system_memo
 from app.ledger.services.holds import capture_hold, place_hold, release_hold
@@ -95,7 +96,9 @@ def prepare(session: so.Session, peer: PeerHub, data: dict) -> dict:
         # The same prepare delivered twice at once: the other delivery recorded it first.
         return answer(find(session, peer, uuid), uuid)
     try:
-        _hold(session, peer, record, account)
+        with session.begin_nested():  # a refused invoice undoes the hold
+            _hold(session, peer, record, account)
+            invoice_links.reserve_named(session, peer, record, data.get("invoice_uuid"))
     except DomainError as exc:
         record.state, record.failure = InterHubState.ABORTED, exc.code.value
     session.flush()
@@ -126,8 +129,10 @@ def decide(session: so.Session, peer: PeerHub, uuid: str, commit: bool) -> tuple
                 session, None, record.hold_id, to_account_id=record.local_account_id, kind=TransferKind.PAYMENT,
             )
             record.state, record.transfer_id = InterHubState.COMMITTED, entry.id
+            invoice_links.paid(session, record, entry.id)
         else:
             release_hold(session, record.hold_id)
+            invoice_links.restore(session, record)
             record.state = InterHubState.ABORTED
         session.flush()
     wanted = InterHubState.COMMITTED if commit else InterHubState.ABORTED

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.errors import DomainError, ErrorCode
-from app.federation import client
+from app.federation import client, invoice_links
 from app.federation.participant import check_uuid
 from app.federation.peers import active_peer, to_peer_units
 from app.hub import MEMO_LENGTH
@@ -35,6 +35,7 @@ from models import (
     InterHubTransfer,
     Member,
     PeerHub,
+    PeerInvoice,
     TransferDirection,
     TransferKind,
     TransferRole,
@@ -133,8 +134,10 @@ def finish(new_session: SessionFactory, transfer_id: int) -> InterHubState:
         if record.state == InterHubState.COMMITTING:
             entry = capture_hold(session, None, record.hold_id, to_account_id=peer.account_id, kind=TransferKind.PAYMENT)
             record.state, record.transfer_id = InterHubState.COMMITTED, entry.id
+            invoice_links.paid(session, record, entry.id)
         elif record.state == InterHubState.ABORTING:
             release_hold(session, record.hold_id)
+            invoice_links.restore(session, record)
             record.state = InterHubState.ABORTED
         session.commit()
         return record.state
@@ -167,6 +170,10 @@ def drive(new_session: SessionFactory, transfer_id: int) -> InterHubState:
         record = session.get(InterHubTransfer, transfer_id)
         peer = session.get(PeerHub, record.peer_id)
         message = _prepare_message(record, session.get(Account, record.local_account_id))
+        if record.invoice_id is not None:
+            message["invoice_uuid"] = session.scalar(
+                sa.select(PeerInvoice.uuid).where(PeerInvoice.invoice_id == record.invoice_id)
+            )
         state = record.state
     if state == InterHubState.PREPARING:
         said = send(peer, "POST", "transfers/prepare", message)

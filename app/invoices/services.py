@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from app import permissions
 from app.errors import N_, DomainError, ErrorCode
 from app.hub import KEY_LENGTH, hub_today, hub_zone
+from app.invoices import signals
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
 from app.ledger import memos
 from app.ledger import services as ledger
@@ -165,7 +166,9 @@ def _answer(session: so.Session, actor: Member, invoice_id: int, answer: Invoice
     if invoice.status != InvoiceStatus.ISSUED:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
     log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
-    return record_answer(session, invoice, answer)
+    record_answer(session, invoice, answer)
+    signals.invoice_answered.send(None, session=session, invoice=invoice)
+    return invoice
 
 
 def record_answer(session: so.Session, invoice: Invoice, answer: InvoiceStatus) -> Invoice:

@@ -1,5 +1,6 @@
 """federation invoices: cross-hub invoices (their side on each hub), joint clearing runs
-between two hubs and their lines, and the hold a prepared joint run keeps on an invoice
+between two hubs and their lines, the hold a prepared joint run keeps on an invoice, and the
+invoice a payment between hubs pays
 
 Revision ID: 0019_federation_invoices
 Revises: 0018_federation
@@ -80,9 +81,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('joint_run_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_invoices_joint_run_id'), ['joint_run_id'], unique=False)
 
+    with op.batch_alter_table('inter_hub_transfers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('invoice_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_inter_hub_transfers_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_inter_hub_transfers_invoice_id_invoices'), 'invoices', ['invoice_id'], ['id'])
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inter_hub_transfers', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_inter_hub_transfers_invoice_id_invoices'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_inter_hub_transfers_invoice_id'))
+        batch_op.drop_column('invoice_id')
+
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoices_joint_run_id'))
         batch_op.drop_column('joint_run_id')
