@@ -3,6 +3,7 @@ from marshmallow import Schema, validate
 
 from app.api.validation import MinorUnits, TrimmedString
 from app.errors import N_
+from app.invoices.schemas import DateField
 
 
 class RegisterPeerSchema(Schema):
@@ -26,3 +27,15 @@ class PayMemberOfPeerSchema(Schema):
     amount = MinorUnits(required=True)
     memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=N_("The memo is limited to 500 characters.")))
     idempotency_key = TrimmedString()
+
+
+class IssuePeerInvoiceSchema(Schema):
+    debtor_ref = TrimmedString(required=True)
+    amount = MinorUnits(required=True)
+    memo = TrimmedString(load_default="", validate=validate.Length(max=500, error=N_("The memo is limited to 500 characters.")))
+    due_date = DateField(load_default=None)
+
+
+class PayPeerInvoiceSchema(Schema):
+    amount = MinorUnits(load_default=None)
+    idempotency_key = TrimmedString(load_default=None)
