@@ -16,7 +16,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 
 from app.errors import DomainError, ErrorCode
 from app.federation import invoice_links, transfers
@@ -104,34 +104,38 @@ def sync(new_session: SessionFactory) -> int:
 
 
 def answer(new_session: SessionFactory, actor_id: int, invoice_id: int, accept: bool) -> Invoice:
-    """The debtor here accepts or rejects an invoice of a peer's member; the peer is told once
-    the answer is committed (`_tell_creditor_hub`)."""
+    """The debtor here accepts or rejects an invoice of a peer's member; the peer is told."""
     with new_session() as session:
         actor = session.get(Member, actor_id)
         invoice = (invoices.accept_invoice if accept else invoices.reject_invoice)(session, actor, invoice_id)
+        link_id = session.scalar(sa.select(PeerInvoice.id).where(PeerInvoice.invoice_id == invoice.id))
         session.commit()
         session.expunge(invoice)
-        return invoice
+    if link_id is not None:
+        deliver(new_session, link_id)
+    return invoice
 
 
 @invoice_signals.invoice_answered.connect
 def _tell_creditor_hub(_sender, session: so.Session, invoice: Invoice) -> None:
-    """Whoever answered (the invoices' mutations, a page), the creditor's hub hears the answer
-    right after it is committed; if it does not, `sync` (reconciliation) tells it later."""
+    """Whoever answered in a request (the invoices' mutations, a page), the creditor's hub hears
+    the answer once the request committed it (outside a request, the caller delivers it: see
+    `answer`); if it does not, `sync` (reconciliation) tells it later."""
     link_id = session.scalar(
         sa.select(PeerInvoice.id).where(PeerInvoice.invoice_id == invoice.id, PeerInvoice.side == InvoiceSide.DEBTOR)
     )
-    if link_id is None:
+    if link_id is None or not has_request_context():
         return
     new_session = current_app.extensions["db_sessionmaker"]
 
-    def after_commit(_session: so.Session) -> None:
-        try:
-            deliver(new_session, link_id)
-        except Exception:  # the answer is kept here; only its delivery waits for `sync`
-            log.exception("the answer to invoice %s was not delivered", invoice.id)
-
-    sa.event.listen(session, "after_commit", after_commit, once=True)
+    @after_this_request
+    def tell(response):
+        if response.status_code < 400:
+            try:
+                deliver(new_session, link_id)
+            except Exception:  # the answer is kept here; only its delivery waits for `sync`
+                log.exception("the answer to invoice %s was not delivered", invoice.id)
+        return response
 
 
 def start_payment(
