@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.api.execution import OperationFailed
+from app.web import format_money
 from app.web.forms import form_status, submit
 from app.web.pages import Result, mutate, query
 
@@ -80,7 +81,7 @@ def pay():
 
 def _done(transfer: dict) -> str:
     if transfer["state"] == "COMMITTED":
-        return gettext("%(amount)s paid to %(payee)s (%(hub)s).", amount=transfer["amount"]["amount"],
+        return gettext("%(amount)s paid to %(payee)s (%(hub)s).", amount=format_money(transfer["amount"]),
                        payee=transfer["remoteLabel"], hub=transfer["peerName"])
     return gettext("The payment to %(payee)s is on its way: %(hub)s has not confirmed it yet. Your credit stays on hold "
                    "until it does.", payee=transfer["remoteLabel"], hub=transfer["peerName"])

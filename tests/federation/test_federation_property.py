@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from app.errors import DomainError
 from models import InterHubState, TransferDirection
 from tests.federation.faults import Crash, Faults
-from tests.federation.test_payments import assert_settled, pay, run_reconcile
+from tests.federation.test_federation_payments import assert_settled, pay, run_reconcile
 
 ACTIONS = ["deliver", "drop_answer", "fail_before", "twice", "crash_before", "crash_after"]
 ENDPOINTS = ["transfers/prepare", "transfers/commit", "transfers/abort"]

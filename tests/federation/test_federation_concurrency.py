@@ -4,7 +4,7 @@ payment ends the same way on both sides."""
 from concurrent.futures import ThreadPoolExecutor
 
 from models import InterHubState
-from tests.federation.test_payments import assert_settled, pay, run_reconcile
+from tests.federation.test_federation_payments import assert_settled, pay, run_reconcile
 
 
 def test_concurrent_payments_never_exceed_the_credit_granted(hubs):

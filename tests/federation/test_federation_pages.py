@@ -39,7 +39,7 @@ def test_a_member_pays_an_organisation_of_the_peer_hub_from_the_page(hubs):
     data = {"toAccountRef": str(payee_account), "amount": "42,00", "memo": "chevrons", "key": "",
             "csrf_token": csrf_token(member, url)}
     done = member.post(url, data=data, follow_redirects=True).get_data(as_text=True)
-    assert "payés à Menuiserie du Léman" in done
+    assert "42,00\u00a0ALV payés à Menuiserie du Léman" in done
     assert arve.balance(payer_account) == -4_200 and chablais.balance(payee_account) == 4_200
     refused = member.post(url, data={**data, "amount": "1500"})  # beyond what chablais grants
     assert refused.status_code == 400 and "Rien n&#39;a été payé" in refused.get_data(as_text=True)
