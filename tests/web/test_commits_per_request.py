@@ -23,6 +23,13 @@ from tests.payments.payment_helpers import START, go_below_zero, pay_in_browser
 NOT_FORMS = {
     "api.graphql", "payments.stripe_webhook", "federation_api.prepare", "federation_api.commit", "federation_api.abort",
     "federation.pay",
+    # Invoices between hubs and joint runs: the peer's signed requests commit once each; the
+    # pages' forms commit, then tell the peer and record that it heard (app.federation.invoices,
+    # joint_runs), each step durable before the next message.
+    "federation_invoices_api.receive_invoice", "federation_invoices_api.invoice_answered",
+    "federation_invoices_api.joint_run_proposed", "federation_invoices_api.joint_run_answered",
+    "federation_invoices_api.joint_run_prepare", "federation_invoices_api.joint_run_commit",
+    "federation_invoices_api.joint_run_abort", "federation_exchange.invoices", "federation_exchange.joint_runs",
 }
 # Forms sent by visitors (their CSRF token comes from the sign-in page).
 ANONYMOUS_FORMS = {"auth.login", "accounts.accept_invitation", "accounts.forgot_password", "accounts.reset_password"}

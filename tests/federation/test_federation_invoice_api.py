@@ -5,7 +5,7 @@ both hubs), and a refused payment or bad input changes nothing; answers in Frenc
 import sqlalchemy as sa
 
 from models import Account, Invoice, InvoiceStatus, PeerInvoice
-from tests.federation.test_api import signed_in
+from tests.federation.test_federation_api import signed_in
 
 ISSUE = """mutation($input: IssuePeerInvoiceInput!) { issuePeerInvoice(input: $input) {
   peerInvoice { side remoteLabel peerName delivered invoice { id amount { amount } status } }

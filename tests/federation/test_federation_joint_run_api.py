@@ -5,7 +5,7 @@ joint run cleared; a declined run reaches the coordinator; bad input changes not
 import sqlalchemy as sa
 
 from models import JointRun
-from tests.federation.test_api import signed_in
+from tests.federation.test_federation_api import signed_in
 from tests.federation.test_joint_runs import assert_cleared, cycle  # noqa: F401  (the fixture)
 
 RUN_FIELDS = """jointRun { id state role failure canAnswer canRun grossBefore { amount } cleared { amount }
