@@ -19,6 +19,23 @@ from models.catalog import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from models.federation import (
+    FINAL_STATES,
+    JOINT_FINAL_STATES,
+    PEER_CODE_PREFIX,
+    InterHubState,
+    InterHubTransfer,
+    InvoiceSide,
+    JointRun,
+    JointRunLine,
+    JointRunState,
+    PeerHub,
+    PeerInvoice,
+    PeerNonce,
+    PeerStatus,
+    TransferDirection,
+    TransferRole,
+)
 from models.ledger import (
     COMMONS,
     EURO_SETTLEMENT,

@@ -163,7 +163,7 @@ def propose_clearing(
     # Plain rows, not Debts: a set-off reads ~10^5 invoices and hands the solver columns.
     rows = session.connection().execute(queries.open_debts()).all()
     if method == ClearingMethod.SET_OFF:
-        cleared_ids, parts, gross_before = solve_columns(*([row[i] for row in rows] for i in range(4)))
+        cleared_ids, parts, _ = solve_columns(*([row[i] for row in rows] for i in range(4)))
         cleared = dict(zip(cleared_ids.tolist(), parts.tolist(), strict=True))
         ordered = [row for row in rows if row[0] in cleared]
     else:
@@ -171,11 +171,26 @@ def propose_clearing(
         steps = plan_credit_transfers(session, [Debt(*row) for row in rows])
         cleared = {d.invoice_id: amount for d, amount in steps}
         ordered = [(d.invoice_id, d.debtor, d.creditor, d.amount) for d, _ in steps]
-        gross_before = sum(row[3] for row in rows)
+    run = record_run(session, actor, rows, ordered, cleared, method, progress)
+    log.info(
+        "clearing run %s proposed by member %s (%s): %s of %s cleared on %s invoice(s)",
+        run.id, actor.id, method.value, run.cleared, run.gross_before, run.invoice_count,
+    )
+    return run
+
+
+def record_run(
+    session: so.Session, actor: Member, rows, ordered, cleared: dict[int, int],
+    method: ClearingMethod = ClearingMethod.SET_OFF, progress: Optional[Progress] = None,
+) -> ClearingRun:
+    """Store a proposal: the run, its lines (`ordered`, the debts it clears as (invoice id,
+    debtor, creditor, outstanding) rows in posting order, each by `cleared[invoice id]`) and
+    each account's position before and after over all the open debts `rows`.
+    (Also how a joint run between hubs records this hub's part, app.federation.)"""
     run = ClearingRun(
         method=method,
         status=ClearingRunStatus.PROPOSED,
-        gross_before=gross_before,
+        gross_before=sum(row[3] for row in rows),
         cleared=sum(cleared.values()),
         invoice_count=len(cleared),
         proposed_by_id=actor.id,
@@ -189,10 +204,6 @@ def propose_clearing(
     if progress:
         progress(len(ordered), len(ordered))
     _insert_positions(session, run.id, rows, cleared)
-    log.info(
-        "clearing run %s proposed by member %s (%s): %s of %s cleared on %s invoice(s)",
-        run.id, actor.id, method.value, run.cleared, run.gross_before, run.invoice_count,
-    )
     return run
 
 
