@@ -30,6 +30,8 @@ What is audited (mutation → service → action key, object):
   payments.membership_fee_set, payments.membership_fee_recorded (Organization),
   payments.settings_updated (PaymentSettings)
 - anonymizeMember → privacy.services.anonymize_member → member.anonymised, Member
+- registerPeer, updatePeer → federation.peers → federation.peer_registered, federation.peer_updated,
+  PeerHub (the credit granted to a peer is its mirror account's limit: ledger.credit_limit_set)
 
 Not audited, on purpose: creating members, organisations and invitations (their rows keep who
 and when), a clearing proposal (it changes nothing until posted or discarded), releasing a

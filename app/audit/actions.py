@@ -47,6 +47,16 @@ ACTIONS: dict[str, Action] = {
     "ledger.account_closed": Action(
         N_("Account closed"), N_("%(actor)s closed the account %(object)s"), {"status": (N_("status"), Kind.STATE)},
     ),
+    "federation.peer_registered": Action(
+        N_("Peer hub registered"), N_("%(actor)s registered the peer hub %(object)s: %(change)s"),
+        {"hub_id": (N_("hub id"), Kind.TEXT), "base_url": (N_("address"), Kind.TEXT), "rate": (N_("rate"), Kind.TEXT),
+         "limit_granted": (N_("credit granted"), Kind.CREDITS)},
+    ),
+    "federation.peer_updated": Action(
+        N_("Peer hub changed"), N_("%(actor)s changed the peer hub %(object)s: %(change)s"),
+        {"rate": (N_("rate"), Kind.TEXT), "base_url": (N_("address"), Kind.TEXT),
+         "public_key": (N_("public key"), Kind.TEXT), "status": (N_("status"), Kind.STATE)},
+    ),
     "member.role_set": Action(
         N_("Role changed"), N_("%(actor)s changed the role of %(object)s: %(change)s"), {"role": (N_("role"), Kind.STATE)},
     ),
@@ -157,5 +167,5 @@ OBJECT_TYPES = {
     "Account": N_("Account"), "Member": N_("Member"), "Organization": N_("Organisation"), "Resource": N_("Resource"),
     "Booking": N_("Booking"), "Invoice": N_("Invoice"), "Transfer": N_("Transfer"), "ClearingRun": N_("Clearing run"),
     "PeriodClose": N_("Closed month"), "Job": N_("Skill job"), "HubSettings": N_("Ledger settings"),
-    "PaymentSettings": N_("Payment settings"),
+    "PaymentSettings": N_("Payment settings"), "PeerHub": N_("Peer hub"),
 }

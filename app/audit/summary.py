@@ -13,11 +13,14 @@ from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.audit.actions import ACTIONS, OBJECT_TYPES, STATES, Kind
 from app.web import MONEY_FORMAT
-from models import Account, AuditEntry, Member, Organization, PeriodClose, Resource
+from models import Account, AuditEntry, Member, Organization, PeerHub, PeriodClose, Resource
 
 ARROW = " \u2192 "
 # Objects shown by their name; the others by their number (or, for a month, the month).
-NAMED = {"Account": Account.name, "Member": Member.name, "Organization": Organization.name, "Resource": Resource.title}
+NAMED = {
+    "Account": Account.name, "Member": Member.name, "Organization": Organization.name, "Resource": Resource.title,
+    "PeerHub": PeerHub.name,
+}
 
 
 class Names:

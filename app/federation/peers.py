@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.federation import keys
 from app.hub import MAX_AMOUNT
@@ -98,6 +99,9 @@ def register_peer(
             session.flush()
     except sa.exc.IntegrityError:
         raise DomainError(ErrorCode.CONFLICT, "A peer hub with this id is already registered.", "hubId") from None
+    audit.record(session, actor, "federation.peer_registered", peer, None, {
+        "hub_id": hub_id, "base_url": base_url, "rate": str(rate), "limit_granted": limit_granted,
+    })
     return peer
 
 
@@ -112,6 +116,7 @@ def update_peer(
     peer = session.get(PeerHub, peer_id, with_for_update=True)
     if peer is None:
         raise DomainError(ErrorCode.NOT_FOUND, "This peer hub does not exist.", "peerId")
+    before = _audited(peer)
     if rate is not None:
         peer.rate = str(check_rate(rate))
     if base_url is not None:
@@ -122,8 +127,19 @@ def update_peer(
         peer.status = PeerStatus(status)
     if limit_granted is not None:
         set_credit_limit(session, actor, peer.account_id, check_limit(limit_granted), reason=f"peer {peer.hub_id}")
+    after = _audited(peer)
+    changed = [key for key in after if after[key] != before[key]]
+    if changed:
+        audit.record(session, actor, "federation.peer_updated", peer,
+                     {key: before[key] for key in changed}, {key: after[key] for key in changed})
     session.flush()
     return peer
+
+
+def _audited(peer: PeerHub) -> dict:
+    """What the audit trail keeps of a peer's settings (its credit is the mirror account's limit,
+    audited as a credit limit)."""
+    return {"rate": peer.rate, "base_url": peer.base_url, "public_key": peer.public_key, "status": peer.status.value}
 
 
 def peers(session: so.Session) -> list[PeerHub]:

@@ -3,9 +3,10 @@ organisation of the peer hub found in its directory, the treasurer reconciles.""
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from app.federation import keys, reconcile
-from models import Member
+from models import AuditEntry, Member
 from tests.conftest import GraphQLClient
 
 PEER_FIELDS = "peer { hubId name rate status limitGranted { amount } mirrorBalance { amount } } errors { code field message }"
@@ -46,6 +47,14 @@ def test_the_admin_registers_and_changes_a_peer(hubs):
     refused = member.data(register, input={**good, "hubId": "other"})["registerPeer"]["errors"]
     assert refused[0]["code"] == "FORBIDDEN"
     assert member.gql("{ peers { id } }")["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    with arve.sessions() as session:  # one entry per change, none for the refused ones (after the fixture's peering)
+        entries = session.execute(sa.select(AuditEntry.action, AuditEntry.before, AuditEntry.after).order_by(AuditEntry.id)).all()
+    entries = entries[next(i for i, e in enumerate(entries) if (e.after or {}).get("hub_id") == "leman"):]
+    assert [e.action for e in entries] == ["federation.peer_registered", "ledger.credit_limit_set", "federation.peer_updated"]
+    assert entries[0].after == {"hub_id": "leman", "base_url": "https://leman.example.org", "rate": "0.5",
+                                "limit_granted": 250_000}
+    assert (entries[1].before["credit_limit"], entries[1].after["credit_limit"]) == (250_000, 1_000)
+    assert (entries[2].before, entries[2].after) == ({"status": "ACTIVE"}, {"status": "SUSPENDED"})
 
 
 PAY = """mutation($input: PayMemberOfPeerInput!) { payMemberOfPeer(input: $input) {
