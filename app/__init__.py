@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import database
 from app.api.view import create_blueprint as api_blueprint
+from app.audit import views as audit_views
 from app.auth import (
     account_views,
     loaders,  # noqa: F401  (registers the member loaders on the login manager)
@@ -25,6 +26,10 @@ from app.extensions import (
     login_manager,
     translation_directories,
 )
+from app.federation import endpoints as federation_endpoints
+from app.federation import exchange_views as federation_exchange_views
+from app.federation import invoice_endpoints as federation_invoice_endpoints
+from app.federation import views as federation_views
 from app.invoices import views as invoice_views
 from app.ledger import views as ledger_views
 from app.logs import install_request_log
@@ -114,7 +119,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         auth_views.bp, account_views.bp, ledger_views.bp, invoice_views.bp, catalog_views.bp, skill_views.bp,
         treasury_views.bp, payment_views.bp, organization_views.bp, notice_views.bp, health.bp,
-        privacy_views.bp,
+        privacy_views.bp, audit_views.bp, federation_endpoints.bp, federation_invoice_endpoints.bp,
+        federation_views.bp, federation_exchange_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_cli(app)

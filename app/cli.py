@@ -15,6 +15,7 @@ from app.config import PROJECT_ROOT
 from app.database import get_engine, get_session
 from app.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from app.extensions import translation_directories
+from app.federation.cli import federation
 from app.invoices.cli import invoices
 from app.ledger.cli import ledger
 from app.notices.cli import notices
@@ -84,7 +85,7 @@ def export_schema():
 COMMANDS = [
     db, ledger, catalog, clearing, invoices, skills, payments_cli, notices,
     seed_demo_command, setup_demo_command, missing_translations, export_schema,
-    backup_command, restore_command, privacy_cli,
+    backup_command, restore_command, privacy_cli, federation,
 ]
 
 
@@ -96,12 +97,12 @@ def register_cli(app: Flask) -> None:
 def _seed() -> None:
     session = get_session()
     try:
-        loaded = seed_demo(session, current_app.extensions["passwords"])
+        loaded = seed_demo(session, current_app.extensions["passwords"], current_app.config["HUB_ID"])
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     if loaded:
-        click.echo(f"Demo hub loaded. Every demo account's password: {DEMO_PASSWORD}")
+        click.echo(f"Demo hub loaded ({current_app.config['HUB_NAME']}). Every demo account's password: {DEMO_PASSWORD}")
     else:
         click.echo("Demo hub already loaded: nothing changed.")
 

@@ -39,6 +39,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Two hubs on one host (the two demo hubs) need cookies of their own: browsers share
+        # cookies across ports.
+        "SESSION_COOKIE_NAME": os.environ.get("ALVEOLE_SESSION_COOKIE", "session"),
         "BEHIND_PROXY": _bool("ALVEOLE_BEHIND_PROXY", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -113,6 +116,13 @@ def load_config() -> dict:
         # `flask backup`: where the backups go and how many are kept.
         "BACKUP_DIR": os.environ.get("ALVEOLE_BACKUP_DIR", str(INSTANCE_DIR / "backups")),
         "BACKUP_KEEP": int(os.environ.get("ALVEOLE_BACKUP_KEEP", 14)),
+        # Federation (app.federation): this hub's short id among its peers (`chablais` also
+        # picks the second demo hub for `flask setup-demo`), and its Ed25519
+        # private key (base64 of the raw 32 bytes); without one, a key is generated once and
+        # kept in instance/hub_ed25519.key.
+        "HUB_ID": os.environ.get("ALVEOLE_HUB_ID", "arve"),
+        "HUB_PRIVATE_KEY": os.environ.get("ALVEOLE_HUB_PRIVATE_KEY") or None,
+        "HUB_KEY_FILE": os.environ.get("ALVEOLE_HUB_KEY_FILE", str(INSTANCE_DIR / "hub_ed25519.key")),
         # `flask privacy purge`: sent emails and sign-in traces older than this are deleted.
         "PRIVACY_RETENTION_DAYS": int(os.environ.get("ALVEOLE_PRIVACY_RETENTION_DAYS", 365)),
     }

@@ -6,6 +6,7 @@ import sqlalchemy.orm as so
 from app.auth import services as auth
 from app.auth.passwords import Passwords
 from app.catalog.demo import seed_catalog
+from app.federation.demo import CHABLAIS_HUB_ID, seed_chablais
 from app.ledger import services as ledger
 from app.ledger.demo import seed_ledger
 from app.notices.demo import settle_demo_notices
@@ -75,12 +76,16 @@ def seed_organizations(session: so.Session, passwords: Passwords) -> None:
 DEMO_STEPS = [seed_organizations, seed_rights, seed_ledger, seed_catalog, seed_skills, seed_treasury, settle_demo_notices]
 
 
-def seed_demo(session: so.Session, passwords: Passwords) -> bool:
-    """Load the demo hub; False if it is already there. Refuses a database with real members."""
+def seed_demo(session: so.Session, passwords: Passwords, hub_id: str = "arve") -> bool:
+    """Load the demo hub; False if it is already there. Refuses a database with real members.
+    The hub id `chablais` loads the second demo hub (app.federation.demo), any other the Arve's."""
     if session.scalar(sa.select(Member.id).where(Member.is_demo.is_(False)).limit(1)):
         raise DemoRefused("This database holds members that are not demo members: not touching it.")
     if session.scalar(sa.select(Member.id).limit(1)):
         return False
+    if hub_id == CHABLAIS_HUB_ID:
+        seed_chablais(session, passwords, DEMO_PASSWORD)
+        return True
     for step in DEMO_STEPS:
         step(session, passwords)
         session.flush()

@@ -7,7 +7,8 @@ UPDATEs in id order, the two postings, commit) measured in the same run.
 Workloads: transfers between random pairs of many accounts, and between 10 hot accounts (every
 worker queues on the same rows). N = 1, 4 and 16 concurrent workers (threads, each with its own
 connection). Creates and drops its own database; prints the ratio service / baseline (goal:
->= 40 %) and the ledger's invariant violations (goal: none).
+>= 70 % at every N; the exit status says if it was missed) and the ledger's invariant
+violations (goal: none).
 """
 import argparse
 import multiprocessing
@@ -28,6 +29,7 @@ ADMIN_URL = os.environ.get("ALVEOLE_BENCH_PG_URL", "postgresql+psycopg://postgre
 WORKERS = (1, 4, 16)
 HOT = 10
 LIMIT = 10**12  # generous: the benchmark measures throughput, not refusals
+GOAL = 0.70  # service / baseline, at every N
 
 
 def create_database() -> str:
@@ -64,7 +66,12 @@ def populate(engine: sa.Engine, count: int) -> list[tuple[int, int]]:
               "credit_limit": LIMIT, "on_hold": 0, "created_at": utcnow()} for i, m in enumerate(members)],
         )
         connection.execute(sa.insert(HubSettings).values(id=1, transfer_fee_bps=0, transfer_fee_min=0, warning_level_percent=80))
-        return [tuple(r) for r in connection.execute(sa.select(Account.member_id, Account.id).order_by(Account.id))]
+        pairs = [tuple(r) for r in connection.execute(sa.select(Account.member_id, Account.id).order_by(Account.id))]
+    # Planner statistics, as autovacuum keeps them on a live database: without them PostgreSQL
+    # guesses the freshly filled tables empty and joins a payment's notice to every member.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
+    return pairs
 
 
 def plan(pairs: list[tuple[int, int]], seed: int, size: int) -> list[tuple]:
@@ -214,8 +221,8 @@ def main(argv=None) -> int:
         print(f"transfers written: {transfers}; invariant violations: {len(problems)}")
         for problem in problems[:10]:
             print("  " + problem)
-        print(f"lowest ratio: {min(ratios):.0%} (goal >= 40%)")
-        return 0 if not problems and min(ratios) >= 0.4 else 1
+        print(f"lowest ratio: {min(ratios):.0%} (goal >= {GOAL:.0%}): {'met' if min(ratios) >= GOAL else 'MISSED'}")
+        return 0 if not problems and min(ratios) >= GOAL else 1
     finally:
         engine.dispose()
         drop_database(url)

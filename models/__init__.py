@@ -1,4 +1,5 @@
 """SQLAlchemy models, free of any framework. Importing this package registers every table."""
+from models.audit import AuditEntry
 from models.base import Base, UTCDateTime, utcnow
 from models.catalog import (
     ACTIVE_BOOKING_STATUSES,
@@ -17,6 +18,23 @@ from models.catalog import (
     ResourceStatus,
     WaitlistEntry,
     WaitlistStatus,
+)
+from models.federation import (
+    FINAL_STATES,
+    JOINT_FINAL_STATES,
+    PEER_CODE_PREFIX,
+    InterHubState,
+    InterHubTransfer,
+    InvoiceSide,
+    JointRun,
+    JointRunLine,
+    JointRunState,
+    PeerHub,
+    PeerInvoice,
+    PeerNonce,
+    PeerStatus,
+    TransferDirection,
+    TransferRole,
 )
 from models.ledger import (
     COMMONS,

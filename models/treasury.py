@@ -53,6 +53,9 @@ class Invoice(Base):
     due_date: so.Mapped[dt.date] = so.mapped_column(sa.Date)
     # The booking or skill job it comes from; a plain column, owned by those slices.
     source_booking_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer, index=True)
+    # Held by a joint clearing run between hubs (app.federation) from its prepare to its
+    # commit or abort: nothing else may change the invoice meanwhile. A plain column too.
+    joint_run_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer, index=True)
     issued_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("members.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, index=True)
     accepted_at: so.Mapped[Optional[dt.datetime]]

@@ -7,6 +7,7 @@ import strawberry
 from app.api.context import Info
 from app.api.relay import Node, parse_global_id
 from app.api.scalars import SCALAR_OVERRIDES
+from app.audit.api import AuditQuery
 from app.auth.api import AccountsMutation, AccountsQuery, AuthMutation, AuthQuery, resolve_member_node, resolve_organization_node
 from app.catalog.api import (
     CatalogMutation,
@@ -17,6 +18,7 @@ from app.catalog.api import (
     resolve_booking_node,
     resolve_resource_node,
 )
+from app.federation.api import FederationMutation, FederationQuery, resolve_inter_hub_transfer_node, resolve_peer_node
 from app.invoices.api.mutations import InvoicesMutation
 from app.invoices.api.queries import InvoicesQuery, resolve_invoice_node
 from app.ledger.api import LedgerMutation, LedgerQuery, resolve_account_node, resolve_transfer_node
@@ -54,6 +56,8 @@ NODE_RESOLVERS = {
     "Job": resolve_job_node,
     "TrainingSession": resolve_training_session_node,
     "Notification": resolve_notification_node,
+    "PeerHub": resolve_peer_node,
+    "InterHubTransfer": resolve_inter_hub_transfer_node,
 }
 
 
@@ -72,7 +76,7 @@ class NodeQuery:
 @strawberry.type
 class Query(
     NodeQuery, AuthQuery, AccountsQuery, LedgerQuery, CatalogQuery, SeriesQuery, InvoicesQuery, SkillsQuery, TreasuryQuery,
-    PaymentsQuery, NoticesQuery, PrivacyQuery,
+    PaymentsQuery, NoticesQuery, PrivacyQuery, AuditQuery, FederationQuery,
 ):
     pass
 
@@ -81,7 +85,7 @@ class Query(
 class Mutation(
     AuthMutation, AccountsMutation, OrganizationsMutation, LedgerMutation, CatalogMutation, SeriesMutation, PhotoMutation,
     InvoicesMutation, JobsMutation, TrainingMutation, TreasuryMutation, PaymentsMutation, NoticesMutation,
-    PrivacyMutation,
+    PrivacyMutation, FederationMutation,
 ):
     pass
 

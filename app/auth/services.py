@@ -8,7 +8,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.auth.passwords import Passwords
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
@@ -169,9 +169,11 @@ def update_member(
         _require_not_managing(session, member)
     if role is not None and role != member.role:
         log.info("member %s role %s -> %s by member %s", member.id, member.role.value, role.value, actor.id)
+        audit.record(session, actor, "member.role_set", member, {"role": member.role}, {"role": role}, subject=member)
         member.role = role
     if status is not None and status != member.status:
         log.info("member %s status %s -> %s by member %s", member.id, member.status.value, status.value, actor.id)
+        audit.record(session, actor, "member.status_set", member, {"status": member.status}, {"status": status}, subject=member)
         member.status = status
         if status != MemberStatus.ACTIVE:
             end_sessions(member, "status " + status.value)

@@ -36,6 +36,12 @@ def _like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
+# Built once: an ORM alias adapts each of its columns on first use, which cost more than the
+# query itself when done on every request.
+_B1 = so.aliased(Booking, name="b1")
+_B2 = so.aliased(Booking, name="b2")
+
+
 def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quantity: int = 1):
     """A WHERE clause: the resource has `quantity` units free over the whole [from, to) window
     (status available, no closure, capacity never exceeded; the buffer after the window
@@ -44,8 +50,7 @@ def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quant
     The peak use over the window is reached at its start or at the start of one of the
     bookings in it, so the resource is free unless, at one of those instants, the bookings
     covering it leave fewer than `quantity` units."""
-    b1 = so.aliased(Booking)
-    b2 = so.aliased(Booking)
+    b1, b2 = _B1, _B2
     instant = sa.case((b1.start > available_from, b1.start), else_=sa.literal(available_from, Booking.start.type))
     in_use_at_instant = (
         sa.select(sa.func.coalesce(sa.func.sum(b2.quantity), 0))

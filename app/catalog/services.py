@@ -7,6 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import audit
 from app.catalog import bookings as booking_services
 from app.catalog.calendar import peak_usage
 from app.catalog.calendar_data import load_usages
@@ -131,6 +132,9 @@ def set_status(session: so.Session, actor: Member, resource_id: int, status: Res
                 if booking.status.value != "CHECKED_OUT":
                     booking_services.cancel_by_owner(session, actor, booking, reason or "Resource withdrawn")
                     cancelled += 1
+    if status != resource.status or cancelled:
+        audit.record(session, actor, "catalog.resource_status_set", resource, {"status": resource.status},
+                     {"status": status, "cancelled_bookings": cancelled}, reason=reason)
     resource.status = status
     resource.updated_at = utcnow()
     session.flush()
@@ -162,6 +166,7 @@ def add_closure(session: so.Session, actor: Member, resource_id: int, start: dt.
     closure = ResourceClosure(resource_id=resource.id, start=start, end=end, kind=kind, reason=reason)
     session.add(closure)
     session.flush()
+    audit.record(session, actor, "catalog.closure_added", resource, None, _closure_values(closure), reason=reason)
     log.info("closure added: %s on resource %s by member %s", closure.id, resource.id, actor.id)
     return closure
 
@@ -172,7 +177,12 @@ def remove_closure(session: so.Session, actor: Member, closure_id: int) -> Resou
         raise DomainError(ErrorCode.NOT_FOUND, NO_CLOSURE, "closureId")
     resource = get_resource(session, closure.resource_id, lock=True)
     require_manager(session, actor, resource)
+    audit.record(session, actor, "catalog.closure_removed", resource, _closure_values(closure), None)
     session.delete(closure)
     session.flush()
     log.info("closure removed: %s from resource %s by member %s", closure_id, resource.id, actor.id)
     return resource
+
+
+def _closure_values(closure: ResourceClosure) -> dict:
+    return {"closure_id": closure.id, "start": closure.start, "end": closure.end, "kind": closure.kind}

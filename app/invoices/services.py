@@ -14,15 +14,17 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
-from app.errors import DomainError, ErrorCode
+from app import audit, permissions
+from app.errors import N_, DomainError, ErrorCode
 from app.hub import KEY_LENGTH, hub_today, hub_zone
+from app.invoices import signals
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
 from app.ledger import memos
 from app.ledger import services as ledger
 from app.ledger.services import spending
 from app.notices import events as notices
 from models import (
+    PEER_CODE_PREFIX,
     Account,
     AccountKind,
     AccountStatus,
@@ -40,6 +42,9 @@ from models import (
 log = logging.getLogger("alveole.invoices")
 
 DEFAULT_DUE_DAYS = 30
+# A joint clearing run between hubs holds its invoices from its prepare to its end (seconds).
+HELD_BY_JOINT_RUN = N_("A clearing run between hubs is settling this invoice: try again in a moment.")
+PEER_INVOICE = N_("This invoice is with a member of another hub: it is paid through that hub, not here.")
 
 def _get(session: so.Session, invoice_id: int, lock: bool = False) -> Invoice:
     invoice = session.get(Invoice, invoice_id, with_for_update=lock, populate_existing=lock)
@@ -66,8 +71,10 @@ def issue_invoice(
     due_date: Optional[dt.date] = None,
     creditor_account: Optional[Account] = None,
     today: Optional[dt.date] = None,
+    peer_debtor: bool = False,
 ) -> Invoice:
-    """The creditor (the actor's paying account unless given) bills another account."""
+    """The creditor (the actor's paying account unless given) bills another account; with
+    `peer_debtor`, a member of a peer hub through its mirror account (app.federation)."""
     creditor = creditor_account or ledger.paying_account(session, actor)
     if creditor is None:
         raise DomainError(ErrorCode.INVALID_STATE, "You have no account to invoice from.")
@@ -77,7 +84,9 @@ def issue_invoice(
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID, "The amount must be greater than zero.", "amount")
     debtor = session.get(Account, debtor_account_id)
-    if debtor is None or debtor.kind == AccountKind.SYSTEM:
+    if debtor is None or (debtor.kind == AccountKind.SYSTEM) != (
+        peer_debtor and (debtor.system_code or "").startswith(PEER_CODE_PREFIX)
+    ):
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "debtorAccountId")
     if debtor.id == creditor.id:
         raise DomainError(ErrorCode.INVALID, "You cannot invoice your own account.", "debtorAccountId")
@@ -156,15 +165,28 @@ def _answer(session: so.Session, actor: Member, invoice_id: int, answer: Invoice
     _as_debtor(session, actor, invoice)
     if invoice.status != InvoiceStatus.ISSUED:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an invoice waiting for an answer can be accepted or rejected.")
+    log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
+    record_answer(session, invoice, answer)
+    signals.invoice_answered.send(None, session=session, invoice=invoice)
+    return invoice
+
+
+def record_answer(session: so.Session, invoice: Invoice, answer: InvoiceStatus) -> Invoice:
+    """The debtor's answer, checked by the caller (here, or the debtor's hub for a debtor of a
+    peer hub: app.federation)."""
     invoice.status = answer
     if answer == InvoiceStatus.ACCEPTED:
         invoice.accepted_at = utcnow()
     else:
         invoice.closed_at = utcnow()
     session.flush()
-    log.info("invoice %s %s by member %s", invoice.id, answer.value.lower(), actor.id)
     notices.invoice_answered(session, invoice)
     return invoice
+
+
+def _require_not_held(invoice: Invoice) -> None:
+    if invoice.joint_run_id is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, HELD_BY_JOINT_RUN, "invoiceId")
 
 
 def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: str = "") -> Invoice:
@@ -176,6 +198,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
         raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor or the treasurer can cancel an invoice.")
     if not permissions.is_treasurer(actor):  # the creditor's side acts within its invoice right
         _require_invoice_right(session, actor, session.get(Account, invoice.creditor_account_id))
+    _require_not_held(invoice)
     untouched = invoice.outstanding == invoice.amount
     as_creditor = permissions.is_invoice_creditor(session, actor, invoice) and untouched
     if invoice.status not in UNPAID_STATUSES or not (as_creditor or permissions.is_treasurer(actor)):
@@ -183,6 +206,8 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
     reason = reason.strip()
     if not as_creditor and not reason:
         raise DomainError(ErrorCode.INVALID, "Say why the invoice is cancelled.", "reason")
+    audit.record(session, actor, "invoice.cancelled", invoice, {"status": invoice.status, "outstanding": invoice.outstanding},
+                 {"status": InvoiceStatus.CANCELLED, "outstanding": invoice.outstanding}, reason=reason)
     invoice.status = InvoiceStatus.CANCELLED
     invoice.closed_at = utcnow()
     session.add(InvoiceEvent(invoice_id=invoice.id, kind=InvoiceEventKind.CANCELLED, actor_id=actor.id, reason=reason))
@@ -207,6 +232,7 @@ def correct_invoice(
     if not permissions.can_correct_invoice(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can correct an invoice.")
     invoice = _get(session, invoice_id, lock=True)
+    _require_not_held(invoice)
     if invoice.status not in UNPAID_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an open invoice can be corrected.")
     reason = reason.strip()
@@ -232,6 +258,11 @@ def correct_invoice(
         amount_before=invoice.amount, amount_after=new_amount, due_date_before=invoice.due_date, due_date_after=new_due,
         memo_before=invoice.memo, memo_after=new_memo,
     ))
+    audit.record(
+        session, actor, "invoice.corrected", invoice,
+        {"amount": invoice.amount, "outstanding": invoice.outstanding, "due_date": invoice.due_date, "memo": invoice.memo},
+        {"amount": new_amount, "outstanding": new_amount - settled, "due_date": new_due, "memo": new_memo}, reason=reason,
+    )
     invoice.amount, invoice.outstanding = new_amount, new_amount - settled
     invoice.due_date, invoice.memo = new_due, new_memo
     if invoice.outstanding == 0:
@@ -252,6 +283,7 @@ def reduce_outstanding(session: so.Session, invoice_id: int, expected_statuses, 
             Invoice.id == invoice_id,
             Invoice.status.in_(expected_statuses),
             Invoice.outstanding >= amount,
+            Invoice.joint_run_id.is_(None),
         )
         .values(
             outstanding=new_outstanding,
@@ -262,6 +294,8 @@ def reduce_outstanding(session: so.Session, invoice_id: int, expected_statuses, 
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
+        if session.scalar(sa.select(Invoice.joint_run_id).where(Invoice.id == invoice_id)) is not None:
+            raise DomainError(ErrorCode.INVALID_STATE, HELD_BY_JOINT_RUN, "invoiceId")
         raise DomainError(
             ErrorCode.INVALID_STATE, "This invoice changed meanwhile: reload it and try again.", "invoiceId"
         )
@@ -300,6 +334,10 @@ def pay_invoice(
             "amount",
             outstanding=Decimal(invoice.outstanding) / 100,
         )
+    creditor = session.get(Account, invoice.creditor_account_id)
+    if (creditor.system_code or "").startswith(PEER_CODE_PREFIX):
+        # Credit paid into a peer's mirror account here would never reach its member.
+        raise DomainError(ErrorCode.INVALID_STATE, PEER_INVOICE, "invoiceId")
     debtor = session.get(Account, invoice.debtor_account_id)
     # The invoice first: a concurrent payment then waits on its row (or fails the guard).
     reduce_outstanding(session, invoice.id, UNPAID_STATUSES, amount)

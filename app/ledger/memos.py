@@ -18,6 +18,8 @@ SYSTEM_MEMOS = {
     "clearing": N_("Multilateral clearing No. %(run)s: %(invoices)s invoice(s)"),
     "credit_settlement": N_("Credit settlement No. %(run)s, invoice No. %(invoice)s"),
     "reversal": N_("Reversal of transfer No. %(transfer)s"),
+    "peer_payment_out": N_("Payment to %(party)s (%(hub)s)"),
+    "peer_payment_in": N_("Payment from %(party)s (%(hub)s)"),
 }
 
 

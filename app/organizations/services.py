@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.auth import services as auth
 from app.auth.passwords import Passwords
 from app.errors import N_, DomainError, ErrorCode
@@ -33,6 +33,9 @@ NO_ORGANIZATION = N_("This organisation does not exist.")
 NO_MEMBER = N_("This member does not exist.")
 MANAGER_ONLY = N_("Only the manager of %(organization)s, or the hub's administrator, can do this.")
 
+RIGHTS_FIELDS = (
+    "can_book", "can_pay", "can_handle_invoices", "can_list_resources", "can_provide_skills", "booking_cap", "monthly_cap",
+)
 
 def get_organization(session: so.Session, organization_id: int, lock: bool = False) -> Organization:
     organization = session.get(Organization, organization_id, with_for_update=lock or None, populate_existing=lock)
@@ -178,6 +181,7 @@ def set_organization_status(session: so.Session, actor: Member, organization_id:
     organization = get_organization(session, organization_id, lock=True)
     if organization.status != status:
         log.info("organisation %s %s -> %s by member %s", organization.id, organization.status.value, status.value, actor.id)
+        audit.record(session, actor, "organization.status_set", organization, {"status": organization.status}, {"status": status})
         organization.status = status
         session.flush()
     return organization
@@ -210,6 +214,8 @@ def set_organization_manager(session: so.Session, actor: Member, organization_id
         rights.booking_cap = rights.monthly_cap = None
         rights.updated_by_id, rights.updated_at = actor.id, utcnow()
     session.flush()
+    audit.record(session, actor, "organization.manager_set", organization, {"manager_id": former_id}, {"manager_id": member.id},
+                 subject=member)
     log.info("organisation %s manager %s -> %s by member %s", organization.id, former_id, member.id, actor.id)
     return organization
 
@@ -261,11 +267,15 @@ def set_member_rights(
             "memberId",
         )
     rights = _rights_row(session, member.id, organization.id)
+    before = {name: getattr(rights, name) for name in RIGHTS_FIELDS}
     rights.can_book, rights.can_pay, rights.can_handle_invoices = can_book, can_pay, can_handle_invoices
     rights.can_list_resources, rights.can_provide_skills = can_list_resources, can_provide_skills
     rights.booking_cap, rights.monthly_cap = booking_cap, monthly_cap
     rights.updated_by_id, rights.updated_at = actor.id, utcnow()
     session.flush()
+    after = {name: getattr(rights, name) for name in RIGHTS_FIELDS}
+    if after != before:
+        audit.record(session, actor, "member.rights_set", member, before, after, subject=member)
     log.info(
         "rights of member %s in organisation %s set by member %s: book %s, pay %s, invoices %s, list %s, skills %s, "
         "caps %s per booking, %s a month",

@@ -18,7 +18,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.catalog import signals
 from app.catalog.bookings import get_booking
 from app.errors import DomainError, ErrorCode
@@ -175,6 +175,8 @@ def claim_deposit(session: so.Session, actor: Member, booking_id: int, amount: i
         raise DomainError(ErrorCode.INVALID, "Say what was damaged.", "reason")
     if len(reason) > MEMO_LENGTH:
         raise DomainError(ErrorCode.INVALID, "The memo is limited to %(n)s characters.", "reason", n=MEMO_LENGTH)
+    audit.record(session, actor, "payments.deposit_claimed", booking, {"claim_amount": payment.claim_amount},
+                 {"claim_amount": amount}, subject=booking.booker_id, reason=reason)
     payment.claim_amount = amount
     payment.claim_reason = reason
     payment.claimed_by_id = actor.id
@@ -197,6 +199,8 @@ def capture_deposit(session: so.Session, actor: Member, booking_id: int, amount:
         raise DomainError(ErrorCode.INVALID_STATE, "The owner has not claimed this deposit.", "bookingId")
     amount = payment.claim_amount if amount is None else amount
     _check_share(amount, payment)
+    audit.record(session, actor, "payments.deposit_captured", booking, {"captured_amount": payment.captured_amount},
+                 {"captured_amount": amount, "claim_amount": payment.claim_amount}, subject=booking.booker_id)
     payment.captured_amount = amount
     if payment.deposit_mode == DepositMode.HOLD:
         records.apply_intent(session, payment, gateway.capture_intent(payment.stripe_id, amount, key=payment.idempotency_key))

@@ -10,7 +10,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.catalog import signals
 from app.errors import DomainError, ErrorCode
 from app.hub import MEMO_LENGTH, hub_today
@@ -97,6 +97,7 @@ def set_membership_fee(session: so.Session, actor: Member, organization_id: int,
     if amount != 0:
         check_amount(amount)
     fee = fee_of(session, organization.id)
+    before = {"yearly_amount": fee.yearly_amount} if fee is not None else None
     if fee is None:
         fee = MembershipFee(organization_id=organization.id, yearly_amount=amount, starts_on=today or hub_today())
         session.add(fee)
@@ -104,6 +105,8 @@ def set_membership_fee(session: so.Session, actor: Member, organization_id: int,
     fee.updated_by_id = actor.id
     fee.updated_at = utcnow()
     session.flush()
+    if before != {"yearly_amount": amount}:
+        audit.record(session, actor, "payments.membership_fee_set", organization, before, {"yearly_amount": amount})
     log.info("membership fee of organisation %s set to %s cents by member %s", organization.id, amount, actor.id)
     return fee
 
@@ -163,6 +166,8 @@ def record_membership_fee(session: so.Session, actor: Member, organization_id: i
     )
     payment.credits = 0
     records.succeed(session, payment, actor=actor)
+    audit.record(session, actor, "payments.membership_fee_recorded", organization, None,
+                 {"payment_id": payment.id, "amount": payment.amount, "reference": reference})
     return payment
 
 
@@ -171,6 +176,7 @@ def update_settings(session: so.Session, actor: Member, *, fee_overdue_blocks_bo
     if not permissions.can_set_membership_fees(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the administrator can change the payment settings.")
     settings = get_settings(session)
+    before = {"fee_overdue_blocks_bookings": settings.fee_overdue_blocks_bookings, "fee_grace_days": settings.fee_grace_days}
     if fee_grace_days is not None:
         if not 0 <= fee_grace_days <= 365:
             raise DomainError(ErrorCode.INVALID, "Between 0 and 365 days.", "feeGraceDays")
@@ -178,6 +184,9 @@ def update_settings(session: so.Session, actor: Member, *, fee_overdue_blocks_bo
     if fee_overdue_blocks_bookings is not None:
         settings.fee_overdue_blocks_bookings = fee_overdue_blocks_bookings
     session.flush()
+    after = {"fee_overdue_blocks_bookings": settings.fee_overdue_blocks_bookings, "fee_grace_days": settings.fee_grace_days}
+    if after != before:
+        audit.record(session, actor, "payments.settings_updated", settings, before, after)
     log.info("payment settings changed by member %s: blocks %s, grace %s days", actor.id,
              settings.fee_overdue_blocks_bookings, settings.fee_grace_days)
     return settings

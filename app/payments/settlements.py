@@ -8,7 +8,7 @@ from typing import Optional
 
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
 from app.errors import DomainError, ErrorCode
 from app.hub import MEMO_LENGTH
 from app.ledger.services.accounts import paying_account, system_account
@@ -174,6 +174,9 @@ def record_bank_transfer(session: so.Session, actor: Member, *, account_id: int,
         records.succeed(session, payment, actor=actor)
     else:
         _pay_out(session, actor, account, payment)
+    audit.record(session, actor, "payments.bank_transfer_recorded", account, None,
+                 {"payment_id": payment.id, "direction": direction, "amount": amount, "reference": reference},
+                 subject=account.member_id)
     log.info("bank transfer %s recorded by member %s: account %s, %s cents", direction, actor.id, account.id, amount)
     return payment
 

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import enum
 import io
+import json
 import logging
 import secrets
 import zipfile
@@ -12,7 +13,8 @@ import zipfile
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import audit, permissions
+from app.audit import queries as audit_queries
 from app.errors import DomainError, ErrorCode
 from models import (
     Account,
@@ -79,6 +81,8 @@ def personal_data(session: so.Session, member: Member) -> dict[str, list[dict]]:
                          .order_by(Notification.id)),
         "notice_preferences": _rows(session, sa.select(NotificationPreference)
                                     .where(NotificationPreference.member_id == member.id)),
+        # About them, or made by them; kept after they leave (see app.audit).
+        "audit_entries": _rows(session, audit_queries.about_member(member.id)),
     }
 
 
@@ -91,9 +95,14 @@ def personal_data_csv(data: dict[str, list[dict]]) -> bytes:
             columns = sorted({key for row in rows for key in row})
             writer = csv.DictWriter(text, fieldnames=columns or ["none"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
             archive.writestr(f"{section}.csv", text.getvalue())
     return buffer.getvalue()
+
+
+def _cell(value):
+    """A nested value (an audit entry's before and after) as JSON in its CSV cell."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
 def pseudonym(member_id: int) -> str:
@@ -109,6 +118,8 @@ def anonymize_member(session: so.Session, actor: Member, member_id: int) -> Memb
         raise DomainError(ErrorCode.NOT_FOUND, "This member does not exist.", "memberId")
     if member.id == actor.id:
         raise DomainError(ErrorCode.INVALID, "You cannot anonymise yourself.", "memberId")
+    audit.record(session, actor, "member.anonymised", member, {"status": member.status}, {"status": MemberStatus.LEFT},
+                 subject=member)
     member.name = pseudonym(member.id)
     member.email = f"member-{member.id}@{PSEUDONYM_DOMAIN}"
     member.password_hash = "!" + secrets.token_hex(16)  # matches no password

@@ -2,10 +2,13 @@
 import datetime as dt
 import json
 
-from flask import Blueprint, Response, render_template
-from flask_login import login_required
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
 
+from app import permissions
 from app.privacy import services
+from app.web.forms import form_status, submit
 from app.web.pages import query
 
 bp = Blueprint("privacy", __name__)
@@ -36,3 +39,20 @@ def my_data_csv():
     return Response(services.personal_data_csv(data), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{_filename("zip")}"',
                              "Cache-Control": "no-store"})
+
+
+@bp.route("/admin/members/<member_id>/anonymize", methods=["GET", "POST"])
+@login_required
+def anonymize(member_id: str):
+    """The admin anonymises a member who leaves: a page that says what it does, and asks to
+    confirm, before the mutation runs."""
+    if not permissions.is_admin(current_user):
+        abort(403)
+    result = None
+    if request.method == "POST":
+        result = submit("AnonymizeMember", {"memberId": member_id}, done=gettext("The member is anonymised."),
+                        then=url_for("auth.admin_members"))
+    member = query("MemberToAnonymize", id=member_id)["node"]
+    if member is None:
+        abort(404)
+    return render_template("privacy/anonymize.html", member=member, result=result), form_status(result)

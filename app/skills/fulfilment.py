@@ -13,6 +13,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.hub import KEY_LENGTH, MEMO_LENGTH
 from app.invoices.services import invoice_booking
@@ -231,6 +232,8 @@ def settle_dispute(session: so.Session, actor: Member, job_id: int, amount: int,
     decision = text_field(decision, "decision", 2000, required=WRITE_SOMETHING)
     title = session.scalar(sa.select(Resource.title).where(Resource.id == job.resource_id))
     pay_provider(session, actor, job, amount, system_memo("dispute_settled", title=title))
+    audit.record(session, actor, "skills.dispute_settled", job, {"status": job.status, "settled_amount": None},
+                 {"status": JobStatus.SETTLED, "settled_amount": amount}, subject=job.client_id, reason=decision)
     job.settled_amount = amount
     job.decision = decision
     job.decided_by_id = actor.id

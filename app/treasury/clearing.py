@@ -69,20 +69,29 @@ def net_positions(debts: Iterable[Debt], cleared: Mapping[int, int] | None = Non
 def solve_clearing(debts: Iterable[Debt]) -> ClearingResult:
     """Clear as much debt as possible without changing any net position."""
     debts = list(debts)
-    amount_list = [d.amount for d in debts]
-    gross = sum(amount_list)
+    ids, parts, gross = solve_columns(
+        [d.invoice_id for d in debts], [d.debtor for d in debts], [d.creditor for d in debts], [d.amount for d in debts]
+    )
+    cleared = dict(zip(ids.tolist(), parts.tolist(), strict=True))
+    return ClearingResult(cleared=cleared, gross_before=gross, gross_cleared=sum(cleared.values()))
+
+
+def solve_columns(ids, debtors, creditors, amounts) -> tuple[np.ndarray, np.ndarray, int]:
+    """solve_clearing on columns (invoice ids, debtors, creditors, amounts: lists of Python
+    ints), for callers holding ~10^5 invoices as rows rather than Debts. Returns the ids of
+    the invoices cleared, the amount cleared on each (int64 arrays) and the gross before."""
+    gross = sum(amounts)  # Python ints: exact whatever the total, then checked against int64
     if gross > MAX_GROSS:
         raise ValueError(f"total debt {gross} exceeds {MAX_GROSS}, the solver's int64 range")
-
     # Columns, not objects: a hub has ~10^5 invoices, too many for Python loops.
-    ids = np.array([d.invoice_id for d in debts], dtype=np.int64)
-    debtors = np.array([d.debtor for d in debts], dtype=np.int64)
-    creditors = np.array([d.creditor for d in debts], dtype=np.int64)
-    amounts = np.array(amount_list, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    debtors = np.asarray(debtors, dtype=np.int64)
+    creditors = np.asarray(creditors, dtype=np.int64)
+    amounts = np.asarray(amounts, dtype=np.int64)
     owed = amounts > 0  # zero debts cannot be cleared
     ids, debtors, creditors, amounts = ids[owed], debtors[owed], creditors[owed], amounts[owed]
     if len(ids) == 0:
-        return ClearingResult(cleared={}, gross_before=0, gross_cleared=0)
+        return ids, amounts, gross
     sorted_ids = np.sort(ids)
     if (sorted_ids[1:] == sorted_ids[:-1]).any():
         raise ValueError("duplicate invoice_id")  # the result is keyed by it
@@ -120,5 +129,4 @@ def solve_clearing(debts: Iterable[Debt]) -> ClearingResult:
     older -= older[first][arc]  # restart the running total at each pair
     part = np.clip(arc_cleared[arc] - older, 0, amounts)
     hit = np.flatnonzero(part)
-    cleared = dict(zip(ids[hit].tolist(), part[hit].tolist(), strict=True))
-    return ClearingResult(cleared=cleared, gross_before=gross, gross_cleared=sum(cleared.values()))
+    return ids[hit], part[hit], gross

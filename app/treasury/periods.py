@@ -9,6 +9,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.hub import hub_today, hub_zone
 from app.treasury.reports import _midnight, _require_treasurer, add_months, month_start
@@ -68,6 +69,7 @@ def close_period(session: so.Session, actor: Member, period_start: dt.date, toda
     if rows:
         session.execute(sa.insert(AccountStatement.__table__), rows)
     session.flush()
+    audit.record(session, actor, "period.closed", close, None, {"period_start": period_start, "statements": len(rows)})
     log.info("period %s closed by member %s: %s statement(s)", month_text(period_start), actor.id, len(rows))
     return close
 

@@ -13,6 +13,7 @@ from models import (
     ClearingRun,
     Invoice,
     InvoiceStatus,
+    PeerInvoice,
     PeriodClose,
     Posting,
     Transfer,
@@ -20,10 +21,15 @@ from models import (
 
 
 def open_debts() -> sa.Select:
-    """Every accepted invoice with something outstanding, oldest due first: a clearing's input."""
+    """Every accepted invoice with something outstanding, oldest due first: a clearing's input.
+    Not the invoices with a member of a peer hub: those only a joint run of both hubs may
+    clear (app.federation), nor those such a run holds."""
     return (
         sa.select(Invoice.id, Invoice.debtor_account_id, Invoice.creditor_account_id, Invoice.outstanding)
-        .where(Invoice.status == InvoiceStatus.ACCEPTED, Invoice.outstanding > 0)
+        .where(
+            Invoice.status == InvoiceStatus.ACCEPTED, Invoice.outstanding > 0, Invoice.joint_run_id.is_(None),
+            Invoice.id.not_in(sa.select(PeerInvoice.invoice_id)),
+        )
         .order_by(Invoice.due_date, Invoice.id)
     )
 

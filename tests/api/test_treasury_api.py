@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import get_session
-from app.treasury import posting
+from app.treasury import bulk
 from models import ClearingRun, ClearingRunStatus, Invoice, Posting, Role, Transfer
 from tests.conftest import GraphQLClient
 
@@ -139,15 +139,14 @@ def test_posting_that_fails_halfway_writes_nothing(app, firms, monkeypatch):
     issue(firms, "C", "B", "70.00")
     issue(firms, "A", "C", "50.00")
     run = firms["T"].data(PROPOSE)["proposeClearing"]["run"]
-    real_chunks = posting.chunks
+    real_insert = bulk.insert_rows
 
-    def failing_chunks(rows, **kwargs):
-        chunks = real_chunks(rows, **kwargs)
-        yield next(chunks)  # the first invoices are reduced and their entries written...
-        raise RuntimeError("connection lost")  # ...then the posting breaks
+    def failing_insert(session, table, columns, rows):
+        if table == "postings":  # the invoices are reduced and the entries written...
+            raise RuntimeError("connection lost")  # ...then the posting breaks
+        real_insert(session, table, columns, rows)
 
-    monkeypatch.setattr(posting, "CHUNK", 1)
-    monkeypatch.setattr(posting, "chunks", failing_chunks)
+    monkeypatch.setattr(bulk, "insert_rows", failing_insert)
     body = firms["T"].gql(POST, input={"runId": run["id"]})
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
     # The request's app context is gone; look with a fresh session (no client shares it).

@@ -8,7 +8,7 @@ from app.errors import DomainError, ErrorCode
 from app.invoices import queries
 from app.invoices import services as inv
 from app.ledger import services as ledger
-from app.treasury import posting, runs
+from app.treasury import runs
 from app.treasury.clearing import Debt, net_positions
 from models import (
     Account,
@@ -279,24 +279,26 @@ def test_a_stale_proposal_is_refused(db, hub, change):
     assert db.get(type(run), run.id).status == ClearingRunStatus.PROPOSED
 
 
-def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, monkeypatch):
+@pytest.mark.parametrize("step", [1, 2, 3])  # after the invoices, the entries, the postings
+def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, step):
     for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
         hub.invoice(creditor, debtor, 5_000)
     run = runs.propose_clearing(db, hub.member("T"))
     db.commit()
     before = snapshot(db)
-    monkeypatch.setattr(posting, "CHUNK", 1)
     calls = []
 
-    def fail_on_second_chunk(count, total):
+    def fail_at_step(count, total):
         calls.append(count)
-        if len(calls) == 2:
+        if len(calls) == step:
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        runs.post_clearing(db, hub.member("T"), run.id, progress=fail_on_second_chunk)
-    # The first chunk was written in the transaction, then it failed.
-    assert db.scalar(sa.select(sa.func.count()).select_from(Transfer)) > before[1]
+        runs.post_clearing(db, hub.member("T"), run.id, progress=fail_at_step)
+    # What the steps before wrote is in the transaction, then it failed.
+    written = snapshot(db)
+    assert written[0] != before[0]
+    assert (written[1] > before[1], written[2] > before[2]) == (step >= 2, step >= 3)
     db.rollback()
     assert snapshot(db) == before
     assert db.get(type(run), run.id).status == ClearingRunStatus.PROPOSED

@@ -5,9 +5,11 @@ fails this test."""
 import datetime as dt
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.api.relay import decode_id, to_global_id
 from app.database import get_session
+from app.federation import keys
 from models import ClearingRun, Member, OutboxEmail, Posting, Role, Transfer
 from tests.api.accounts_helpers import INVITE, LINK, REQUEST_RESET
 from tests.api.catalog_helpers import base_time, booked, create_resource, iso
@@ -15,8 +17,20 @@ from tests.conftest import GraphQLClient, csrf_token
 from tests.payments.payment_helpers import START, go_below_zero, pay_in_browser
 
 # POST routes that are not page forms: the API counts its own commits (app.api.execution);
-# Stripe's webhook commits once per event (tests/payments).
-NOT_FORMS = {"api.graphql", "payments.stripe_webhook"}
+# Stripe's webhook commits once per event (tests/payments); peer hubs' signed requests commit
+# once each (tests/federation). A payment to a member of a peer hub commits each step of its
+# two-phase protocol, so that each decision is durable before it is sent (app.federation.transfers).
+NOT_FORMS = {
+    "api.graphql", "payments.stripe_webhook", "federation_api.prepare", "federation_api.commit", "federation_api.abort",
+    "federation.pay",
+    # Invoices between hubs and joint runs: the peer's signed requests commit once each; the
+    # pages' forms commit, then tell the peer and record that it heard (app.federation.invoices,
+    # joint_runs), each step durable before the next message.
+    "federation_invoices_api.receive_invoice", "federation_invoices_api.invoice_answered",
+    "federation_invoices_api.joint_run_proposed", "federation_invoices_api.joint_run_answered",
+    "federation_invoices_api.joint_run_prepare", "federation_invoices_api.joint_run_commit",
+    "federation_invoices_api.joint_run_abort", "federation_exchange.invoices", "federation_exchange.joint_runs",
+}
 # Forms sent by visitors (their CSRF token comes from the sign-in page).
 ANONYMOUS_FORMS = {"auth.login", "accounts.accept_invitation", "accounts.forgot_password", "accounts.reset_password"}
 
@@ -217,6 +231,9 @@ CASES = {
         "action": "correct", "amount": "35,00", "due_date": "", "memo": "Affûtage", "reason": "Tarif adhérent",
     }))],
     "treasury.clearing_runs": [("propose", lambda w: (w.client("treasurer"), "/treasury/clearing", {"method": "SET_OFF"}))],
+    "federation.peers": [("register a peer", lambda w: (w.client("admin"), "/federation/peers", {
+        "action": "register", "hubId": "chablais", "name": "Alvéole Chablais", "baseUrl": "https://chablais.example.org",
+        "publicKey": keys.encode_public(Ed25519PrivateKey.generate().public_key()), "rate": "1", "limitGranted": "500"}))],
     "treasury.clearing_run": [("post", lambda w: (w.client("treasurer"), f"/treasury/clearing/{w.latest_run()}", {"action": "post"}))],
     "treasury.statements": [("close month", lambda w: (w.client("treasurer"), "/treasury/statements", {"month": _last_month()}))],
     "accounts.invite": [("invite", lambda w: (w.client("admin"), "/members/invite", {
@@ -242,6 +259,7 @@ CASES = {
     "payments.fees": [("set a fee", lambda w: (w.client("admin"), "/membership", {
         "action": "set", "organization_id": w.organization("booker"), "amount": "90",
     }))],
+    "privacy.anonymize": [("anonymise a member", lambda w: (w.client("admin"), f"/admin/members/{w.member_id('other')}/anonymize", {}))],
     "auth.logout": [("sign out", lambda w: (w.client("plain"), "/logout", {}))],
 }
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.permissions import is_treasurer
 from models import COMMONS, EURO_SETTLEMENT, Account, AccountKind, AccountStatus, Member, MemberRights, Organization
@@ -133,5 +134,7 @@ def close_account(session: so.Session, actor: Member, account_id: int) -> Accoun
         raise DomainError(
             ErrorCode.INVALID_STATE, "Only an open member account with a zero balance and nothing on hold can be closed.", "accountId"
         )
+    audit.record(session, actor, "ledger.account_closed", account, {"status": AccountStatus.OPEN}, {"status": account.status},
+                 subject=account.member_id)
     log.info("account %s closed by member %s", account.id, actor.id)
     return account

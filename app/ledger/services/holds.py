@@ -17,20 +17,22 @@ log = logging.getLogger("alveole.ledger")
 
 def place_hold(
     session: so.Session,
-    actor: Member,
+    actor: Optional[Member],
     account: Account,
     amount: int,
     memo: str = "",
     expires_at: Optional[dt.datetime] = None,
     system_memo: Optional[dict] = None,
 ) -> Hold:
-    """Reserve credit on an account; refused with CREDIT_LIMIT_EXCEEDED like a transfer."""
+    """Reserve credit on an account; refused with CREDIT_LIMIT_EXCEEDED like a transfer.
+    `actor` None: the hub itself holds (a peer hub's payment on its mirror account)."""
     check_amount(amount)
     memo = check_memo(memo)
     with atomic(session):
         post(session, {account.id: Change(hold=amount)})
         hold = Hold(
-            account_id=account.id, amount=amount, memo=memo, system_memo=system_memo, initiator_id=actor.id,
+            account_id=account.id, amount=amount, memo=memo, system_memo=system_memo,
+            initiator_id=actor.id if actor else None,
             expires_at=expires_at,
         )
         session.add(hold)
@@ -58,7 +60,7 @@ def _active_hold(session: so.Session, hold_id: int) -> Hold:
 
 def capture_hold(
     session: so.Session,
-    actor: Member,
+    actor: Optional[Member],
     hold_id: int,
     *,
     to_account_id: int,
@@ -87,7 +89,7 @@ def capture_hold(
                 fee=fee,
                 memo=check_memo(memo or hold.memo),
                 system_memo=system_memo or hold.system_memo,
-                initiator_id=actor.id,
+                initiator_id=actor.id if actor else None,
                 # Who spent: the member who placed the hold (the booker), not who captures it.
                 actor_id=hold.initiator_id,
             ),

@@ -60,8 +60,6 @@ SQL = {
              " actor_id, idempotency_key, reverses_id, created_at) VALUES (:kind, :from_account_id, :to_account_id,"
              " :amount, :fee, :memo, :system_memo, :initiator_id, :actor_id, :idempotency_key, :reverses_id, :created_at)"
              " ON CONFLICT DO NOTHING RETURNING id",
-    "postings": "INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at)"
-                " VALUES (:transfer_id, :account_id, :amount, :balance_after, :created_at)",
     "delete_entry": "DELETE FROM transfers WHERE id = :id",
 }
 _ENTRY_COLUMNS = (
@@ -238,8 +236,17 @@ def record_entry(
         if change.balance != 0
     ]
     if rows:
-        execute(session, SQL["postings"], rows)
+        # One statement for the entry's two or three lines (an executemany is a round trip each).
+        execute(session, _postings_sql(len(rows)), {f"{name}{i}": row[name] for i, row in enumerate(rows) for name in row})
     return transfer
+
+
+@functools.lru_cache(maxsize=None)
+def _postings_sql(count: int) -> str:
+    values = ", ".join(
+        f"(:transfer_id{i}, :account_id{i}, :amount{i}, :balance_after{i}, :created_at{i})" for i in range(count)
+    )
+    return f"INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at) VALUES {values}"
 
 
 def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:

@@ -6,6 +6,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.notices import events as notices
@@ -19,6 +20,7 @@ log = logging.getLogger("alveole.ledger")
 FEE_KINDS = {TransferKind.PAYMENT, TransferKind.BOOKING, TransferKind.SKILL, TransferKind.INVOICE}
 
 DEFAULT_WARNING_LEVEL = 80
+SETTINGS_FIELDS = ("transfer_fee_bps", "transfer_fee_min", "warning_level_percent")
 
 
 def get_settings(session: so.Session) -> HubSettings:
@@ -52,6 +54,7 @@ def update_settings(
     if settings is None:
         settings = get_settings(session)
         session.add(settings)
+    before = {name: getattr(settings, name) for name in SETTINGS_FIELDS}
     for name, value in (
         ("transfer_fee_bps", transfer_fee_bps),
         ("transfer_fee_min", transfer_fee_min),
@@ -60,6 +63,9 @@ def update_settings(
         if value is not None:
             setattr(settings, name, value)
     session.flush()
+    after = {name: getattr(settings, name) for name in SETTINGS_FIELDS}
+    if after != before:
+        audit.record(session, actor, "ledger.settings_updated", settings, before, after)
     log.info(
         "ledger settings changed by member %s: fee %s bps, minimum fee %s, warning level %s %%",
         actor.id, settings.transfer_fee_bps, settings.transfer_fee_min, settings.warning_level_percent,
@@ -149,6 +155,10 @@ def set_credit_limit(
     account.credit_limit = new_limit
     account.balance_cap = new_cap
     session.flush()
+    audit.record(
+        session, actor, "ledger.credit_limit_set", account, {"credit_limit": old_limit, "balance_cap": old_cap},
+        {"credit_limit": new_limit, "balance_cap": new_cap}, subject=account.member_id, reason=reason,
+    )
     cap_change = f"; balance cap from {old_cap} to {new_cap}" if new_cap != old_cap else ""
     log.info(
         "credit limit of account %s changed from %s to %s by member %s%s", account.id, old_limit, new_limit, actor.id, cap_change

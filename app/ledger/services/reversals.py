@@ -4,6 +4,7 @@ import logging
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app import audit
 from app.errors import DomainError, ErrorCode
 from app.ledger.memos import system_memo
 from app.ledger.services.journal import atomic, check_memo, insert_entry, record_entry
@@ -52,6 +53,10 @@ def reverse_transfer(session: so.Session, actor: Member, transfer_id: int, memo:
         if entry is None:
             raise DomainError(ErrorCode.INVALID_STATE, "This transfer was already reversed.", "transferId")
         record_entry(session, entry, [(account_id, -amount) for account_id, amount in legs])
+    audit.record(
+        session, actor, "ledger.transfer_reversed", original, {"amount": original.amount, "reversed_by": None},
+        {"amount": original.amount, "reversed_by": entry.id}, reason=memo,
+    )
     log.info("transfer %s of %s reversed by transfer %s (member %s)", original.id, original.amount, entry.id, actor.id)
     return entry
 

@@ -1,6 +1,13 @@
-"""Issue 10, done when: on gunicorn with the demo hub, 8 anonymous clients sending the most
+"""Issue 10's load goal: on gunicorn with the demo hub, 8 anonymous clients sending the most
 expensive query the cost limit accepts cannot push a normal catalogue request past twice its
-idle time. Loopback only, bounded in time; marked slow (CI runs it)."""
+idle time (the catalogue's median under attack / idle, measured in the same run, before and
+after the attack). Loopback only, bounded in time; exits 1 when the goal is missed.
+
+    python -m bench.anonymous_load
+
+(A stopwatch belongs here, not in the test suite: the gate's and the cost limit's rules are
+tested without timing in tests/api/test_throttle.py and tests/api/test_request_limits.py.)"""
+import contextlib
 import datetime as dt
 import json
 import os
@@ -8,21 +15,18 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from app.api import limits
 from app.api.schema import schema
 from graphql import parse
 
-pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLIENTS = 8
 SAMPLES = 9
@@ -39,7 +43,8 @@ def _get(url: str, timeout: float = 60) -> float:
     started = time.perf_counter()
     with urllib.request.urlopen(url, timeout=timeout) as response:
         response.read()
-        assert response.status == 200
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
     return time.perf_counter() - started
 
 
@@ -72,9 +77,9 @@ def most_expensive_accepted_query(resources: int) -> str:
     return query(count)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("load")
+@contextlib.contextmanager
+def server():
+    instance = Path(tempfile.mkdtemp(prefix="alveole-load-"))
     env = {
         **os.environ, "ALVEOLE_INSTANCE_DIR": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'alveole.db'}",
         "ALVEOLE_PASSWORD_TIME_COST": "1", "ALVEOLE_PASSWORD_MEMORY_COST": "256", "SECRET_KEY": "load-test",
@@ -104,12 +109,15 @@ def server(tmp_path_factory):
         process.wait(timeout=30)
 
 
-def test_eight_anonymous_clients_at_the_budget_do_not_slow_the_catalogue_down(server):
+def measure(server: str) -> int:
     resources = _post(f"{server}/graphql", "{ resources { totalCount } }")["data"]["resources"]["totalCount"]
     expensive = most_expensive_accepted_query(resources)
     answer = _post(f"{server}/graphql", expensive)
-    assert "errors" not in answer, answer  # accepted, and run
-    assert any(edge["node"]["nextFreeSlot"] for alias in answer["data"].values() for edge in alias["edges"])
+    if "errors" in answer or not any(
+        edge["node"]["nextFreeSlot"] for alias in answer["data"].values() for edge in alias["edges"]
+    ):
+        print(f"the expensive query was not run: {answer}")
+        return 1
     for _ in range(4 * 4):  # every worker warm: templates, translations, caches
         _get(f"{server}/catalogue")
         _post(f"{server}/graphql", expensive)
@@ -143,5 +151,18 @@ def test_eight_anonymous_clients_at_the_budget_do_not_slow_the_catalogue_down(se
     under_load = statistics.median(loaded)
     print(f"catalogue idle {idle * 1000:.0f} ms, under load {under_load * 1000:.0f} ms "
           f"(max {max(loaded) * 1000:.0f} ms); expensive queries answered {len(answered)}, refused {len(refused)}")
-    assert len(loaded) == SAMPLES and answered  # the attack ran
-    assert under_load <= 2 * idle, f"idle {idle:.3f} s, under load {under_load:.3f} s"
+    if len(loaded) < SAMPLES or not answered:
+        print("the attack did not run: no figure")
+        return 1
+    ratio = under_load / idle
+    print(f"under load / idle: {ratio:.2f} (goal <= 2.00): {'met' if ratio <= 2 else 'MISSED'}")
+    return 0 if ratio <= 2 else 1
+
+
+def main() -> int:
+    with server() as base:
+        return measure(base)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
