@@ -22,7 +22,7 @@ def mutation_payload(payload_cls, allowed: Optional[Predicate] = is_signed_in, m
     """Run a mutation resolver in a savepoint, once `allowed(viewer)` holds (None: anyone,
     signed in or not). A DomainError rolls back everything the mutation wrote and comes back
     as `errors` in its payload; the request commits once, at the end
-    (app.api.execution.UnitOfWork). The resolver finds the viewer in `info.context.viewer`."""
+    (app.api.execution.run). The resolver finds the viewer in `info.context.viewer`."""
 
     def decorate(resolver):
         @functools.wraps(resolver)
