@@ -8,8 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app import permissions
-from app.api.execution import OperationFailed
-from app.federation.views import _done as paid_message
+from app.federation.views import directory_for_page, paid_message
 from app.web import format_money
 from app.web.forms import form_status, submit
 from app.web.pages import query
@@ -52,12 +51,7 @@ def invoices():
         abort(404)
     result = _invoice_action(request.form, peer_id) if request.method == "POST" else None
     search = request.args.get("search", "")
-    directory, unreachable = [], None
-    if peer is not None:
-        try:
-            directory = query("PeerPay", peerId=peer_id, search=search or None)["peerDirectory"]
-        except OperationFailed as exc:  # the peer hub does not answer: say so, keep the page
-            unreachable = exc.errors[0].message
+    directory, unreachable = directory_for_page(peer, search)
     return render_template(
         "federation/invoices.html", peers=peers, peer=peer, directory=directory, search=search, unreachable=unreachable,
         chosen=request.values.get("to", ""), result=result, key=str(uuid.uuid4()),

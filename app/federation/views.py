@@ -63,15 +63,10 @@ def pay():
             "PayMemberOfPeer",
             {"peerId": peer_id, "toAccountRef": form.get("toAccountRef", ""), "amount": form.get("amount", ""),
              "memo": form.get("memo", ""), "idempotencyKey": form.get("key") or None},
-            done=lambda r: _done(r["interHubTransfer"]), then=url_for("federation.pay", peer=peer_id),
+            done=lambda r: paid_message(r["interHubTransfer"]), then=url_for("federation.pay", peer=peer_id),
         )
     search = request.args.get("search", "")
-    directory, unreachable = [], None
-    if peer is not None:
-        try:
-            directory = query("PeerPay", peerId=peer_id, search=search or None)["peerDirectory"]
-        except OperationFailed as exc:  # the peer hub does not answer: say so, keep the page
-            unreachable = exc.errors[0].message
+    directory, unreachable = directory_for_page(peer, search)
     return render_template(
         "federation/pay.html", peers=peers, peer=peer, directory=directory, search=search, unreachable=unreachable,
         chosen=request.values.get("to", ""), result=result, key=str(uuid.uuid4()),
@@ -79,7 +74,18 @@ def pay():
     ), form_status(result)
 
 
-def _done(transfer: dict) -> str:
+def directory_for_page(peer, search: str) -> tuple[list, str | None]:
+    """The organisations of the chosen peer hub matching `search`, and why not if it does not
+    answer (the page stays, saying so)."""
+    if peer is None:
+        return [], None
+    try:
+        return query("PeerPay", peerId=peer["id"], search=search or None)["peerDirectory"], None
+    except OperationFailed as exc:
+        return [], exc.errors[0].message
+
+
+def paid_message(transfer: dict) -> str:
     if transfer["state"] == "COMMITTED":
         return gettext("%(amount)s paid to %(payee)s (%(hub)s).", amount=format_money(transfer["amount"]),
                        payee=transfer["remoteLabel"], hub=transfer["peerName"])
