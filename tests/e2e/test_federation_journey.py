@@ -194,6 +194,7 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     page = chablais.as_(TREASURER["chablais"])
     chablais.go("/federation/joint-runs")
     page.locator("button[value=accept]").click()
+    assert re.fullmatch(rf"Acceptée\s?: {re.escape(ARVE_NAME)} peut maintenant la lancer\.", chablais.flash())
     arve.go("/federation/joint-runs")
     arve.page.locator("button[value=run]").click()
     posted = arve.flash()
