@@ -44,6 +44,9 @@ log = logging.getLogger("alveole.invoices")
 DEFAULT_DUE_DAYS = 30
 # A joint clearing run between hubs holds its invoices from its prepare to its end (seconds).
 HELD_BY_JOINT_RUN = N_("A clearing run between hubs is settling this invoice: try again in a moment.")
+PEER_INVOICE_KEPT = N_(
+    "This invoice is with a member of another hub, which keeps its own copy: it cannot be cancelled or corrected here alone."
+)
 PEER_INVOICE = N_("This invoice is with a member of another hub: it is paid through that hub, not here.")
 
 def _get(session: so.Session, invoice_id: int, lock: bool = False) -> Invoice:
@@ -189,6 +192,17 @@ def _require_not_held(invoice: Invoice) -> None:
         raise DomainError(ErrorCode.INVALID_STATE, HELD_BY_JOINT_RUN, "invoiceId")
 
 
+def _require_changeable(session: so.Session, invoice: Invoice) -> None:
+    """Neither held by a joint run nor with a member of a peer hub: each of the two hubs keeps
+    a copy of such an invoice, which one hub alone must not cancel or correct."""
+    _require_not_held(invoice)
+    codes = session.scalars(
+        sa.select(Account.system_code).where(Account.id.in_((invoice.creditor_account_id, invoice.debtor_account_id)))
+    )
+    if any((code or "").startswith(PEER_CODE_PREFIX) for code in codes):
+        raise DomainError(ErrorCode.INVALID_STATE, PEER_INVOICE_KEPT, "invoiceId")
+
+
 def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: str = "") -> Invoice:
     """The creditor withdraws an invoice nothing was paid or cleared on yet; the treasurer
     cancels any open invoice, what is still outstanding then no longer owed, and says why
@@ -198,7 +212,7 @@ def cancel_invoice(session: so.Session, actor: Member, invoice_id: int, reason: 
         raise DomainError(ErrorCode.FORBIDDEN, "Only the creditor or the treasurer can cancel an invoice.")
     if not permissions.is_treasurer(actor):  # the creditor's side acts within its invoice right
         _require_invoice_right(session, actor, session.get(Account, invoice.creditor_account_id))
-    _require_not_held(invoice)
+    _require_changeable(session, invoice)
     untouched = invoice.outstanding == invoice.amount
     as_creditor = permissions.is_invoice_creditor(session, actor, invoice) and untouched
     if invoice.status not in UNPAID_STATUSES or not (as_creditor or permissions.is_treasurer(actor)):
@@ -232,7 +246,7 @@ def correct_invoice(
     if not permissions.can_correct_invoice(actor):
         raise DomainError(ErrorCode.FORBIDDEN, "Only the treasurer can correct an invoice.")
     invoice = _get(session, invoice_id, lock=True)
-    _require_not_held(invoice)
+    _require_changeable(session, invoice)
     if invoice.status not in UNPAID_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "Only an open invoice can be corrected.")
     reason = reason.strip()

@@ -56,6 +56,12 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_part(hubs):
     assert refused[0]["code"] == "INVALID_STATE" and "Acceptez" in refused[0]["message"]
     assert debtor.data(ACCEPT, input={"invoiceId": invoice_id})["acceptInvoice"]["errors"] == []
     assert [s for _, s, _ in _invoices(chablais)] == [InvoiceStatus.ACCEPTED]  # told after the commit
+    # Each hub keeps a copy: neither side cancels it alone.
+    cancel = "mutation($input: CancelInvoiceInput!) { cancelInvoice(input: $input) { errors { code message } } }"
+    mine = creditor.data(LIST)["peerInvoices"]["nodes"][0]["invoice"]["id"]
+    kept = creditor.data(cancel, input={"invoiceId": mine})["cancelInvoice"]["errors"]
+    assert kept[0]["code"] == "INVALID_STATE" and "autre pôle" in kept[0]["message"]
+    assert [s for _, s, _ in _invoices(chablais)] == [s for _, s, _ in _invoices(arve)] == [InvoiceStatus.ACCEPTED]
 
     # Another firm of the Arve may not pay it; more than owed is refused; nothing moves.
     other, _ = arve.member("Ossature Bois", credit_limit=500_000)
