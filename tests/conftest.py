@@ -281,6 +281,77 @@ def assert_ledger_ok(app):
         assert invariant_violations(get_session()) == []
 
 
+# --- Measuring work, not time (speed goals live in bench/) ---------------------------------------
+
+
+class TooManyCalls(BaseException):
+    """Raised inside the work measured by python_calls past its `stop_after` (a BaseException:
+    no `except Exception` of the code under test swallows it)."""
+
+
+def python_calls(work, stop_after: int | None = None) -> tuple[int, object]:
+    """How many Python calls `work` makes (functions and builtins, as cProfile's total_calls),
+    and its result: a measure of the work done that, unlike a stopwatch, does not depend on how
+    loaded the machine is. With `stop_after`, a runaway is stopped there (TooManyCalls) rather
+    than left to run for minutes."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event == "call" or event == "c_call":
+            calls += 1
+            if stop_after is not None and calls > stop_after:
+                sys.setprofile(None)
+                raise TooManyCalls(f"more than {stop_after:,} Python calls")
+
+    sys.setprofile(count)
+    try:
+        result = work()
+    finally:
+        sys.setprofile(None)
+    return calls, result
+
+
+@contextlib.contextmanager
+def sql_statements(engine):
+    """The SQL statements sent through `engine` inside the block, as a list."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+class FakeClock:
+    """A clock for a module that imported `time`: monkeypatch.setattr(module, "time", clock).
+    sleep() records the delay asked for and moves the clock on at once, so a test checks the
+    delay the code decided, not how long the machine took. Code that reads the clock in a loop
+    without sleeping would never see it move: past `max_reads` reads, it fails the test."""
+
+    def __init__(self, now: float = 1_000_000.0, max_reads: int = 10_000):
+        self.now = now
+        self.sleeps: list[float] = []
+        self.reads = 0
+        self.max_reads = max_reads
+
+    def time(self) -> float:
+        self.reads += 1
+        if self.reads > self.max_reads:
+            raise TooManyCalls(f"the clock read more than {self.max_reads:,} times: a busy wait?")
+        return self.now
+
+    monotonic = time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 # --- Stripe through localstripe ------------------------------------------------------------------
 
 STRIPE_TEST_KEYS = {

@@ -1,10 +1,8 @@
 """Issue 10, finding 1: slot search and availability are linear in spans plus bookings, and
 bounded whatever a manager saved. The reference functions below are the former quadratic
 ones (every window re-read for every candidate start): the fast ones must agree with them."""
-import cProfile
 import datetime as dt
 import itertools
-import pstats
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.catalog import calendar
 from app.catalog.calendar import Interval, Period, PeriodState, Usage
+from tests.conftest import python_calls
 
 PARIS = ZoneInfo("Europe/Paris")
 T0 = dt.datetime(2026, 3, 23, 0, 0, tzinfo=dt.timezone.utc)  # a Monday, a week before DST
@@ -129,17 +128,9 @@ def _hostile_hours():
     return {str(d): [[m, m + 1] for m in range(0, 1440, 2)] + [[0, 1]] * 722 for d in range(7)}
 
 
-def _python_calls(work) -> tuple[int, object]:
-    """How many Python calls `work` makes, and its result: a measure of the work done that,
-    unlike a stopwatch, does not depend on how loaded the machine is (speed goals live in bench/)."""
-    profile = cProfile.Profile()
-    result = profile.runcall(work)
-    return pstats.Stats(profile).total_calls, result
-
-
 def test_slot_search_stays_linear_on_hostile_opening_hours_and_many_bookings():
     usages = [Usage(T0 + dt.timedelta(minutes=7 * i), T0 + dt.timedelta(minutes=7 * i + 5), 1) for i in range(3000)]
-    calls, slots = _python_calls(lambda: calendar.free_slots(
+    calls, slots = python_calls(lambda: calendar.free_slots(
         usages, [], 1, 1, _hostile_hours(), PARIS, False, dt.timedelta(0), dt.timedelta(hours=2), T0,
         T0 + dt.timedelta(days=60), 1))
     assert slots == []  # no two-hour window in one-minute openings
@@ -148,7 +139,7 @@ def test_slot_search_stays_linear_on_hostile_opening_hours_and_many_bookings():
 
 def test_availability_stays_linear_on_hostile_opening_hours():
     def periods(days):
-        return _python_calls(lambda: calendar.availability_periods(
+        return python_calls(lambda: calendar.availability_periods(
             [], [], 1, _hostile_hours(), PARIS, T0, T0 + dt.timedelta(days=days)))
 
     calls, found = periods(93)
