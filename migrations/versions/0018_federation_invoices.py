@@ -2,16 +2,16 @@
 between two hubs and their lines, the hold a prepared joint run keeps on an invoice, and the
 invoice a payment between hubs pays
 
-Revision ID: 0019_federation_invoices
-Revises: 0018_federation
+Revision ID: 0018_federation_invoices
+Revises: 0017_federation
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 
-revision = "0019_federation_invoices"
-down_revision = "0018_federation"
+revision = "0018_federation_invoices"
+down_revision = "0017_federation"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """federation: peer hubs (each with a mirror account in the ledger), the nonces of their
 signed messages, and the payments between hubs (two-phase, one row on each side)
 
-Revision ID: 0018_federation
-Revises: 0015_hardening
+Revision ID: 0017_federation
+Revises: 0016_audit
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 
-revision = "0018_federation"
+revision = "0017_federation"
 down_revision = "0016_audit"
 branch_labels = None
 depends_on = None
