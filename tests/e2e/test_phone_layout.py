@@ -17,9 +17,9 @@ SMALL_TARGETS = """() => Array.from(document.querySelectorAll('main button, main
   .map(e => e.textContent.trim()).slice(0, 5)"""
 
 MEMBER_PAGES = ["/", "/catalogue", "RESOURCE", "/bookings", "/bookings/manage", "/catalogue/mine", "/catalogue/new",
-                "/pay", "/account/statement", "/invoices"]
+                "/pay", "/account/statement", "/invoices", "/federation/pay", "/federation/invoices"]
 TREASURER_PAGES = ["/treasury", "/treasury/accounts", "/treasury/clearing", "/treasury/invoices", "INVOICE",
-                   "/treasury/statements"]
+                   "/treasury/statements", "/audit", "/federation/peers", "/federation/joint-runs"]
 
 
 def _resource_page(page, base) -> str:
