@@ -12,7 +12,7 @@ from app import permissions
 from app.hub import hub_today, hub_zone
 from app.notices import links
 from app.notices.kinds import Category, Kind
-from app.notices.services import notify, notify_account, notify_accounts
+from app.notices.services import account_notice, notify, notify_account, notify_accounts
 from models import (
     Account,
     Booking,
@@ -23,7 +23,6 @@ from models import (
     Member,
     Organization,
     Resource,
-    Transfer,
     WaitlistEntry,
 )
 
@@ -114,10 +113,12 @@ def invoice_paid(session: so.Session, invoice: Invoice, amount: int) -> None:
                    _invoice_params(session, invoice, amount=amount), links.INVOICES)
 
 
-def payment_received(session: so.Session, transfer: Transfer, payer: str, payee: str) -> None:
-    """A member paid another account (the ledger's hot path: one INSERT ... SELECT)."""
-    notify_account(session, transfer.to_account_id, Kind.PAYMENT_RECEIVED,
-                   {"payer": payer, "account": payee, "amount": transfer.amount, "note": transfer.memo}, links.STATEMENT)
+def payment_received(session: so.Session, values: dict, payer: str, payee: str) -> tuple[str, dict]:
+    """A member paid another account: the notice as a statement (the entry's `values`) that the
+    ledger's hot path sends with the payment's postings, in one round trip."""
+    return account_notice(session, values["to_account_id"], Kind.PAYMENT_RECEIVED,
+                          {"payer": payer, "account": payee, "amount": values["amount"], "note": values["memo"]},
+                          links.STATEMENT)
 
 
 def clearing_posted(session: so.Session, run: ClearingRun, lines: Iterable) -> None:

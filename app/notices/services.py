@@ -7,6 +7,8 @@ commits, and it adds one statement to the event. A `key` makes a notice idempote
 (reminders): a second notify with the same key inserts nothing, even concurrently (the
 unique (member_id, dedup_key) index and ON CONFLICT DO NOTHING).
 """
+import functools
+import json
 import logging
 from typing import Iterable, Optional, Union
 
@@ -15,6 +17,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import permissions
+from app.database import db_time, execute
 from app.errors import DomainError, ErrorCode
 from app.notices.kinds import DEFAULT_CHANNELS, KINDS, Category, Kind
 from models import Member, MemberStatus, NoticeChannel, Notification, NotificationPreference, utcnow
@@ -57,15 +60,41 @@ def notify_account(
     *, key: Optional[str] = None,
 ) -> int:
     """Tell who acts for an account (permissions.account_holders_query)."""
-    return _notify(session, "accounts", [account_id], category_of(kind), Kind(kind), params or {}, link, key)
+    count = len(execute(session, *account_notice(session, account_id, kind, params, link, key=key)).fetchall())
+    log.debug("notice %s stored for %s member(s)%s", Kind(kind).value, count, f" (key {key})" if key else "")
+    return count
 
 
-# The recipients of the statements built once: members by id, or who acts for accounts by id.
+def account_notice(
+    session: so.Session, account_id: int, kind: Kind, params: Optional[dict] = None, link: str = "",
+    *, key: Optional[str] = None,
+) -> tuple[str, dict]:
+    """`notify_account` as plain SQL and its values, for a caller that sends it with its own
+    statements (a payment: in the same round trip as its postings, app.database.execute_together)."""
+    kind = Kind(kind)
+    category = category_of(kind)
+    sql, fixed = _account_notice_sql(session.get_bind().dialect.name, key is not None)
+    return sql, {
+        **fixed, "account_id": account_id, "category": category.value, "kind": kind.value,
+        "params": json.dumps(params or {}), "link": link[:300], "default_channel": DEFAULT_CHANNELS[category].value,
+        "key": key, "now": db_time(session, utcnow()),
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def _account_notice_sql(dialect: str, keyed: bool) -> tuple[str, dict]:
+    """The statement of `notify_account`, compiled once with `:name` parameters; with the
+    values of its literals (the empty message, the active status)."""
+    named = (postgresql.dialect if dialect == "postgresql" else sqlite.dialect)(paramstyle="named")
+    compiled = _statement(dialect, "account", keyed).compile(dialect=named)
+    return compiled.string, {name: bind.value for bind, name in compiled.bind_names.items() if not bind.required}
+
+
+# The recipients of the statements built once: members by id, or who acts for an account.
 def _recipients(name: str) -> sa.Select:
-    ids = sa.bindparam("ids", expanding=True)
     if name == "members":
-        return sa.select(Member.id.label("member_id")).where(Member.id.in_(ids))
-    holders = permissions.account_holders_query(ids).subquery()
+        return sa.select(Member.id.label("member_id")).where(Member.id.in_(sa.bindparam("ids", expanding=True)))
+    holders = permissions.account_holders_query([sa.bindparam("account_id")]).subquery()
     return sa.select(holders.c.member_id)
 
 

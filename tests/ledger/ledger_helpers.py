@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from app.ledger.services import accounts
-from models import Account, CreditLimitChange, Hold, Member, Posting, Transfer
+from models import Account, CreditLimitChange, Hold, Member, Notification, Posting, Transfer
 
 
 def member_and_account(session, email):
@@ -24,4 +24,5 @@ def snapshot(session):
         session.scalar(sa.select(sa.func.count()).select_from(Posting)),
         sorted(session.execute(sa.select(Hold.id, Hold.status)).all()),
         session.scalar(sa.select(sa.func.count()).select_from(CreditLimitChange)),
+        session.scalar(sa.select(sa.func.count()).select_from(Notification)),
     )

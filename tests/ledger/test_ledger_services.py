@@ -127,8 +127,12 @@ def test_same_key_pays_once_and_another_request_with_it_is_refused(db, pair):
     alice, a, bob, b, _ = pair
     first = posting.transfer(db, alice, from_account=a, to_account_id=b.id, amount=500, idempotency_key="k1")
     db.commit()
+    before = snapshot(db)
     again = posting.transfer(db, alice, from_account=a, to_account_id=b.id, amount=500, idempotency_key="k1")
     assert again.id == first.id
+    # The retry's balance updates went with its entry and were undone: paid, and told, once.
+    db.commit()
+    assert snapshot(db) == before
     assert account_state(db, a.id)[0] == -500
     with pytest.raises(DomainError) as refused:
         posting.transfer(db, alice, from_account=a, to_account_id=b.id, amount=600, idempotency_key="k1")

@@ -11,10 +11,8 @@ Each operation runs in its own savepoint (`atomic`): a refusal half-way (the sec
 transfer hitting a cap) undoes the legs already applied, so a caller that catches the
 DomainError and carries on never commits half an entry.
 """
-import datetime as dt
 import functools
 import json
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +20,7 @@ from typing import Iterable, Optional
 
 import sqlalchemy.orm as so
 
+from app.database import db_time, execute, execute_together
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger.services.policy import get_settings
@@ -46,10 +45,10 @@ def atomic(session: so.Session):
 
 # --- The hot path in plain SQL ----------------------------------------------------------------
 #
-# A transfer is the hub's most frequent write. Its five statements run as plain SQL on the
-# session's own DBAPI connection (so inside the session's transaction): SQLAlchemy's
-# per-statement work costs more than the database round trip itself. The objects returned to
-# callers are still ORM instances.
+# A transfer is the hub's most frequent write. Its statements run as plain SQL on the session's
+# own DBAPI connection (app.database.execute, inside the session's transaction), sent together
+# where one does not need another's answer; the objects returned to callers are still ORM
+# instances.
 
 SQL = {
     # The payee and the hub's fee policy in one round trip.
@@ -83,57 +82,48 @@ def _update_sql(require_open: bool, guard_limit: bool, guard_cap: bool, guard_ho
     return sql + " RETURNING balance, on_hold, credit_limit, status"
 
 
-@functools.lru_cache(maxsize=None)
-def _dialect_sql(sql: str, paramstyle: str) -> str:
-    return re.sub(r":(\w+)", r"%(\1)s", sql) if paramstyle == "pyformat" else sql
-
-
-def execute(session: so.Session, sql: str, params: dict | list[dict]):
-    """Run plain SQL on the session's connection, in its transaction; returns the cursor."""
-    connection = session.connection()
-    dialect = connection.dialect
-    cursor = connection.connection.cursor()
-    text = _dialect_sql(sql, dialect.paramstyle)
-    if isinstance(params, list):
-        cursor.executemany(text, params)
-    else:
-        cursor.execute(text, params)
-    return cursor
-
-
-def db_time(session: so.Session, value: dt.datetime):
-    """A UTC datetime as the column stores it (SQLite: SQLAlchemy's naive text format)."""
-    value = value.astimezone(dt.timezone.utc)
-    if session.get_bind().dialect.name == "sqlite":
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+def _updates(changes: dict[int, Change], check_limits: bool, require_open: bool) -> list[tuple[str, dict]]:
+    """The guarded UPDATEs of `changes`, in ascending account id order (the lock order)."""
+    return [
+        (
+            _update_sql(
+                require_open,
+                # Only a change that lowers `available` is guarded: an account over a lowered
+                # limit may still receive, and release or capture its holds for less.
+                check_limits and change.balance - change.hold < 0,
+                change.balance > 0,
+                change.hold < 0,
+            ),
+            {"account_id": account_id, "delta": change.balance, "hold": change.hold},
+        )
+        for account_id, change in sorted(changes.items())
+    ]
 
 
 def post(
     session: so.Session, changes: dict[int, Change], check_limits: bool = True, require_open: bool = True
 ) -> dict[int, int]:
-    """Apply the changes to the accounts, in ascending id order, each as one guarded UPDATE.
-    Returns the new balance of each account. Raises DomainError when a guard refuses, after
-    undoing the legs already applied."""
+    """Apply the changes to the accounts, in ascending id order, each as one guarded UPDATE
+    (sent together). Returns the new balance of each account. Raises DomainError when a guard
+    refuses, after undoing the legs applied."""
+    cursors = execute_together(session, _updates(changes, check_limits, require_open))
+    return _applied(session, changes, [cursor.fetchone() for cursor in cursors])
+
+
+def _applied(session: so.Session, changes: dict[int, Change], rows: list) -> dict[int, int]:
+    """Read what the UPDATEs of `changes` returned (a row each, None where a guard refused):
+    the new balances; or undo every leg applied and explain the first refusal."""
+    ordered = sorted(changes)
+    if any(row is None for row in rows):
+        # The rows applied are still locked by this transaction, so undoing them is exact: the
+        # operation changes nothing, even without a savepoint.
+        _apply_back(session, {i: changes[i] for i, row in zip(ordered, rows, strict=True) if row is not None})
+        refused = next(i for i, row in zip(ordered, rows, strict=True) if row is None)
+        _explain_refusal(session, refused, changes[refused])
     balances = {}
     crossings = []  # accounts whose use of their limit grew: the notices decide if it crossed a level
-    for account_id in sorted(changes):
+    for account_id, (balance, on_hold, credit_limit, status) in zip(ordered, rows, strict=True):
         change = changes[account_id]
-        sql = _update_sql(
-            require_open,
-            # Only a change that lowers `available` is guarded: an account over a lowered
-            # limit may still receive, and release or capture its holds for less.
-            check_limits and change.balance - change.hold < 0,
-            change.balance > 0,
-            change.hold < 0,
-        )
-        row = execute(session, sql, {"account_id": account_id, "delta": change.balance, "hold": change.hold}).fetchone()
-        if row is None:
-            # Undo the legs already applied (their rows are still locked by this transaction,
-            # so this is exact): the operation changes nothing, even without a savepoint.
-            _apply_back(session, {i: changes[i] for i in balances})
-            _explain_refusal(session, account_id, change)
-        balance, on_hold, credit_limit, status = row
         balances[account_id] = balance
         if change.balance - change.hold < 0 and credit_limit > 0 and (on_hold - balance) * 100 >= credit_limit:
             crossings.append((account_id, on_hold - change.hold - balance + change.balance, on_hold - balance,
@@ -206,6 +196,16 @@ def check_memo(memo: str) -> str:
     return memo
 
 
+def _changes(legs: Iterable[tuple[int, int]], holds: dict[int, int] | None = None) -> dict[int, Change]:
+    changes: dict[int, Change] = {}
+    for account_id, amount in legs:
+        changes.setdefault(account_id, Change()).balance += amount
+    for account_id, hold_delta in (holds or {}).items():
+        changes.setdefault(account_id, Change()).hold += hold_delta
+    assert sum(c.balance for c in changes.values()) == 0, "postings must sum to zero"
+    return changes
+
+
 def record_entry(
     session: so.Session,
     transfer: Transfer,
@@ -214,15 +214,39 @@ def record_entry(
     check_limits: bool = True,
 ) -> Transfer:
     """Record `transfer` with its postings (account id, signed amount) after applying them."""
-    changes: dict[int, Change] = {}
-    for account_id, amount in legs:
-        changes.setdefault(account_id, Change()).balance += amount
-    for account_id, hold_delta in (holds or {}).items():
-        changes.setdefault(account_id, Change()).hold += hold_delta
-    assert sum(c.balance for c in changes.values()) == 0, "postings must sum to zero"
+    changes = _changes(legs, holds)
     balances = post(session, changes, check_limits)
-    # Inserted while the account rows are still locked: posting ids then follow the order in
-    # which balances changed, so `balance_after` is a true running balance per account.
+    execute_together(session, _postings(session, transfer, changes, balances))
+    return transfer
+
+
+def enter(session: so.Session, values: dict, legs: list[tuple[int, int]], also: list[tuple[str, dict]]) -> Optional[Transfer]:
+    """`insert_entry` then `record_entry`, in two round trips on PostgreSQL: the entry with
+    its guarded UPDATEs (the same statements in the same order, so the same locks and waits),
+    then its postings with the statements `also` (a payment's notice). None when the key is
+    taken: the UPDATEs sent with the entry are then undone, and nothing is left."""
+    values, params = _entry_values(session, values)
+    changes = _changes(legs)
+    entry_cursor, *cursors = execute_together(session, [(SQL["entry"], params), *_updates(changes, True, True)])
+    inserted = entry_cursor.fetchone()
+    rows = [cursor.fetchone() for cursor in cursors]
+    if inserted is None:
+        _apply_back(session, {i: changes[i] for i, row in zip(sorted(changes), rows, strict=True) if row is not None})
+        return None
+    try:
+        balances = _applied(session, changes, rows)
+    except DomainError:
+        execute(session, SQL["delete_entry"], {"id": inserted[0]})
+        raise
+    entry = _attached(session, inserted[0], values)
+    execute_together(session, _postings(session, entry, changes, balances) + also)
+    return entry
+
+
+def _postings(session: so.Session, transfer: Transfer, changes: dict[int, Change], balances: dict[int, int]) -> list:
+    """The entry's postings as one INSERT (an executemany is a round trip each). Sent while
+    the account rows are still locked: posting ids then follow the order in which balances
+    changed, so `balance_after` is a true running balance per account."""
     created_at = db_time(session, transfer.created_at)
     rows = [
         {
@@ -235,10 +259,9 @@ def record_entry(
         for account_id, change in sorted(changes.items())
         if change.balance != 0
     ]
-    if rows:
-        # One statement for the entry's two or three lines (an executemany is a round trip each).
-        execute(session, _postings_sql(len(rows)), {f"{name}{i}": row[name] for i, row in enumerate(rows) for name in row})
-    return transfer
+    if not rows:
+        return []
+    return [(_postings_sql(len(rows)), {f"{name}{i}": row[name] for i, row in enumerate(rows) for name in row})]
 
 
 @functools.lru_cache(maxsize=None)
@@ -249,12 +272,9 @@ def _postings_sql(count: int) -> str:
     return f"INSERT INTO postings (transfer_id, account_id, amount, balance_after, created_at) VALUES {values}"
 
 
-def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
-    """Insert a journal entry before touching any balance. Returns None when a unique key
-    is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
-    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
-    back, so two identical requests at once never both pay. The entry's actor (the member who
-    acted) is its initiator unless given."""
+def _entry_values(session: so.Session, values: dict) -> tuple[dict, dict]:
+    """An entry's values with their defaults (its actor is its initiator unless given), and
+    the parameters of its INSERT."""
     values = {
         "created_at": utcnow(), "fee": 0, "memo": "", "system_memo": None, "initiator_id": None,
         "idempotency_key": None, "reverses_id": None, **values,
@@ -264,11 +284,21 @@ def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
     params["system_memo"] = json.dumps(values["system_memo"]) if values["system_memo"] else None
     params["kind"] = values["kind"].value
     params["created_at"] = db_time(session, values["created_at"])
+    return values, params
+
+
+def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
+    """Insert a journal entry before touching any balance. Returns None when a unique key
+    is taken: the same (initiator, idempotency key), or a second reversal of one transfer.
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit or roll
+    back, so two identical requests at once never both pay."""
+    values, params = _entry_values(session, values)
     row = execute(session, SQL["entry"], params).fetchone()
-    if row is None:
-        return None
-    row_id = row[0]
-    # The row as an ORM instance, without reading it back: attached as already persistent.
+    return None if row is None else _attached(session, row[0], values)
+
+
+def _attached(session: so.Session, row_id: int, values: dict) -> Transfer:
+    """The inserted row as an ORM instance, without reading it back: attached as persistent."""
     entry = Transfer(id=row_id, **values)
     so.make_transient_to_detached(entry)
     # An entry of a rolled-back attempt can linger in the identity map with the same id
@@ -278,5 +308,3 @@ def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
         session.expunge(stale)
     session.add(entry)
     return entry
-
-

@@ -5,10 +5,11 @@ from typing import Optional
 
 import sqlalchemy.orm as so
 
+from app.database import execute
 from app.errors import DomainError, ErrorCode
 from app.hub import KEY_LENGTH
 from app.ledger.services.accounts import system_account
-from app.ledger.services.journal import SQL, atomic, check_amount, check_memo, execute, insert_entry, record_entry
+from app.ledger.services.journal import SQL, atomic, check_amount, check_memo, enter, insert_entry, record_entry
 from app.ledger.services.policy import FEE_KINDS, fee_for, get_settings
 from app.ledger.services.spending import authorize_spending
 from app.notices import events as notices
@@ -84,9 +85,10 @@ def transfer(
     """Move `amount` from `from_account` to another account, plus the hub's fee if any.
     The same idempotency key from the same member returns the first transfer.
 
-    The hot path of the hub, kept to the statements the database needs: check the payee,
-    insert the entry (a taken key answers the retry), two guarded UPDATEs, the postings. A
-    refusal undoes what was applied and deletes the entry, so no savepoint is needed.
+    The hot path of the hub, kept to the statements the database needs, in three round trips
+    on PostgreSQL (journal.enter): the payee; the entry (a taken key answers the retry) with
+    the two guarded UPDATEs; the postings with the payee's notice. A refusal undoes what was
+    applied and deletes the entry, so no savepoint is needed.
 
     `check_permission`: the actor must hold `right` on the paying account, within their
     spending caps (app.ledger.services.spending); off for what the hub itself collects."""
@@ -121,13 +123,15 @@ def transfer(
     )
     fee = entry_fee(session, kind, amount, from_account, to_account, settings=policy)
     commons_id = system_account(session, COMMONS).id if fee else None
-    entry = insert_entry(
-        session,
-        dict(
-            kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
-            memo=memo, system_memo=system_memo, initiator_id=actor.id, idempotency_key=idempotency_key,
-        ),
+    values = dict(
+        kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
+        memo=memo, system_memo=system_memo, initiator_id=actor.id, idempotency_key=idempotency_key,
     )
+    legs = [(from_id, -(amount + fee)), (to_account.id, amount)]
+    if fee:
+        legs.append((commons_id, fee))
+    also = [notices.payment_received(session, values, from_account.name, to_account.name)] if kind == TransferKind.PAYMENT else []
+    entry = enter(session, values, legs, also)
     if entry is None:
         # The key is taken: by an earlier request, or by a concurrent one that committed
         # while this insert waited on the unique index.
@@ -135,17 +139,6 @@ def transfer(
         if earlier is None:
             raise DomainError(ErrorCode.CONFLICT, "This transfer conflicts with another one; try again.")
         return _same_request(earlier, from_id, to_account.id, amount, kind)
-    legs = [(from_id, -(amount + fee)), (to_account.id, amount)]
-    if fee:
-        legs.append((commons_id, fee))
-    try:
-        record_entry(session, entry, legs)
-    except DomainError:
-        execute(session, SQL["delete_entry"], {"id": entry.id})
-        session.expunge(entry)
-        raise
-    if kind == TransferKind.PAYMENT:
-        notices.payment_received(session, entry, payer=from_account.name, payee=to_account.name)
     return entry
 
 
