@@ -142,25 +142,28 @@ def _dialect_sql(sql: str, paramstyle: str) -> str:
 def execute(session: so.Session, sql: str, params: dict | list[dict]):
     """Run plain SQL on the session's connection, in its transaction; returns the cursor."""
     connection = session.connection()
-    cursor = connection.connection.cursor()
-    text = _dialect_sql(sql, connection.dialect.paramstyle)
+    return _run(connection.connection, connection.dialect.paramstyle, sql, params)
+
+
+def _run(dbapi_connection, paramstyle: str, sql: str, params: dict | list[dict]):
+    cursor = dbapi_connection.cursor()
     if isinstance(params, list):
-        cursor.executemany(text, params)
+        cursor.executemany(_dialect_sql(sql, paramstyle), params)
     else:
-        cursor.execute(text, params)
+        cursor.execute(_dialect_sql(sql, paramstyle), params)
     return cursor
 
 
 def execute_together(session: so.Session, statements: list[tuple[str, dict]]) -> list:
     """Run statements in order, in one round trip on PostgreSQL (psycopg's pipeline mode: a
-    payment's five statements would otherwise wait for the network five times); returns their
-    cursors, to be read afterwards. An error in one aborts the transaction, as it would alone."""
+    payment's statements would otherwise wait for the network one after the other); returns
+    their cursors, to be read afterwards. An error in one aborts the transaction, as alone."""
     connection = session.connection()
-    driver = connection.connection.driver_connection
+    dbapi_connection, paramstyle = connection.connection, connection.dialect.paramstyle
     if connection.dialect.name != "postgresql":
-        return [execute(session, sql, params) for sql, params in statements]
-    with driver.pipeline():
-        return [execute(session, sql, params) for sql, params in statements]
+        return [_run(dbapi_connection, paramstyle, sql, params) for sql, params in statements]
+    with dbapi_connection.driver_connection.pipeline():
+        return [_run(dbapi_connection, paramstyle, sql, params) for sql, params in statements]
 
 
 def db_time(session: so.Session, value: dt.datetime):
