@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from app.database import db_time, execute, execute_together
+from app.database import db_time, execute, execute_as_one, execute_together
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger.services.policy import get_settings
@@ -224,8 +224,8 @@ def record_entry(
 def enter(session: so.Session, values: dict, legs: list[tuple[int, int]], also: list[tuple[str, dict]]) -> Optional[Transfer]:
     """`insert_entry` then `record_entry`, in two round trips on PostgreSQL: the entry with
     its guarded UPDATEs (the same statements in the same order, so the same locks and waits),
-    then its postings with the statements `also` (a payment's notice). None when the key is
-    taken: the UPDATEs sent with the entry are then undone, and nothing is left."""
+    then one statement of its postings with the statements `also` (a payment's notice). None
+    when the key is taken: the UPDATEs sent with the entry are then undone, nothing is left."""
     values, params = _entry_values(session, values)
     changes = _changes(legs)
     entry_cursor, *cursors = execute_together(session, [(SQL["entry"], params), *_updates(changes, True, True)])
@@ -240,7 +240,7 @@ def enter(session: so.Session, values: dict, legs: list[tuple[int, int]], also: 
         execute(session, SQL["delete_entry"], {"id": inserted[0]})
         raise
     entry = _attached(session, inserted[0], values)
-    execute_together(session, _postings(session, entry, changes, balances) + also)
+    execute_as_one(session, _postings(session, entry, changes, balances) + also)
     return entry
 
 
