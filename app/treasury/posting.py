@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.database import literal_ids
 from app.errors import N_, DomainError, ErrorCode
 from app.invoices.services import reduce_outstanding
 from app.ledger import services as ledger
@@ -59,7 +60,8 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
     # Lock the accounts (ascending ids, like the ledger): no transfer moves their balances
     # while the postings copy them into balance_after.
     balances = dict(session.execute(
-        sa.select(Account.id, Account.balance).where(Account.id.in_(accounts)).order_by(Account.id).with_for_update()
+        sa.select(Account.id, Account.balance).where(Account.id.in_(literal_ids(accounts))).order_by(Account.id)
+        .with_for_update()
     ).all())
     now = utcnow()
     reduced = session.execute(_REDUCE_INVOICES, {"run": run_id, "now": now})
@@ -101,6 +103,7 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
 
 
 _POSTING_COLUMNS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")
+
 # Each invoice of the run, from the outstanding the proposal saw (unchanged: checked first and
 # guarded here) to what is left; paid off, it is closed.
 _REDUCE_INVOICES = sa.text(
