@@ -28,7 +28,7 @@ from app.invoices.services import reduce_outstanding
 from app.ledger import services as ledger
 from app.ledger.memos import system_memo
 from app.ledger.services.journal import db_time, insert_entry
-from app.treasury import bulk
+from app.treasury import bulk, queries
 from models import Account, InvoicePayment, InvoiceStatus, Member, TransferKind, UTCDateTime, utcnow
 
 Progress = Callable[[int, int], None]  # (rows just done, rows in all)
@@ -40,10 +40,25 @@ STALE_SETTLEMENT = N_(
 )
 
 
+def stale_invoice_ids(session: so.Session, run_id: int, limit: int = 20) -> list[int]:
+    return list(session.scalars(queries.changed_invoice_ids(run_id).limit(limit)))
+
+
+def refuse_if_stale(session: so.Session, run_id: int) -> None:
+    stale = stale_invoice_ids(session, run_id, limit=5)
+    if stale:
+        raise DomainError(
+            ErrorCode.STALE,
+            "Invoices changed since this proposal (%(ids)s): propose a new clearing.",
+            "runId",
+            ids=", ".join(f"n° {i}" for i in stale),
+        )
+
+
 def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progress: Optional[Progress]) -> None:
-    """Three set-based writes: the invoices reduced in one UPDATE ... FROM the run's lines,
-    the run's entry, then its postings computed here and inserted in bulk (COPY on
-    PostgreSQL), each with its running balance."""
+    """Three writes: the invoices reduced in one guarded UPDATE ... FROM the run's lines (it
+    refuses a stale run), the run's entry, then its postings computed here and inserted in
+    bulk (COPY on PostgreSQL), each with its running balance."""
     owed: dict[int, int] = defaultdict(int)  # what the run cleared of the invoices each account owes
     due: dict[int, int] = defaultdict(int)  # ... and of the invoices owed to it
     for _, debtor, creditor, _, amount in lines:
@@ -64,9 +79,15 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
         .with_for_update()
     ).all())
     now = utcnow()
-    reduced = session.execute(_REDUCE_INVOICES, {"run": run_id, "now": now})
-    if reduced.rowcount != len(lines):  # a concurrent change slipped in after the check
+    # The UPDATE's guard is the staleness check (one pass over the invoices, not two); when an
+    # invoice changed, it is undone and the changed ones are named.
+    reduction = session.begin_nested()
+    if session.execute(_REDUCE_INVOICES, {"run": run_id, "now": now}).rowcount != len(lines):
+        reduction.rollback()
+        refuse_if_stale(session, run_id)
+        # Changed while posting, and back since: still not what the proposal saw.
         raise DomainError(ErrorCode.STALE, "Invoices changed while posting: propose a new clearing.", "runId")
+    reduction.commit()
     if progress:
         progress(len(lines), total)
 
@@ -104,8 +125,8 @@ def post_set_off(session: so.Session, actor: Member, run_id: int, lines, progres
 
 _POSTING_COLUMNS = ("transfer_id", "account_id", "amount", "balance_after", "created_at")
 
-# Each invoice of the run, from the outstanding the proposal saw (unchanged: checked first and
-# guarded here) to what is left; paid off, it is closed.
+# Each invoice of the run, from the outstanding the proposal saw (the guard: unchanged since)
+# to what is left; paid off, it is closed.
 _REDUCE_INVOICES = sa.text(
     "UPDATE invoices SET outstanding = l.outstanding_before - l.amount,"
     " status = CASE WHEN l.amount = l.outstanding_before THEN 'PAID' ELSE 'ACCEPTED' END,"
