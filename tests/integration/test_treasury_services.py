@@ -5,8 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, ErrorCode
+from app.hub import hub_today, hub_zone
 from app.invoices import queries
 from app.invoices import services as inv
+from app.ledger import fec
 from app.ledger import services as ledger
 from app.treasury import runs
 from app.treasury.clearing import Debt, net_positions
@@ -259,6 +261,20 @@ def test_posting_writes_rows_per_account_not_per_pair_or_invoice(db, hub):
         assert snapshot(db)[1:3] == (before[0] + 1, before[1] + 2 * len(names))
     assert statements[0] == statements[1]
     assert ledger.invariant_violations(db) == []
+
+
+def test_a_posted_set_off_is_one_balanced_entry_of_the_fec(app, db, hub):
+    for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
+        hub.invoice(creditor, debtor, 5_000)
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.post_clearing(db, hub.member("T"), run.id)
+    db.commit()
+    with app.test_request_context():
+        books = fec.build_fec(db, hub.member("T"), hub_today().year, fec.FecSettings(), hub_zone())
+    lines = [line for line in books.lines if line.journal == fec.JOURNALS[TransferKind.CLEARING]]
+    assert len({line.number for line in lines}) == 1 and len(lines) == 6  # two lines per account
+    assert sum(line.debit for line in lines) == sum(line.credit for line in lines) == run.cleared
+    assert {line.label for line in lines} == {f"Compensation multilatérale n° {run.id} : 3 facture(s)"}
 
 
 def test_net_positions_stay_unchanged_on_a_tangled_web(db, hub):
