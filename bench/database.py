@@ -126,10 +126,15 @@ class BenchDatabase:
             if sum(d.amount for d in after) != expected.gross_after:
                 problems.append(f"{self.backend}: invoices outstanding do not add up to gross after")
             problems += [f"{self.backend}: {p}" for p in invariant_violations(session)]
-            clearing_entries = session.scalar(sa.text("SELECT count(*) FROM transfers WHERE kind = 'CLEARING'"))
-            pairs = session.scalar(sa.text(
-                "SELECT count(*) FROM (SELECT DISTINCT debtor_account_id, creditor_account_id FROM clearing_lines) p"
+            # One CLEARING entry for the run, two postings per account it touches.
+            entries, postings = session.execute(sa.text(
+                "SELECT count(DISTINCT t.id), count(*) FROM transfers t JOIN postings p ON p.transfer_id = t.id"
+                " WHERE t.kind = 'CLEARING'"
+            )).one()
+            accounts = session.scalar(sa.text(
+                "SELECT count(*) FROM (SELECT debtor_account_id FROM clearing_lines"
+                " UNION SELECT creditor_account_id FROM clearing_lines) a"
             ))
-            if clearing_entries != pairs:
-                problems.append(f"{self.backend}: {clearing_entries} CLEARING entries for {pairs} debtor->creditor pairs")
+            if (entries, postings) != (1, 2 * accounts):
+                problems.append(f"{self.backend}: {entries} CLEARING entries and {postings} postings for {accounts} accounts")
         return problems, time.perf_counter() - start

@@ -16,6 +16,9 @@ SYSTEM_MEMOS = {
     "dispute_settled": N_("Dispute settled: %(title)s"),
     "invoice_payment": N_("Invoice No. %(number)s"),
     "clearing": N_("Multilateral clearing No. %(run)s: %(invoices)s invoice(s)"),
+    # The two lines of a set-off run on one account's statement (line_memo).
+    "clearing_owed": N_("Multilateral clearing No. %(run)s: your invoices settled"),
+    "clearing_due": N_("Multilateral clearing No. %(run)s: invoices settled in your favour"),
     "credit_settlement": N_("Credit settlement No. %(run)s, invoice No. %(invoice)s"),
     "reversal": N_("Reversal of transfer No. %(transfer)s"),
     "peer_payment_out": N_("Payment to %(party)s (%(hub)s)"),
@@ -28,6 +31,14 @@ def system_memo(key: str, **args) -> dict:
     if key not in SYSTEM_MEMOS:
         raise KeyError(key)
     return {"key": key, "args": args}
+
+
+def line_memo(system: Optional[dict], amount: int) -> Optional[dict]:
+    """The hub's memo of one account's line of an entry: a set-off run is one entry with two
+    lines per account, told apart by their sign (what the account owed, what it was owed)."""
+    if system and system["key"] == "clearing":
+        return system_memo("clearing_owed" if amount < 0 else "clearing_due", run=system["args"]["run"])
+    return system
 
 
 def render_memo(memo: str, system: Optional[dict]) -> str:

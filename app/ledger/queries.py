@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.ledger.services.policy import limit_use_sql, near_limit_sql
-from models import Account, AccountKind, AccountStatus, CreditLimitChange, Member, Organization, Posting, Transfer
+from models import Account, AccountKind, AccountStatus, CreditLimitChange, Member, Organization, Posting, Transfer, TransferKind
 
 
 class AccountOrder(enum.Enum):
@@ -101,11 +101,13 @@ def payee_details(session: so.Session, account_ids: Iterable[int]) -> dict[int, 
 
 
 def account_transfers(account_id: int) -> sa.Select:
-    """The transfers touching an account, newest first."""
+    """The transfers touching an account, newest first. Not a set-off run: it moves no balance
+    and is one entry for all its accounts (its amount is the whole run's), so it is read on
+    the statement, as the account's two lines of it."""
     return (
         sa.select(Transfer)
         .join(Posting, Posting.transfer_id == Transfer.id)
-        .where(Posting.account_id == account_id)
+        .where(Posting.account_id == account_id, Transfer.kind != TransferKind.CLEARING)
         .order_by(Posting.id.desc())
     )
 

@@ -251,7 +251,7 @@ def statement_csv(account_id: str | None = None):
         rows.append([
             dt.datetime.fromisoformat(line["createdAt"]),
             transfer_kind(line["transfer"]["kind"]),
-            line["transfer"]["memo"],
+            line["memo"],
             line["counterparty"],
             -amount if amount < 0 else None,
             amount if amount > 0 else None,

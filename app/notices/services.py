@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import permissions
-from app.database import db_time, execute
+from app.database import db_time, execute, literal_ids
 from app.errors import DomainError, ErrorCode
 from app.notices.kinds import DEFAULT_CHANNELS, KINDS, Category, Kind
 from models import Member, MemberStatus, NoticeChannel, Notification, NotificationPreference, utcnow
@@ -155,7 +155,7 @@ def notify_accounts(session: so.Session, kind: Kind, by_account: dict[int, tuple
     if not by_account:
         return 0
     category = category_of(kind)
-    holders = permissions.account_holders_query(by_account).subquery()
+    holders = permissions.account_holders_query(literal_ids(by_account)).subquery()
     pairs = session.execute(
         sa.select(holders.c.member_id, holders.c.account_id)
         .join(Member, Member.id == holders.c.member_id)

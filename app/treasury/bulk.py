@@ -1,7 +1,6 @@
 """Many rows at once, for a clearing run's ~10^5 lines, entries and postings: COPY on
 PostgreSQL, an executemany of plain tuples on SQLite (in-process, already fast), both on the
-session's connection, inside its transaction. Ids can be reserved beforehand, so that rows
-computed in Python reference each other and keep the order they were computed in.
+session's connection, inside its transaction, in the order given (serial ids follow it).
 
 SQLAlchemy's per-row work (parameter dicts, type processing, result rows) costs more here than
 the database itself; these rows are plain ints and strings, made by the caller."""
@@ -9,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy.orm as so
 
-from app.ledger.services.journal import execute
+from app.database import execute
 
 
 def is_postgresql(session: so.Session) -> bool:
@@ -19,21 +18,6 @@ def is_postgresql(session: so.Session) -> bool:
 def fetch(session: so.Session, sql: str, params: dict | None = None) -> list[tuple]:
     """The rows of a plain SQL query as tuples (`:name` parameters)."""
     return execute(session, sql, params or {}).fetchall()
-
-
-def reserve_ids(session: so.Session, table: str, count: int) -> list[int]:
-    """`count` new ids of `table`, ascending, that no other row will take. Call it after a
-    first write in the transaction (SQLite then holds its write lock)."""
-    if count == 0:
-        return []
-    if is_postgresql(session):
-        rows = fetch(session, f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)",
-                     {"n": count})
-        return sorted(row[0] for row in rows)
-    # SQLite runs one writer at a time and the caller has written already in this transaction
-    # (it holds the write lock): nobody inserts meanwhile; these are the ids SQLite would give.
-    (last,) = fetch(session, f"SELECT coalesce(max(id), 0) FROM {table}")[0]
-    return list(range(last + 1, last + 1 + count))
 
 
 def insert_rows(session: so.Session, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:

@@ -12,6 +12,8 @@ import sqlalchemy.orm as so
 from app import audit
 from app.errors import DomainError, ErrorCode
 from app.hub import hub_today, hub_zone
+from app.ledger.memos import line_memo
+from app.ledger.services.statements import counterparty_id
 from app.treasury.reports import _midnight, _require_treasurer, add_months, month_start
 from models import Account, AccountStatement, Member, PeriodClose, Posting, Transfer, TransferKind
 
@@ -92,8 +94,9 @@ def _statements(session: so.Session, close: PeriodClose) -> list[dict]:
         .where(Posting.created_at >= lo, Posting.created_at < hi)
         .order_by(Posting.account_id, Posting.id)
     ):
-        other = target if account_id == source else source
+        other = counterparty_id(TransferKind(kind), source, target, account_id)
         # A memo the hub wrote is kept as its key and arguments, shown in the reader's language.
+        system = line_memo(system, amount)
         memo = [memo, system] if system else memo
         lines[account_id].append(
             [posting_id, created_at.isoformat(), TransferKind(kind).value, memo, amount, balance_after, names.get(other, "")]

@@ -228,14 +228,10 @@ def _insert_positions(session: so.Session, run_id: int, rows, cleared: dict[int,
 # --- Staleness, discard ---------------------------------------------------------------------
 
 
-def stale_invoice_ids(session: so.Session, run_id: int, limit: int = 20) -> list[int]:
-    return list(session.scalars(queries.changed_invoice_ids(run_id).limit(limit)))
-
-
 def is_stale(session: so.Session, run: ClearingRun) -> bool:
     if run.status != ClearingRunStatus.PROPOSED:
         return False
-    return bool(stale_invoice_ids(session, run.id, limit=1))
+    return bool(posting.stale_invoice_ids(session, run.id, limit=1))
 
 
 def _get_run(session: so.Session, run_id: int) -> ClearingRun:
@@ -276,14 +272,8 @@ def post_clearing(session: so.Session, actor: Member, run_id: int, progress: Opt
     """Post a proposal. Only flushes: the caller's transaction makes it all-or-nothing."""
     _require_treasurer(actor)
     run = _decide(session, actor, run_id, ClearingRunStatus.POSTED)
-    stale = stale_invoice_ids(session, run_id, limit=5)
-    if stale:
-        raise DomainError(
-            ErrorCode.STALE,
-            "Invoices changed since this proposal (%(ids)s): propose a new clearing.",
-            "runId",
-            ids=", ".join(f"n° {i}" for i in stale),
-        )
+    if run.method != ClearingMethod.SET_OFF:  # a set-off's guarded UPDATE checks as it goes
+        posting.refuse_if_stale(session, run_id)
     lines = session.connection().execute(
         sa.select(
             ClearingLine.invoice_id,

@@ -123,6 +123,35 @@ def test_clearing_through_the_api(firms):
     assert firms["A"].data(ACCOUNT)["viewer"]["account"]["balance"] == {"amount": "0.00"}
 
 
+STATEMENT = "query($id: ID!) { node(id: $id) { ... on Account { statement { nodes { amount { amount } balanceAfter { amount } counterparty memo transfer { kind reversible } } } transfers { nodes { kind } } } } }"
+
+
+def test_a_posted_set_off_reads_as_two_lines_on_each_statement(app, firms):
+    issue(firms, "B", "A", "100.00")
+    issue(firms, "C", "B", "70.00")
+    issue(firms, "A", "C", "50.00")
+    run = firms["T"].data(PROPOSE)["proposeClearing"]["run"]
+    assert firms["T"].data(POST, input={"runId": run["id"]})["postClearing"]["errors"] == []
+    with app.app_context():
+        number = get_session().scalar(sa.select(ClearingRun.id))
+    account = firms["A"].data(STATEMENT, id=firms["accounts"]["A"])["node"]
+    lines = [(line["amount"]["amount"], line["balanceAfter"]["amount"], line["counterparty"], line["memo"],
+              line["transfer"]["kind"], line["transfer"]["reversible"]) for line in account["statement"]["nodes"]]
+    assert lines == [
+        ("-50.00", "-50.00", "", f"Multilateral clearing No. {number}: your invoices settled", "CLEARING", False),
+        ("50.00", "0.00", "", f"Multilateral clearing No. {number}: invoices settled in your favour", "CLEARING", False),
+    ]
+    # The run is one entry for all its accounts (its amount is the whole run's): not a transfer of A's.
+    assert account["transfers"]["nodes"] == []
+    # The statement page, in French, links the lines to the invoices.
+    with firms["A"].client.session_transaction() as browser:
+        browser["lang"] = "fr"  # the header's language toggle
+    page = firms["A"].client.get("/account/statement").get_data(as_text=True)
+    assert f"Compensation multilatérale n° {number}\u00a0: vos factures réglées" in page
+    assert f"Compensation multilatérale n° {number}\u00a0: factures réglées en votre faveur" in page
+    assert 'href="/invoices"' in page
+
+
 def test_stale_proposal_is_refused_with_code_stale(firms):
     invoice = issue(firms, "B", "A", "100.00")
     issue(firms, "A", "B", "40.00")

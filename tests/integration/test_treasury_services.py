@@ -5,8 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError, ErrorCode
+from app.hub import hub_today, hub_zone
 from app.invoices import queries
 from app.invoices import services as inv
+from app.ledger import fec
 from app.ledger import services as ledger
 from app.treasury import runs
 from app.treasury.clearing import Debt, net_positions
@@ -28,6 +30,7 @@ from models import (
     Transfer,
     TransferKind,
 )
+from tests.conftest import sql_statements
 
 
 @pytest.fixture
@@ -203,6 +206,7 @@ def test_a_cycle_clears_its_minimum_and_moves_no_balance(db, hub):
     bc = hub.invoice("C", "B", 7_000)  # B owes C 70.00
     ca = hub.invoice("A", "C", 5_000)  # C owes A 50.00
     hub.invoice("C", "A", 9_900, accept=False)  # not accepted: not part of the clearing
+    ledger.transfer(db, hub.member("A"), from_account=hub.account("A"), to_account_id=hub.account("C").id, amount=1_200)
     nets = net_positions(debts_of(db))
     balances = snapshot(db)[4]
     treasurer = hub.member("T")
@@ -220,17 +224,57 @@ def test_a_cycle_clears_its_minimum_and_moves_no_balance(db, hub):
     assert outstanding[ca.id] == (0, InvoiceStatus.PAID)
     assert net_positions(debts_of(db)) == {k: v for k, v in nets.items() if v or k in nets}
     assert snapshot(db)[4] == balances  # no balance moved
-    # Auditable: one CLEARING entry per debtor->creditor pair, postings netting to zero per account.
-    entries = db.scalars(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING)).all()
-    assert sorted(t.amount for t in entries) == [5_000, 5_000, 5_000]
-    per_account = db.execute(
-        sa.select(Posting.account_id, sa.func.sum(Posting.amount)).group_by(Posting.account_id)
+    # Auditable: one CLEARING entry for the run, for its total cleared, keyed by the run; on
+    # each account, minus what it owed then plus what it was owed, back to its balance.
+    [entry] = db.scalars(sa.select(Transfer).where(Transfer.kind == TransferKind.CLEARING)).all()
+    assert (entry.amount, entry.idempotency_key) == (run.cleared, f"clearing:{run.id}")
+    assert entry.system_memo == {"key": "clearing", "args": {"run": run.id, "invoices": 3}}
+    postings = db.execute(
+        sa.select(Posting.account_id, Posting.amount, Posting.balance_after).order_by(Posting.id)
     ).all()
-    assert all(total == 0 for _, total in per_account)
+    a, b, c = (hub.account(name).id for name in "ABC")
+    assert postings[2:] == [(a, -5_000, -6_200), (a, 5_000, -1_200), (b, -5_000, -5_000), (b, 5_000, 0),
+                            (c, -5_000, -3_800), (c, 5_000, 1_200)]
     assert ledger.invariant_violations(db) == []
     with pytest.raises(DomainError) as err:
         runs.post_clearing(db, treasurer, run.id)
     assert err.value.code == ErrorCode.INVALID_STATE
+
+
+def test_posting_writes_rows_per_account_not_per_pair_or_invoice(db, hub):
+    """Every pair of the four accounts trades both ways: 12 pairs, all cleared. The ledger
+    gets one entry and two postings per account, and posting sends the same statements
+    whether a pair has one invoice or three."""
+    treasurer, names = hub.member("T"), "ABCX"
+    statements = []
+    for per_pair in (1, 3):
+        for creditor in names:
+            for debtor in names.replace(creditor, ""):
+                for _ in range(per_pair):
+                    hub.invoice(creditor, debtor, 1_000)
+        run = runs.propose_clearing(db, treasurer)
+        assert run.invoice_count == 12 * per_pair
+        before = snapshot(db)[1:3]
+        with sql_statements(db.get_bind()) as sent:
+            runs.post_clearing(db, treasurer, run.id)
+        statements.append(len(sent))
+        assert snapshot(db)[1:3] == (before[0] + 1, before[1] + 2 * len(names))
+    assert statements[0] == statements[1]
+    assert ledger.invariant_violations(db) == []
+
+
+def test_a_posted_set_off_is_one_balanced_entry_of_the_fec(app, db, hub):
+    for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
+        hub.invoice(creditor, debtor, 5_000)
+    run = runs.propose_clearing(db, hub.member("T"))
+    runs.post_clearing(db, hub.member("T"), run.id)
+    db.commit()
+    with app.test_request_context():
+        books = fec.build_fec(db, hub.member("T"), hub_today().year, fec.FecSettings(), hub_zone())
+    lines = [line for line in books.lines if line.journal == fec.JOURNALS[TransferKind.CLEARING]]
+    assert len({line.number for line in lines}) == 1 and len(lines) == 6  # two lines per account
+    assert sum(line.debit for line in lines) == sum(line.credit for line in lines) == run.cleared
+    assert {line.label for line in lines} == {f"Compensation multilatérale n° {run.id} : 3 facture(s)"}
 
 
 def test_net_positions_stay_unchanged_on_a_tangled_web(db, hub):
@@ -279,7 +323,7 @@ def test_a_stale_proposal_is_refused(db, hub, change):
     assert db.get(type(run), run.id).status == ClearingRunStatus.PROPOSED
 
 
-@pytest.mark.parametrize("step", [1, 2, 3])  # after the invoices, the entries, the postings
+@pytest.mark.parametrize("step", [1, 2, 3])  # after the invoices, the entry, the postings
 def test_posting_fails_halfway_and_leaves_nothing_written(db, hub, step):
     for creditor, debtor in [("B", "A"), ("C", "B"), ("A", "C")]:
         hub.invoice(creditor, debtor, 5_000)

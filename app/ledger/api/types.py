@@ -14,7 +14,7 @@ from app.api.scalars import Money, money
 from app.hub import FIRST_YEAR, LAST_YEAR, hub_zone
 from app.ledger import queries
 from app.ledger.api import loaders
-from app.ledger.memos import render_memo
+from app.ledger.memos import line_memo, render_memo
 from app.ledger.services import policy, statements
 from models import Account, AccountKind, AccountStatus, Member, Organization, Posting, Transfer, TransferKind
 
@@ -111,7 +111,8 @@ class AccountType(Node):
             return None
         return as_node("Organization", info.context.session.get(Organization, self.model.organization_id))
 
-    @strawberry.field(description="The transfers touching this account, newest first.")
+    @strawberry.field(description="The transfers touching this account, newest first (a set-off run is on the "
+                      "statement: one entry for all its accounts, it moves no balance).")
     def transfers(
         self, info: Info, first: Optional[int] = None, after: Optional[str] = None
     ) -> Connection["TransferType"]:
@@ -261,7 +262,10 @@ class StatementLine:
     transfer: TransferType
     amount: Money = strawberry.field(description="Signed: negative when the account pays (fee included).")
     balance_after: Money = strawberry.field(description="The account's balance right after this line.")
-    counterparty: str
+    counterparty: str = strawberry.field(description="The other account of the entry; empty for a set-off run, "
+                                         "which is one entry for all its accounts.")
+    memo: str = strawberry.field(description="The line's memo as the reader sees it: the entry's, or for a set-off "
+                                 "run, which side of the account's invoices the line settled.")
     created_at: dt.datetime
 
     @classmethod
@@ -272,14 +276,15 @@ class StatementLine:
         lines = []
         for posting in postings:
             transfer = objects[posting.transfer_id]
-            if transfer.model.from_account_id == account_id:
-                other = transfer.to_model_
-            else:  # the payee, or the commons account receiving a fee
-                other = transfer.from_model_
+            entry = transfer.model
+            other = statements.counterparty_id(entry.kind, entry.from_account_id, entry.to_account_id, account_id)
+            other_model = transfer.to_model_ if other == entry.to_account_id else transfer.from_model_
             lines.append(
                 cls(
                     transfer=transfer, amount=money(posting.amount), balance_after=money(posting.balance_after),
-                    counterparty=other.name if other else "", created_at=posting.created_at,
+                    counterparty=other_model.name if other is not None and other_model else "",
+                    memo=render_memo(entry.memo, line_memo(entry.system_memo, posting.amount)),
+                    created_at=posting.created_at,
                 )
             )
         return lines

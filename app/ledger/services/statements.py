@@ -26,6 +26,15 @@ def statement_query(
     return stmt.order_by(Posting.id)
 
 
+def counterparty_id(kind: TransferKind, from_id: int, to_id: int, account_id: int) -> Optional[int]:
+    """The other account of an entry on one account's line: the payee on the payer's line,
+    the payer on every other (the payee's, the commons' fee). A set-off run has none: it is
+    one entry for all its accounts (app.treasury.posting)."""
+    if kind == TransferKind.CLEARING:
+        return None
+    return to_id if account_id == from_id else from_id
+
+
 @dataclass
 class StatementTotals:
     opening: int
