@@ -1,7 +1,8 @@
 """Relay conventions: global ids, the Node interface and cursor connections."""
 import base64
 import binascii
-from typing import Callable, Generic, Optional, TypeVar
+import functools
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -156,19 +157,25 @@ def paginate(
     after: Optional[str],
     wrap: Callable[[list], list],
     with_count: bool = True,
+    params: Optional[dict[str, Any]] = None,
 ) -> Connection:
     """One page of `stmt` (already ordered) as a connection. `wrap` turns the page's rows into
-    GraphQL objects all at once, so it can load their related rows in batches."""
+    GraphQL objects all at once, so it can load their related rows in batches. A statement
+    given with `params` is one built once and reused (its values bound at execution): its
+    page is cut with bound parameters too, so that it stays one statement built once."""
     limit = check_first(first)
     offset = _parse_cursor(after)
-    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    if params is None:
+        rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    else:
+        rows = list(session.scalars(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1}))
     has_next = len(rows) > limit
     rows = rows[:limit]
     nodes = wrap(rows)
     edges = [Edge(node=node, cursor=_offset_cursor(offset + i)) for i, node in enumerate(nodes)]
     total = None
     if with_count:
-        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()), params)
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -179,3 +186,10 @@ def paginate(
         ),
         total_count=total,
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _page_of(stmt: sa.Select) -> sa.Select:
+    """A reused statement with its offset and limit as bound parameters: SQLAlchemy computes
+    the cache key of a statement object once, and of a new one (a new `.limit(n)`) each time."""
+    return stmt.offset(sa.bindparam("page_offset", type_=sa.Integer())).limit(sa.bindparam("page_limit", type_=sa.Integer()))

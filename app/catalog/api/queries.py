@@ -115,14 +115,15 @@ class CatalogQuery(QuoteQuery):
             raise QueryError("`quantity` must be between 1 and 1000.")
         if search is not None and len(search) > 200:
             raise QueryError("`search` is at most 200 characters.")
-        stmt = queries.search_stmt(
+        stmt, params = queries.search(
             kind=kind, search=search, category=category, town=town,
             min_price=_money_arg(min_price, "minPrice"), max_price=_money_arg(max_price, "maxPrice"),
             price_unit=price_unit, available_from=start, available_to=end, quantity=quantity,
             owner_organization_id=_id_arg(owner_id, "Organization", "`ownerId` is not an organisation id."),
             hub_pool=hub_pool,
         )
-        return paginate(info.context.session, stmt, first, after, ResourceType.page, with_count=_wants_total(info))
+        return paginate(info.context.session, stmt, first, after, ResourceType.page, with_count=_wants_total(info),
+                        params=params)
 
     @strawberry.field
     def resource(self, info: Info, id: strawberry.ID) -> Optional[ResourceType]:
