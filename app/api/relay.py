@@ -158,17 +158,21 @@ def paginate(
     wrap: Callable[[list], list],
     with_count: bool = True,
     params: Optional[dict[str, Any]] = None,
+    whole_rows: bool = False,
 ) -> Connection:
     """One page of `stmt` (already ordered) as a connection. `wrap` turns the page's rows into
-    GraphQL objects all at once, so it can load their related rows in batches. A statement
-    given with `params` is one built once and reused (its values bound at execution): its
-    page is cut with bound parameters too, so that it stays one statement built once."""
+    GraphQL objects all at once, so it can load their related rows in batches; the rows are
+    the statement's first column (its model), or with `whole_rows` the rows themselves (the
+    model and what the statement adds to it). A statement given with `params` is one built
+    once and reused (its values bound at execution): its page is cut with bound parameters
+    too, so that it stays one statement built once."""
     limit = check_first(first)
     offset = _parse_cursor(after)
     if params is None:
-        rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+        result = session.execute(stmt.offset(offset).limit(limit + 1))
     else:
-        rows = list(session.scalars(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1}))
+        result = session.execute(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1})
+    rows = result.all() if whole_rows else list(result.scalars())
     has_next = len(rows) > limit
     rows = rows[:limit]
     nodes = wrap(rows)

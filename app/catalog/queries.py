@@ -18,6 +18,7 @@ from models import (
     CalendarFeed,
     JobRating,
     Member,
+    Organization,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -108,6 +109,12 @@ _FILTERS = {
 }
 
 
+# With the page's rows, rather than a query of its own: the catalogue shows every owner.
+_OWNER_NAME = (
+    sa.select(Organization.name).where(Organization.id == Resource.owner_organization_id).scalar_subquery().label("owner_name")
+)
+
+
 def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
            category: Optional[str] = None, town: Optional[str] = None,
            min_price: Optional[int] = None, max_price: Optional[int] = None,
@@ -115,8 +122,9 @@ def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
            available_from: Optional[dt.datetime] = None, available_to: Optional[dt.datetime] = None,
            quantity: int = 1, owner_organization_id: Optional[int] = None,
            hub_pool: Optional[bool] = None, include_retired: bool = False) -> tuple[sa.Select, dict[str, Any]]:
-    """The catalogue query, ordered by title, and the values of its bound parameters. Retired
-    resources are hidden unless asked."""
+    """The catalogue query, ordered by title, and the values of its bound parameters. Its rows
+    hold the resource and its owner's name (None for the hub's pool). Retired resources are
+    hidden unless asked."""
     values = {"kind": kind, "category": category or None, "town": town or None, "min_price": min_price,
               "max_price": max_price, "price_unit": price_unit, "owner_organization_id": owner_organization_id}
     params: dict[str, Any] = {name: value for name, value in values.items() if value is not None}
@@ -131,7 +139,7 @@ def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
 def _search_stmt(names: tuple[str, ...], hub_pool: bool, include_retired: bool) -> sa.Select:
     """The catalogue query for one set of filters (the names of its bound parameters), built
     once: building it, and SQLAlchemy's cache key of it, cost more than running it."""
-    stmt = sa.select(Resource)
+    stmt = sa.select(Resource, _OWNER_NAME)
     if not include_retired:
         stmt = stmt.where(Resource.status != ResourceStatus.RETIRED)
     for name in names:

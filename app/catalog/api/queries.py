@@ -122,8 +122,8 @@ class CatalogQuery(QuoteQuery):
             owner_organization_id=_id_arg(owner_id, "Organization", "`ownerId` is not an organisation id."),
             hub_pool=hub_pool,
         )
-        return paginate(info.context.session, stmt, first, after, ResourceType.page, with_count=_wants_total(info),
-                        params=params)
+        return paginate(info.context.session, stmt, first, after, ResourceType.page_with_owner_names,
+                        with_count=_wants_total(info), params=params, whole_rows=True)
 
     @strawberry.field
     def resource(self, info: Info, id: strawberry.ID) -> Optional[ResourceType]:

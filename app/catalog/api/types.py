@@ -2,10 +2,11 @@
 calendar), bookings, waitlist entries, notices and series. Related rows come from the
 per-page loaders (`loaders`), never one by one."""
 import datetime as dt
+import operator
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
-from flask import current_app, url_for
+from flask import url_for
 
 from app.api.context import Info
 from app.api.errors import UserError, to_user_errors
@@ -138,31 +139,32 @@ def _editable_fields():
 class ResourceType(_editable_fields()):
     kind: ResourceKindEnum
     status: ResourceStatusEnum
+    owner_name: str = strawberry.field(description="The owner's name, or the hub's pool.")
     model: strawberry.Private[Resource]
     batch: strawberry.Private[ResourceBatch]
 
     @classmethod
     def from_model(cls, resource: Resource, batch: Optional[ResourceBatch] = None) -> "ResourceType":
-        return cls(
-            id=to_global_id("Resource", resource.id), kind=resource.kind, status=resource.status,
-            model=resource, batch=batch or ResourceBatch([resource]),
-            **{spec.name: getattr(resource, spec.name) for spec in _PLAIN},
-        )
+        # Not through the dataclass's __init__: the model's columns are read when asked (below).
+        node = cls.__new__(cls)
+        node.id, node.model, node.batch = to_global_id("Resource", resource.id), resource, batch or ResourceBatch([resource])
+        return node
 
     @staticmethod
     def page(rows: list[Resource]) -> list["ResourceType"]:
         batch = ResourceBatch(rows)
         return [ResourceType.from_model(r, batch) for r in rows]
 
+    @staticmethod
+    def page_with_owner_names(rows: list[tuple[Resource, Optional[str]]]) -> list["ResourceType"]:
+        """A page of (resource, owner's name) rows (app.catalog.queries.search)."""
+        batch = ResourceBatch([resource for resource, _ in rows], {r.owner_organization_id: name for r, name in rows})
+        return [ResourceType.from_model(r, batch) for r in batch.resources]
+
     @strawberry.field(description="The owning organisation; null for the hub's shared pool.")
     def owner(self, info: Info) -> Optional[OrganizationType]:
         org = self.batch.owner(info.context.session, self.model)
         return OrganizationType.from_model(org) if org else None
-
-    @strawberry.field(description="The owner's name, or the hub's pool.")
-    def owner_name(self, info: Info) -> str:
-        org = self.batch.owner(info.context.session, self.model)
-        return org.name if org else current_app.config["HUB_NAME"]
 
     @strawberry.field
     def hub_pool(self) -> bool:
@@ -243,6 +245,22 @@ class ResourceType(_editable_fields()):
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
         return [ClosureType.from_model(c) for c in self.batch.closures(info.context.session, self.model.id)]
+
+
+# A Resource's plain fields read its model when a query asks for them, rather than being copied
+# from it whenever a node is built: pages build nodes by the dozen, and queries ask for a few
+# fields (so that a page may load only the columns it is asked for).
+for _name in ("kind", "status", *(spec.name for spec in _PLAIN)):
+    setattr(ResourceType, _name, property(operator.attrgetter(f"model.{_name}")))
+
+
+def _owner_name(node: ResourceType) -> str:
+    # A property read as a plain field, not a resolver: strawberry's call of a resolver cost
+    # several times the lookup, on each resource of a page.
+    return node.batch.owner_name(node.model)
+
+
+ResourceType.owner_name = property(_owner_name)
 
 
 def _resource_of(info: Info, batch: ResourcesOf, resource_id: int) -> ResourceType:
