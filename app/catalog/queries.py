@@ -72,16 +72,16 @@ def free_in_window(available_from, available_to, quantity=1):
         )
         .scalar_subquery()
     )
-    full_somewhere = sa.exists(
-        sa.select(b1.id).where(
-            b1.resource_id == Resource.id,
-            b1.status.in_(ACTIVE_STATUS_VALUES),
-            b1.blocked_from < available_to,
-            b1.blocked_until > available_from,
-            # capacity 1: any overlapping booking is enough, no need for the sum
-            sa.or_(Resource.capacity <= quantity, in_use_at_instant + quantity > Resource.capacity),
-        )
+    overlapping = (
+        b1.resource_id == Resource.id,
+        b1.status.in_(ACTIVE_STATUS_VALUES),
+        b1.blocked_from < available_to,
+        b1.blocked_until > available_from,
     )
+    # When `quantity` takes the whole capacity (a tool: 1 of 1), any booking in the window is
+    # one too many: the same test as a plain NOT EXISTS, without the sum of the others.
+    taken = sa.exists(sa.select(b1.id).where(*overlapping))
+    full_somewhere = sa.exists(sa.select(b1.id).where(*overlapping, in_use_at_instant + quantity > Resource.capacity))
     closed = sa.exists(
         sa.select(ResourceClosure.id).where(
             ResourceClosure.resource_id == Resource.id,
@@ -92,7 +92,7 @@ def free_in_window(available_from, available_to, quantity=1):
     return sa.and_(
         Resource.status == ResourceStatus.AVAILABLE,
         Resource.capacity >= quantity,
-        ~full_somewhere,
+        sa.or_(sa.and_(Resource.capacity <= quantity, ~taken), sa.and_(Resource.capacity > quantity, ~full_somewhere)),
         ~closed,
     )
 
@@ -121,10 +121,13 @@ def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
            price_unit: Optional[PriceUnit] = None,
            available_from: Optional[dt.datetime] = None, available_to: Optional[dt.datetime] = None,
            quantity: int = 1, owner_organization_id: Optional[int] = None,
-           hub_pool: Optional[bool] = None, include_retired: bool = False) -> tuple[sa.Select, dict[str, Any]]:
+           hub_pool: Optional[bool] = None, include_retired: bool = False,
+           columns: Optional[tuple[str, ...]] = None) -> tuple[sa.Select, dict[str, Any]]:
     """The catalogue query, ordered by title, and the values of its bound parameters. Its rows
-    hold the resource and its owner's name (None for the hub's pool). Retired resources are
-    hidden unless asked."""
+    hold the resource and its owner's name (`owner_name`, None for the hub's pool); with
+    `columns`, the resource's id, owner's id and those columns instead of the model (a page
+    that shows only those costs the rows, not the models). Retired resources are hidden
+    unless asked."""
     values = {"kind": kind, "category": category or None, "town": town or None, "min_price": min_price,
               "max_price": max_price, "price_unit": price_unit, "owner_organization_id": owner_organization_id}
     params: dict[str, Any] = {name: value for name, value in values.items() if value is not None}
@@ -132,14 +135,19 @@ def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
         params[f"word_{i}"] = _like_pattern(word)
     if available_from is not None and available_to is not None:
         params.update(available_from=available_from, available_to=available_to, quantity=quantity)
-    return _search_stmt(tuple(params), bool(hub_pool), include_retired), params
+    return _search_stmt(tuple(params), bool(hub_pool), include_retired, columns), params
 
 
 @functools.lru_cache(maxsize=128)
-def _search_stmt(names: tuple[str, ...], hub_pool: bool, include_retired: bool) -> sa.Select:
-    """The catalogue query for one set of filters (the names of its bound parameters), built
-    once: building it, and SQLAlchemy's cache key of it, cost more than running it."""
-    stmt = sa.select(Resource, _OWNER_NAME)
+def _search_stmt(names: tuple[str, ...], hub_pool: bool, include_retired: bool,
+                 columns: Optional[tuple[str, ...]]) -> sa.Select:
+    """The catalogue query for one set of filters (the names of its bound parameters) and
+    columns, built once: building it, and SQLAlchemy's cache key of it, cost more than running it."""
+    if columns is None:
+        stmt = sa.select(Resource, _OWNER_NAME)
+    else:
+        read = dict.fromkeys(("id", "owner_organization_id", *columns))
+        stmt = sa.select(*(getattr(Resource, name) for name in read), _OWNER_NAME)
     if not include_retired:
         stmt = stmt.where(Resource.status != ResourceStatus.RETIRED)
     for name in names:

@@ -156,10 +156,20 @@ class ResourceType(_editable_fields()):
         return [ResourceType.from_model(r, batch) for r in rows]
 
     @staticmethod
-    def page_with_owner_names(rows: list[tuple[Resource, Optional[str]]]) -> list["ResourceType"]:
-        """A page of (resource, owner's name) rows (app.catalog.queries.search)."""
-        batch = ResourceBatch([resource for resource, _ in rows], {r.owner_organization_id: name for r, name in rows})
-        return [ResourceType.from_model(r, batch) for r in batch.resources]
+    def columns_read_by(fields: Optional[set[str]]) -> Optional[tuple[str, ...]]:
+        """The columns of the model that these fields read, or None for the whole model: a
+        field not in COLUMNS_OF_FIELDS, or no list of fields (a fragment)."""
+        if fields is None or not fields <= COLUMNS_OF_FIELDS.keys():
+            return None
+        return tuple(sorted({c for f in fields for c in COLUMNS_OF_FIELDS[f]}))
+
+    @staticmethod
+    def search_page(rows: list, models: bool) -> list["ResourceType"]:
+        """A page of app.catalog.queries.search's rows: (model, owner's name), or (without
+        `models`) rows of the asked columns, which the nodes read as they would the model."""
+        resources = [row[0] for row in rows] if models else rows
+        batch = ResourceBatch(resources, {r.owner_organization_id: row.owner_name for r, row in zip(resources, rows, strict=True)})
+        return [ResourceType.from_model(r, batch) for r in resources]
 
     @strawberry.field(description="The owning organisation; null for the hub's shared pool.")
     def owner(self, info: Info) -> Optional[OrganizationType]:
@@ -252,6 +262,15 @@ class ResourceType(_editable_fields()):
 # fields (so that a page may load only the columns it is asked for).
 for _name in ("kind", "status", *(spec.name for spec in _PLAIN)):
     setattr(ResourceType, _name, property(operator.attrgetter(f"model.{_name}")))
+
+
+# The model's columns that each of these fields of a Resource reads: a page asked for these
+# fields only reads those columns, as rows, not models (ResourceType.search_page). Any other
+# field needs the model. A column missed here fails loudly: the row has no such attribute.
+COLUMNS_OF_FIELDS: dict[str, tuple[str, ...]] = {
+    "__typename": (), "id": (), "ownerName": (), "hubPool": (), "kind": ("kind",), "status": ("status",),
+    **{spec.api_name: (spec.name,) for spec in FIELDS if spec.kind in _OUTPUT_TYPE or spec.kind is Kind.MONEY},
+}
 
 
 def _owner_name(node: ResourceType) -> str:
