@@ -42,6 +42,9 @@ def _like_pattern(word: str) -> str:
 # query itself when done on every request.
 _B1 = so.aliased(Booking, name="b1")
 _B2 = so.aliased(Booking, name="b2")
+# The active statuses written into the statement: constants, where an IN parameter is expanded
+# into the SQL text again on every execution.
+_ACTIVE = [sa.literal_column(f"'{status}'") for status in ACTIVE_STATUS_VALUES]
 
 
 def _bound(value, type_):
@@ -66,7 +69,7 @@ def free_in_window(available_from, available_to, quantity=1):
         sa.select(sa.func.coalesce(sa.func.sum(b2.quantity), 0))
         .where(
             b2.resource_id == b1.resource_id,
-            b2.status.in_(ACTIVE_STATUS_VALUES),
+            b2.status.in_(_ACTIVE),
             b2.start <= instant,
             b2.blocked_until > instant,
         )
@@ -74,7 +77,7 @@ def free_in_window(available_from, available_to, quantity=1):
     )
     overlapping = (
         b1.resource_id == Resource.id,
-        b1.status.in_(ACTIVE_STATUS_VALUES),
+        b1.status.in_(_ACTIVE),
         b1.blocked_from < available_to,
         b1.blocked_until > available_from,
     )

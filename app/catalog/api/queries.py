@@ -47,9 +47,9 @@ def resolve_booking_node(info: Info, pk: int) -> Optional[BookingType]:
     return BookingType.from_model(booking)
 
 
-def _wants_total(info: Info) -> bool:
+def _wants_total(selected: list) -> bool:
     """Counting every match costs a second full query: only when the client asks for it."""
-    for field in info.selected_fields:
+    for field in selected:
         for selection in getattr(field, "selections", []):
             if getattr(selection, "name", None) == "totalCount":
                 return True
@@ -58,11 +58,11 @@ def _wants_total(info: Info) -> bool:
     return False
 
 
-def _page_fields(info: Info) -> Optional[set[str]]:
+def _page_fields(selected: list) -> Optional[set[str]]:
     """The fields asked of each resource of the page (under edges.node, or nodes), or None
     when a fragment stands on the way to them or among them."""
     resource_fields: list = []
-    for field in info.selected_fields:
+    for field in selected:
         for selection in field.selections:
             name = getattr(selection, "name", None)
             if name == "nodes":
@@ -137,7 +137,8 @@ class CatalogQuery(QuoteQuery):
             raise QueryError("`quantity` must be between 1 and 1000.")
         if search is not None and len(search) > 200:
             raise QueryError("`search` is at most 200 characters.")
-        columns = ResourceType.columns_read_by(_page_fields(info))
+        selected = info.selected_fields  # built on each read
+        columns = ResourceType.columns_read_by(_page_fields(selected))
         stmt, params = queries.search(
             kind=kind, search=search, category=category, town=town,
             min_price=_money_arg(min_price, "minPrice"), max_price=_money_arg(max_price, "maxPrice"),
@@ -146,7 +147,7 @@ class CatalogQuery(QuoteQuery):
             hub_pool=hub_pool, columns=columns,
         )
         return paginate(info.context.session, stmt, first, after, lambda rows: ResourceType.search_page(rows, columns is None),
-                        with_count=_wants_total(info), params=params, whole_rows=True)
+                        with_count=_wants_total(selected), params=params, whole_rows=True)
 
     @strawberry.field
     def resource(self, info: Info, id: strawberry.ID) -> Optional[ResourceType]:
