@@ -88,8 +88,11 @@ class ResourceBatch:
         return self._owners.get(resource.owner_organization_id)
 
     def owner_name(self, resource: Resource) -> str:
-        """The owning organisation's name, or the hub's for its pool; only the names, in one
-        query for the page, unless the page's query read them."""
+        """The owning organisation's name, or the hub's for its pool: from the page's query or
+        the organisations already loaded, else only the names, in one query for the page."""
+        if self._owner_names is None and self._owners is not None:
+            self._owner_names = {org_id: org.name for org_id, org in self._owners.items()}
+            self._owner_names[None] = None
         if self._owner_names is None:
             org_ids = {r.owner_organization_id for r in self.resources} - {None}
             self._owner_names = dict(get_session().execute(

@@ -139,7 +139,6 @@ def _editable_fields():
 class ResourceType(_editable_fields()):
     kind: ResourceKindEnum
     status: ResourceStatusEnum
-    owner_name: str = strawberry.field(description="The owner's name, or the hub's pool.")
     model: strawberry.Private[Resource]
     batch: strawberry.Private[ResourceBatch]
 
@@ -175,6 +174,8 @@ class ResourceType(_editable_fields()):
     def owner(self, info: Info) -> Optional[OrganizationType]:
         org = self.batch.owner(info.context.session, self.model)
         return OrganizationType.from_model(org) if org else None
+
+    owner_name: str = strawberry.field(description="The owner's name, or the hub's pool.")  # a property (below)
 
     @strawberry.field
     def hub_pool(self) -> bool:
