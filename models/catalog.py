@@ -121,7 +121,8 @@ class Resource(Base):
         sa.CheckConstraint(
             "late_cancellation_fee_percent BETWEEN 0 AND 100", name="cancellation_fee_percent"
         ),
-        sa.Index("ix_resources_status_title", "status", "title", "id"),
+        # The catalogue in title order; the capacity too, for the free search (queries.free_in_window).
+        sa.Index("ix_resources_status_title_capacity", "status", "title", "id", "capacity"),
     )
 
 

@@ -14,6 +14,7 @@ from strawberry.execution import optimized_is_awaitable
 
 from app.api.context import Context, build_context
 from app.api.documents import documents
+from app.api.executor import Executor
 from app.api.limits import refusals
 from app.database import begin_write, opened_session
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
@@ -68,7 +69,7 @@ def _execute(schema, document, variables, operation_name, context: Context, kind
     try:
         result = execute(
             schema._schema, document, variable_values=variables, operation_name=operation_name,
-            context_value=context, executor_class=schema.execution_context_class,
+            context_value=context, executor_class=Executor,
             is_awaitable=optimized_is_awaitable, is_async_iterable=_never,  # as strawberry's execute_sync
         )
     except Exception as exc:  # noqa: BLE001  (a failure of ours outside any resolver)

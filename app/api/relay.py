@@ -1,7 +1,8 @@
 """Relay conventions: global ids, the Node interface and cursor connections."""
 import base64
 import binascii
-from typing import Callable, Generic, Optional, TypeVar
+import functools
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -156,19 +157,29 @@ def paginate(
     after: Optional[str],
     wrap: Callable[[list], list],
     with_count: bool = True,
+    params: Optional[dict[str, Any]] = None,
+    whole_rows: bool = False,
 ) -> Connection:
     """One page of `stmt` (already ordered) as a connection. `wrap` turns the page's rows into
-    GraphQL objects all at once, so it can load their related rows in batches."""
+    GraphQL objects all at once, so it can load their related rows in batches; the rows are
+    the statement's first column (its model), or with `whole_rows` the rows themselves (the
+    model and what the statement adds to it). A statement given with `params` is one built
+    once and reused (its values bound at execution): its page is cut with bound parameters
+    too, so that it stays one statement built once."""
     limit = check_first(first)
     offset = _parse_cursor(after)
-    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    if params is None:
+        result = session.execute(stmt.offset(offset).limit(limit + 1))
+    else:
+        result = session.execute(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1})
+    rows = result.all() if whole_rows else list(result.scalars())
     has_next = len(rows) > limit
     rows = rows[:limit]
     nodes = wrap(rows)
     edges = [Edge(node=node, cursor=_offset_cursor(offset + i)) for i, node in enumerate(nodes)]
     total = None
     if with_count:
-        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()), params)
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -179,3 +190,10 @@ def paginate(
         ),
         total_count=total,
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _page_of(stmt: sa.Select) -> sa.Select:
+    """A reused statement with its offset and limit as bound parameters: SQLAlchemy computes
+    the cache key of a statement object once, and of a new one (a new `.limit(n)`) each time."""
+    return stmt.offset(sa.bindparam("page_offset", type_=sa.Integer())).limit(sa.bindparam("page_limit", type_=sa.Integer()))

@@ -2,7 +2,8 @@
 functions of a session and the viewer returning statements (ordered, for `paginate`) or rows,
 so that the API, the pages and the tests share one definition of each list."""
 import datetime as dt
-from typing import Optional
+import functools
+from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,6 +18,7 @@ from models import (
     CalendarFeed,
     JobRating,
     Member,
+    Organization,
     PriceUnit,
     Resource,
     ResourceClosure,
@@ -40,38 +42,49 @@ def _like_pattern(word: str) -> str:
 # query itself when done on every request.
 _B1 = so.aliased(Booking, name="b1")
 _B2 = so.aliased(Booking, name="b2")
+# The active statuses written into the statement: constants, where an IN parameter is expanded
+# into the SQL text again on every execution.
+_ACTIVE = [sa.literal_column(f"'{status}'") for status in ACTIVE_STATUS_VALUES]
 
 
-def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quantity: int = 1):
+def _bound(value, type_):
+    """A value as a bound parameter of `type_`; a bound parameter (of a statement built once) as is."""
+    return value if isinstance(value, sa.BindParameter) else sa.literal(value, type_)
+
+
+def free_in_window(available_from, available_to, quantity=1):
     """A WHERE clause: the resource has `quantity` units free over the whole [from, to) window
     (status available, no closure, capacity never exceeded; the buffer after the window
-    counts, as it would for a booking).
+    counts, as it would for a booking). Takes values, or bound parameters.
 
     The peak use over the window is reached at its start or at the start of one of the
     bookings in it, so the resource is free unless, at one of those instants, the bookings
     covering it leave fewer than `quantity` units."""
     b1, b2 = _B1, _B2
-    instant = sa.case((b1.start > available_from, b1.start), else_=sa.literal(available_from, Booking.start.type))
+    available_from = _bound(available_from, Booking.start.type)
+    available_to = _bound(available_to, Booking.start.type)
+    quantity = _bound(quantity, sa.Integer())
+    instant = sa.case((b1.start > available_from, b1.start), else_=available_from)
     in_use_at_instant = (
         sa.select(sa.func.coalesce(sa.func.sum(b2.quantity), 0))
         .where(
             b2.resource_id == b1.resource_id,
-            b2.status.in_(ACTIVE_STATUS_VALUES),
+            b2.status.in_(_ACTIVE),
             b2.start <= instant,
             b2.blocked_until > instant,
         )
         .scalar_subquery()
     )
-    full_somewhere = sa.exists(
-        sa.select(b1.id).where(
-            b1.resource_id == Resource.id,
-            b1.status.in_(ACTIVE_STATUS_VALUES),
-            b1.blocked_from < available_to,
-            b1.blocked_until > available_from,
-            # capacity 1: any overlapping booking is enough, no need for the sum
-            sa.or_(Resource.capacity <= quantity, in_use_at_instant + quantity > Resource.capacity),
-        )
+    overlapping = (
+        b1.resource_id == Resource.id,
+        b1.status.in_(_ACTIVE),
+        b1.blocked_from < available_to,
+        b1.blocked_until > available_from,
     )
+    # When `quantity` takes the whole capacity (a tool: 1 of 1), any booking in the window is
+    # one too many: the same test as a plain NOT EXISTS, without the sum of the others.
+    taken = sa.exists(sa.select(b1.id).where(*overlapping))
+    full_somewhere = sa.exists(sa.select(b1.id).where(*overlapping, in_use_at_instant + quantity > Resource.capacity))
     closed = sa.exists(
         sa.select(ResourceClosure.id).where(
             ResourceClosure.resource_id == Resource.id,
@@ -82,42 +95,76 @@ def free_in_window(available_from: dt.datetime, available_to: dt.datetime, quant
     return sa.and_(
         Resource.status == ResourceStatus.AVAILABLE,
         Resource.capacity >= quantity,
-        ~full_somewhere,
+        sa.or_(sa.and_(Resource.capacity <= quantity, ~taken), sa.and_(Resource.capacity > quantity, ~full_somewhere)),
         ~closed,
     )
 
 
-def search_stmt(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
-                category: Optional[str] = None, town: Optional[str] = None,
-                min_price: Optional[int] = None, max_price: Optional[int] = None,
-                price_unit: Optional[PriceUnit] = None,
-                available_from: Optional[dt.datetime] = None, available_to: Optional[dt.datetime] = None,
-                quantity: int = 1, owner_organization_id: Optional[int] = None,
-                hub_pool: Optional[bool] = None, include_retired: bool = False) -> sa.Select:
-    """The catalogue query, ordered by title. Retired resources are hidden unless asked."""
-    stmt = sa.select(Resource)
+# The catalogue's filters: bound parameter -> the condition it sets.
+_FILTERS = {
+    "kind": lambda p: Resource.kind == p,
+    "category": lambda p: Resource.category == p,
+    "town": lambda p: Resource.town == p,
+    "min_price": lambda p: Resource.price >= p,
+    "max_price": lambda p: Resource.price <= p,
+    "price_unit": lambda p: Resource.price_unit == p,
+    "owner_organization_id": lambda p: Resource.owner_organization_id == p,
+}
+
+
+# With the page's rows, rather than a query of its own: the catalogue shows every owner.
+_OWNER_NAME = (
+    sa.select(Organization.name).where(Organization.id == Resource.owner_organization_id).scalar_subquery().label("owner_name")
+)
+
+
+def search(*, kind: Optional[ResourceKind] = None, search: Optional[str] = None,
+           category: Optional[str] = None, town: Optional[str] = None,
+           min_price: Optional[int] = None, max_price: Optional[int] = None,
+           price_unit: Optional[PriceUnit] = None,
+           available_from: Optional[dt.datetime] = None, available_to: Optional[dt.datetime] = None,
+           quantity: int = 1, owner_organization_id: Optional[int] = None,
+           hub_pool: Optional[bool] = None, include_retired: bool = False,
+           columns: Optional[tuple[str, ...]] = None) -> tuple[sa.Select, dict[str, Any]]:
+    """The catalogue query, ordered by title, and the values of its bound parameters. Its rows
+    hold the resource and its owner's name (`owner_name`, None for the hub's pool); with
+    `columns`, the resource's id, owner's id and those columns instead of the model (a page
+    that shows only those costs the rows, not the models). Retired resources are hidden
+    unless asked."""
+    values = {"kind": kind, "category": category or None, "town": town or None, "min_price": min_price,
+              "max_price": max_price, "price_unit": price_unit, "owner_organization_id": owner_organization_id}
+    params: dict[str, Any] = {name: value for name, value in values.items() if value is not None}
+    for i, word in enumerate(normalize(search or "").split()):
+        params[f"word_{i}"] = _like_pattern(word)
+    if available_from is not None and available_to is not None:
+        params.update(available_from=available_from, available_to=available_to, quantity=quantity)
+    return _search_stmt(tuple(params), bool(hub_pool), include_retired, columns), params
+
+
+@functools.lru_cache(maxsize=128)
+def _search_stmt(names: tuple[str, ...], hub_pool: bool, include_retired: bool,
+                 columns: Optional[tuple[str, ...]]) -> sa.Select:
+    """The catalogue query for one set of filters (the names of its bound parameters) and
+    columns, built once: building it, and SQLAlchemy's cache key of it, cost more than running it."""
+    if columns is None:
+        stmt = sa.select(Resource, _OWNER_NAME)
+    else:
+        read = dict.fromkeys(("id", "owner_organization_id", *columns))
+        stmt = sa.select(*(getattr(Resource, name) for name in read), _OWNER_NAME)
     if not include_retired:
         stmt = stmt.where(Resource.status != ResourceStatus.RETIRED)
-    if kind is not None:
-        stmt = stmt.where(Resource.kind == kind)
-    for word in normalize(search or "").split():
-        stmt = stmt.where(Resource.search_text.like(_like_pattern(word), escape="\\"))
-    if category:
-        stmt = stmt.where(Resource.category == category)
-    if town:
-        stmt = stmt.where(Resource.town == town)
-    if min_price is not None:
-        stmt = stmt.where(Resource.price >= min_price)
-    if max_price is not None:
-        stmt = stmt.where(Resource.price <= max_price)
-    if price_unit is not None:
-        stmt = stmt.where(Resource.price_unit == price_unit)
-    if owner_organization_id is not None:
-        stmt = stmt.where(Resource.owner_organization_id == owner_organization_id)
+    for name in names:
+        if name in _FILTERS:
+            stmt = stmt.where(_FILTERS[name](sa.bindparam(name)))
+        elif name.startswith("word_"):
+            stmt = stmt.where(Resource.search_text.like(sa.bindparam(name), escape="\\"))
     if hub_pool:
         stmt = stmt.where(Resource.owner_organization_id.is_(None))
-    if available_from is not None and available_to is not None:
-        stmt = stmt.where(free_in_window(available_from, available_to, quantity))
+    if "available_from" in names:
+        stmt = stmt.where(free_in_window(
+            sa.bindparam("available_from", type_=Booking.start.type), sa.bindparam("available_to", type_=Booking.start.type),
+            sa.bindparam("quantity", type_=sa.Integer()),
+        ))
     return stmt.order_by(Resource.title, Resource.id)
 
 

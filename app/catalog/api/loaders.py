@@ -6,10 +6,12 @@ from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
 from app import permissions
 from app.api.relay import preload
 from app.catalog import calendar_data, queries
+from app.database import get_session
 from app.hub import hub_zone
 from models import Booking, BookingPhoto, CalendarFeed, Member, Organization, Resource, ResourceClosure, ResourcePhoto, utcnow
 
@@ -17,10 +19,11 @@ from models import Booking, BookingPhoto, CalendarFeed, Member, Organization, Re
 class ResourceBatch:
     """The resources of one page, and what their fields need."""
 
-    def __init__(self, resources: list[Resource]):
+    def __init__(self, resources: list[Resource], owner_names: Optional[dict[Optional[int], Optional[str]]] = None):
         self.resources = resources
         self.ids = [r.id for r in resources]
         self._owners: Optional[dict[int, Organization]] = None
+        self._owner_names = owner_names  # organisation id -> name, when the page's query read them
         self._calendars: dict = {}
         self._next: dict = {}
         self._managed: Optional[set[int]] = None
@@ -83,6 +86,20 @@ class ResourceBatch:
             self._owners = {o.id: o for o in rows}
             preload(session, Member, (o.manager_id for o in rows))  # for `owner { manager }`
         return self._owners.get(resource.owner_organization_id)
+
+    def owner_name(self, resource: Resource) -> str:
+        """The owning organisation's name, or the hub's for its pool: from the page's query or
+        the organisations already loaded, else only the names, in one query for the page."""
+        if self._owner_names is None and self._owners is not None:
+            self._owner_names = {org_id: org.name for org_id, org in self._owners.items()}
+            self._owner_names[None] = None
+        if self._owner_names is None:
+            org_ids = {r.owner_organization_id for r in self.resources} - {None}
+            self._owner_names = dict(get_session().execute(
+                sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
+            ).all()) if org_ids else {}
+            self._owner_names[None] = None
+        return self._owner_names[resource.owner_organization_id] or current_app.config["HUB_NAME"]
 
     def calendar(self, session: so.Session, start: dt.datetime, end: dt.datetime):
         """(usages, closures) by resource over [start, end)."""

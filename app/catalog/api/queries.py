@@ -47,15 +47,37 @@ def resolve_booking_node(info: Info, pk: int) -> Optional[BookingType]:
     return BookingType.from_model(booking)
 
 
-def _wants_total(info: Info) -> bool:
+def _wants_total(selected: list) -> bool:
     """Counting every match costs a second full query: only when the client asks for it."""
-    for field in info.selected_fields:
+    for field in selected:
         for selection in getattr(field, "selections", []):
             if getattr(selection, "name", None) == "totalCount":
                 return True
             if not hasattr(selection, "name"):  # a fragment: look inside, or count to be safe
                 return True
     return False
+
+
+def _page_fields(selected: list) -> Optional[set[str]]:
+    """The fields asked of each resource of the page (under edges.node, or nodes), or None
+    when a fragment stands on the way to them or among them."""
+    resource_fields: list = []
+    for field in selected:
+        for selection in field.selections:
+            name = getattr(selection, "name", None)
+            if name == "nodes":
+                resource_fields.extend(selection.selections)
+            elif name == "edges":
+                for edge_field in selection.selections:
+                    edge_name = getattr(edge_field, "name", None)
+                    if edge_name == "node":
+                        resource_fields.extend(edge_field.selections)
+                    elif edge_name is None:
+                        return None
+            elif name is None:
+                return None
+    names = {getattr(f, "name", None) for f in resource_fields}
+    return None if None in names else names
 
 
 def _money_arg(value: Optional[str], name: str) -> Optional[int]:
@@ -115,14 +137,17 @@ class CatalogQuery(QuoteQuery):
             raise QueryError("`quantity` must be between 1 and 1000.")
         if search is not None and len(search) > 200:
             raise QueryError("`search` is at most 200 characters.")
-        stmt = queries.search_stmt(
+        selected = info.selected_fields  # built on each read
+        columns = ResourceType.columns_read_by(_page_fields(selected))
+        stmt, params = queries.search(
             kind=kind, search=search, category=category, town=town,
             min_price=_money_arg(min_price, "minPrice"), max_price=_money_arg(max_price, "maxPrice"),
             price_unit=price_unit, available_from=start, available_to=end, quantity=quantity,
             owner_organization_id=_id_arg(owner_id, "Organization", "`ownerId` is not an organisation id."),
-            hub_pool=hub_pool,
+            hub_pool=hub_pool, columns=columns,
         )
-        return paginate(info.context.session, stmt, first, after, ResourceType.page, with_count=_wants_total(info))
+        return paginate(info.context.session, stmt, first, after, lambda rows: ResourceType.search_page(rows, columns is None),
+                        with_count=_wants_total(selected), params=params, whole_rows=True)
 
     @strawberry.field
     def resource(self, info: Info, id: strawberry.ID) -> Optional[ResourceType]:

@@ -2,10 +2,11 @@
 calendar), bookings, waitlist entries, notices and series. Related rows come from the
 per-page loaders (`loaders`), never one by one."""
 import datetime as dt
+import operator
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
-from flask import current_app, url_for
+from flask import url_for
 
 from app.api.context import Info
 from app.api.errors import UserError, to_user_errors
@@ -143,26 +144,38 @@ class ResourceType(_editable_fields()):
 
     @classmethod
     def from_model(cls, resource: Resource, batch: Optional[ResourceBatch] = None) -> "ResourceType":
-        return cls(
-            id=to_global_id("Resource", resource.id), kind=resource.kind, status=resource.status,
-            model=resource, batch=batch or ResourceBatch([resource]),
-            **{spec.name: getattr(resource, spec.name) for spec in _PLAIN},
-        )
+        # Not through the dataclass's __init__: the model's columns are read when asked (below).
+        node = cls.__new__(cls)
+        node.id, node.model, node.batch = to_global_id("Resource", resource.id), resource, batch or ResourceBatch([resource])
+        return node
 
     @staticmethod
     def page(rows: list[Resource]) -> list["ResourceType"]:
         batch = ResourceBatch(rows)
         return [ResourceType.from_model(r, batch) for r in rows]
 
+    @staticmethod
+    def columns_read_by(fields: Optional[set[str]]) -> Optional[tuple[str, ...]]:
+        """The columns of the model that these fields read, or None for the whole model: a
+        field not in COLUMNS_OF_FIELDS, or no list of fields (a fragment)."""
+        if fields is None or not fields <= COLUMNS_OF_FIELDS.keys():
+            return None
+        return tuple(sorted({c for f in fields for c in COLUMNS_OF_FIELDS[f]}))
+
+    @staticmethod
+    def search_page(rows: list, models: bool) -> list["ResourceType"]:
+        """A page of app.catalog.queries.search's rows: (model, owner's name), or (without
+        `models`) rows of the asked columns, which the nodes read as they would the model."""
+        resources = [row[0] for row in rows] if models else rows
+        batch = ResourceBatch(resources, {r.owner_organization_id: row.owner_name for r, row in zip(resources, rows, strict=True)})
+        return [ResourceType.from_model(r, batch) for r in resources]
+
     @strawberry.field(description="The owning organisation; null for the hub's shared pool.")
     def owner(self, info: Info) -> Optional[OrganizationType]:
         org = self.batch.owner(info.context.session, self.model)
         return OrganizationType.from_model(org) if org else None
 
-    @strawberry.field(description="The owner's name, or the hub's pool.")
-    def owner_name(self, info: Info) -> str:
-        org = self.batch.owner(info.context.session, self.model)
-        return org.name if org else current_app.config["HUB_NAME"]
+    owner_name: str = strawberry.field(description="The owner's name, or the hub's pool.")  # a property (below)
 
     @strawberry.field
     def hub_pool(self) -> bool:
@@ -243,6 +256,31 @@ class ResourceType(_editable_fields()):
     @strawberry.field(description="Closures from now on (owners and members alike see them).")
     def closures(self, info: Info) -> list[ClosureType]:
         return [ClosureType.from_model(c) for c in self.batch.closures(info.context.session, self.model.id)]
+
+
+# A Resource's plain fields read its model when a query asks for them, rather than being copied
+# from it whenever a node is built: pages build nodes by the dozen, and queries ask for a few
+# fields (so that a page may load only the columns it is asked for).
+for _name in ("kind", "status", *(spec.name for spec in _PLAIN)):
+    setattr(ResourceType, _name, property(operator.attrgetter(f"model.{_name}")))
+
+
+# The model's columns that each of these fields of a Resource reads: a page asked for these
+# fields only reads those columns, as rows, not models (ResourceType.search_page). Any other
+# field needs the model. A column missed here fails loudly: the row has no such attribute.
+COLUMNS_OF_FIELDS: dict[str, tuple[str, ...]] = {
+    "__typename": (), "id": (), "ownerName": (), "hubPool": (), "kind": ("kind",), "status": ("status",),
+    **{spec.api_name: (spec.name,) for spec in FIELDS if spec.kind in _OUTPUT_TYPE or spec.kind is Kind.MONEY},
+}
+
+
+def _owner_name(node: ResourceType) -> str:
+    # A property read as a plain field, not a resolver: strawberry's call of a resolver cost
+    # several times the lookup, on each resource of a page.
+    return node.batch.owner_name(node.model)
+
+
+ResourceType.owner_name = property(_owner_name)
 
 
 def _resource_of(info: Info, batch: ResourcesOf, resource_id: int) -> ResourceType:

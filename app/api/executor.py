@@ -1,0 +1,106 @@
+"""graphql-core's execution with shortcuts for the commonest fields of a list: those that
+strawberry reads straight off their object (a "basic" field: no resolver, no extension, no
+argument), such as a resource's `title` or an edge's `node`, and the objects of a list.
+
+graphql-core gives every field the same treatment: a resolve info object, its arguments, the
+resolver, then the completion of the value through its wrappers (non-null, leaf, object). For
+a page of 50 resources that was most of the request. The shortcut reads the attribute as
+strawberry's resolver of a basic field does (its default resolver, without info), then
+coerces a scalar or executes an object's fields as completion would. Anything else (a null,
+a value of the wrong type, an error) takes graphql-core's general path, which reads the
+attribute again and reports the problem where graphql-core would; an error below an object is
+handled as graphql-core handles it."""
+from typing import Any, NamedTuple, Optional
+
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+
+
+class _Basic(NamedTuple):
+    """How to read a basic field: strawberry's default resolver and the attribute's name, and
+    the field's scalar, enum or object type."""
+
+    resolve: Any
+    name: str
+    named_type: Any
+    is_object: bool
+
+
+_GENERAL = object()  # a field without the shortcut
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    # id(GraphQLField) -> its _Basic, or _GENERAL. The schema and its fields live as long as
+    # the process (and a GraphQLField is not hashable).
+    _basic: dict[int, Any] = {}
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list, path, position_context):
+        node = field_details_list[0].node
+        field_def = parent_type.fields.get(node.name.value)  # None for __typename: the general path
+        basic = self._basic.get(id(field_def)) if field_def is not None else _GENERAL
+        if basic is None:
+            basic = self._basic[id(field_def)] = _basic_field(field_def) or _GENERAL
+        if basic is not _GENERAL and not node.arguments:
+            try:
+                value = basic.resolve(source, basic.name)
+            except Exception:  # noqa: BLE001  (the general path reports it)
+                value = None
+            if value is not None:
+                if basic.is_object:
+                    is_type_of = basic.named_type.is_type_of
+                    if is_type_of is None or is_type_of(value, None):
+                        return self._object_fields(basic.named_type, field_def.type, field_details_list, path, value,
+                                                   position_context)
+                else:
+                    coerced = _coerced(basic.named_type, value)
+                    if coerced is not None:
+                        return coerced
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def complete_list_item_value(self, item, complete_results, item_type, field_details_list, info, item_path,
+                                 position_context) -> bool:
+        """An object of a list (an edge of a page) goes straight to its fields."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if item is not None and isinstance(object_type, GraphQLObjectType) and \
+                (object_type.is_type_of is None or object_type.is_type_of(item, info) is True):
+            complete_results.append(
+                self._object_fields(object_type, item_type, field_details_list, item_path, item, position_context)
+            )
+            return False
+        return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info, item_path,
+                                                position_context)
+
+    def _object_fields(self, object_type, return_type, field_details_list, path, value, position_context):
+        """The object's selected fields, and an error among them handled as graphql-core's
+        execute_field handles it (null for a nullable field, else raised to the parent)."""
+        try:
+            return self.collect_and_execute_subfields(object_type, field_details_list, path, value, position_context)
+        except Exception as raw_error:  # noqa: BLE001  (as graphql-core's execute_field)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+
+def _coerced(leaf, value) -> Optional[Any]:
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:  # noqa: BLE001  (the general path reports it)
+        return None
+    return None if coerced is Undefined else coerced
+
+
+def _basic_field(field_def: GraphQLField) -> Optional[_Basic]:
+    """How to read a field that strawberry resolves as a basic field (its resolver calls the
+    default resolver, without info), if it is a scalar, an enum or an object whose type check
+    is strawberry's own (which takes no info either)."""
+    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if getattr(field_def.resolve, "__name__", None) != "_get_basic_result" or field is None or field_def.args:
+        return None
+    named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+    if is_leaf_type(named):
+        return _Basic(field.default_resolver, field.python_name, named, False)
+    if isinstance(named, GraphQLObjectType) and \
+            (named.is_type_of is None or named.is_type_of.__qualname__.startswith("GraphQLCoreConverter.")):
+        return _Basic(field.default_resolver, field.python_name, named, True)
+    return None
