@@ -2,14 +2,14 @@
 capacity, so that the free search walks it in title order without reading each resource's row
 (the capacity decides how a booking in the window counts)
 
-Revision ID: 0019_resources_free_search_index
-Revises: 0018_federation_invoices
+Revision ID: 0020_resources_free_search_index
+Revises: 0019_clearing_indexes
 """
 from alembic import op
 
 
-revision = "0019_resources_free_search_index"
-down_revision = "0018_federation_invoices"
+revision = "0020_resources_free_search_index"
+down_revision = "0019_clearing_indexes"
 branch_labels = None
 depends_on = None
 
