@@ -188,6 +188,22 @@ def execute_as_one(session: so.Session, statements: list[tuple[str, dict]]):
     return execute(session, f"WITH {clauses} {last_sql}", params)
 
 
+def attach_loaded(session: so.Session, cls: type, values: dict):
+    """An object of `cls` with these column values (its primary key among them), in the
+    session as if it had loaded the row: persistent, nothing changed, its other attributes
+    loaded when read. For rows read or written as plain SQL on a hot path: built as the ORM
+    builds a loaded row, without the constructor's per-attribute events, which cost more than
+    the query. An object of a rolled-back attempt with the same key (SQLite reuses ids) makes way."""
+    instance = so.class_mapper(cls).class_manager.new_instance()
+    instance.__dict__.update(values)
+    so.make_transient_to_detached(instance)
+    stale = session.identity_map.get(so.util.identity_key(instance=instance))
+    if stale is not None:
+        session.expunge(stale)
+    session.add(instance)
+    return instance
+
+
 def db_time(session: so.Session, value: dt.datetime):
     """A UTC datetime as the column stores it (SQLite: SQLAlchemy's naive text format)."""
     value = value.astimezone(dt.timezone.utc)

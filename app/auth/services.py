@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 
 from app import audit, permissions
 from app.auth.passwords import Passwords
+from app.database import attach_loaded
 from app.errors import N_, DomainError, ErrorCode
 from app.ledger import services as ledger
 from models import (
@@ -276,10 +277,7 @@ def member_for_token(session: so.Session, secret: str) -> Optional[tuple[Member,
     attributes = {key: value for (key, _), value in zip(_MEMBER_ATTRIBUTES, values, strict=True)}
     member = session.identity_map.get(so.util.identity_key(Member, attributes["id"]))
     if member is None:
-        # The member as the session would have loaded it: persistent, nothing changed yet.
-        member = Member(**attributes)
-        so.make_transient_to_detached(member)
-        session.add(member)
+        member = attach_loaded(session, Member, attributes)
     return member, token_id, last_used_at
 
 

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from app.database import db_time, execute, execute_as_one, execute_together
+from app.database import attach_loaded, db_time, execute, execute_as_one, execute_together
 from app.errors import DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger.services.policy import get_settings
@@ -61,7 +61,6 @@ SQL = {
              " ON CONFLICT DO NOTHING RETURNING id",
     "delete_entry": "DELETE FROM transfers WHERE id = :id",
 }
-_TRANSFERS = so.class_mapper(Transfer).class_manager
 _ENTRY_COLUMNS = (
     "kind", "from_account_id", "to_account_id", "amount", "fee", "memo", "system_memo", "initiator_id", "actor_id",
     "idempotency_key", "reverses_id", "created_at",
@@ -239,7 +238,7 @@ def enter(session: so.Session, values: dict, legs: list[tuple[int, int]], also: 
     except DomainError:
         execute(session, SQL["delete_entry"], {"id": inserted[0]})
         raise
-    entry = _attached(session, inserted[0], values)
+    entry = attach_loaded(session, Transfer, {**values, "id": inserted[0]})
     execute_as_one(session, _postings(session, entry, changes, balances) + also)
     return entry
 
@@ -295,20 +294,4 @@ def insert_entry(session: so.Session, values: dict) -> Optional[Transfer]:
     back, so two identical requests at once never both pay."""
     values, params = _entry_values(session, values)
     row = execute(session, SQL["entry"], params).fetchone()
-    return None if row is None else _attached(session, row[0], values)
-
-
-def _attached(session: so.Session, row_id: int, values: dict) -> Transfer:
-    """The inserted row as an ORM instance, without reading it back: attached as persistent.
-    Built as the ORM builds a loaded row (its state filled in directly): the constructor's
-    per-attribute events cost more than the INSERT's round trip."""
-    entry = _TRANSFERS.new_instance()
-    entry.__dict__.update(values, id=row_id)
-    so.make_transient_to_detached(entry)
-    # An entry of a rolled-back attempt can linger in the identity map with the same id
-    # (SQLite reuses ids): it never existed, so it makes way.
-    stale = session.identity_map.get(session.identity_key(Transfer, row_id))
-    if stale is not None:
-        session.expunge(stale)
-    session.add(entry)
-    return entry
+    return None if row is None else attach_loaded(session, Transfer, {**values, "id": row[0]})
