@@ -175,13 +175,13 @@ def execute_together(session: so.Session, statements: list[tuple[str, dict]]) ->
 
 def execute_as_one(session: so.Session, statements: list[tuple[str, dict]]):
     """Statements whose answers are not read, but the last one's, as one statement on
-    PostgreSQL: the first ones as data-modifying WITH clauses, which run exactly once each on
-    the same snapshot (so none may depend on another's changes; their parameter names must
-    differ). One statement is one parse, bind and execute less per statement than a pipeline.
-    Elsewhere they run in order. Returns the cursor of the last."""
+    PostgreSQL (one parse, bind and execute instead of one each): the first ones as
+    data-modifying WITH clauses, which run exactly once each on the same snapshot, so none may
+    depend on another's changes, and their parameter names must differ. Elsewhere they run in
+    order. Returns the cursor of the last."""
     if session.get_bind().dialect.name != "postgresql" or len(statements) == 1:
         return [execute(session, sql, params) for sql, params in statements][-1]
-    *first, (last_sql, last_params) = statements
+    *first, (last_sql, _) = statements
     clauses = ", ".join(f"_{i} AS ({sql})" for i, (sql, _) in enumerate(first))
     params = {name: value for _, values in statements for name, value in values.items()}
     assert len(params) == sum(len(values) for _, values in statements), "parameter names must differ"
