@@ -70,7 +70,7 @@ def account_notice(
     *, key: Optional[str] = None,
 ) -> tuple[str, dict]:
     """`notify_account` as plain SQL and its values, for a caller that sends it with its own
-    statements (a payment: in the same round trip as its postings, app.database.execute_together)."""
+    statements (a payment: one statement with its postings, app.database.execute_as_one)."""
     kind = Kind(kind)
     category = category_of(kind)
     sql, fixed = _account_notice_sql(session.get_bind().dialect.name, key is not None)
@@ -127,8 +127,8 @@ _STATEMENTS: dict = {}
 
 def _notify(session, recipients, ids: Optional[list[int]], category: Category, kind: Kind, params: dict, link: str,
             key: Optional[str]) -> int:
-    """One INSERT ... SELECT. The statements over ids are built once (notify is on the hot path
-    of every payment): only their parameters change."""
+    """One INSERT ... SELECT. The statements over ids are built once (notify runs with every
+    booking and invoice event): only their parameters change."""
     dialect = session.get_bind().dialect.name
     if isinstance(recipients, str):
         cache_key = (dialect, recipients, key is not None)

@@ -40,7 +40,7 @@ STALE_SETTLEMENT = N_(
 )
 
 
-def stale_invoice_ids(session: so.Session, run_id: int, limit: int = 20) -> list[int]:
+def stale_invoice_ids(session: so.Session, run_id: int, limit: int) -> list[int]:
     return list(session.scalars(queries.changed_invoice_ids(run_id).limit(limit)))
 
 

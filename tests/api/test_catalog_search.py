@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.catalog_helpers import base_time, booked, create_resource, iso, signed_in
+from tests.conftest import sql_statements
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
@@ -192,17 +193,9 @@ def count_statements(app, fn):
 
     with app.app_context():
         engine = get_engine()
-    counter = {"n": 0}
-
-    def before(*_args):
-        counter["n"] += 1
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
+    with sql_statements(engine) as statements:
         fn()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return counter["n"]
+    return len(statements)
 
 
 def test_statement_count_does_not_grow_with_page_size(app, member_api, make_member):

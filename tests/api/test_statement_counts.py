@@ -1,23 +1,9 @@
 """Lists cost the same number of SQL statements whatever their length (no N+1)."""
-import contextlib
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
-
-@contextlib.contextmanager
-def counted(engine):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+from tests.conftest import sql_statements
 
 
 @pytest.mark.parametrize("query", [
@@ -29,7 +15,7 @@ def test_list_cost_does_not_grow_with_its_length(treasurer_api, make_member, eng
         make_member(organization=f"Firm {n}")
     costs = []
     for first in (2, 12):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             treasurer_api.data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
@@ -38,11 +24,11 @@ def test_list_cost_does_not_grow_with_its_length(treasurer_api, make_member, eng
 def test_organizations_with_their_managers_cost_the_same_for_many(treasurer_api, make_member, engine):
     query = "{ organizations { name manager { name } account { balance { amount } } } }"
     make_member(organization="Firm 0")
-    with counted(engine) as few:
+    with sql_statements(engine) as few:
         treasurer_api.data(query)
     for n in range(1, 10):
         make_member(organization=f"Firm {n}")
-    with counted(engine) as many:
+    with sql_statements(engine) as many:
         treasurer_api.data(query)
     assert len(few) == len(many), (len(few), len(many))
 
@@ -55,7 +41,7 @@ def test_resources_with_their_closures_and_feeds_cost_the_same_for_many(member_a
         create_resource(member_api, title=f"Outil {n}")
     costs = []
     for first in (2, 12):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             member_api.data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
@@ -72,7 +58,7 @@ def test_bookings_with_their_bookers_organisations_cost_the_same_for_many(app, m
     query = "query($first: Int) { managedBookings(first: $first) { nodes { booker { name organization { name } } } } }"
     costs = []
     for first in (2, 6):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             member_api.data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
@@ -91,7 +77,7 @@ def test_transfers_with_what_they_reverse_cost_the_same_for_many(member_api, tre
         transfers(first: $first) { nodes { kind reverses { id from { id } } reversedBy { id } } } } } }"""
     costs = []
     for first in (2, 12):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             nodes = member_api.data(query, id=account, first=first)["node"]["transfers"]["nodes"]
         costs.append(len(statements))
     assert any(n["reverses"] for n in nodes)
@@ -104,7 +90,7 @@ def test_members_with_their_accounts_cost_the_same_for_many(treasurer_api, make_
     query = "query($first: Int) { members(first: $first) { nodes { name account { balance { amount } } } } }"
     costs = []
     for first in (2, 12):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             nodes = treasurer_api.data(query, first=first)["members"]["nodes"]
         costs.append(len(statements))
     assert all(n["account"] is not None for n in nodes)
@@ -120,7 +106,7 @@ def test_resources_with_their_owners_managers_cost_the_same_for_many(app, make_m
     query = "query($first: Int) { resources(first: $first) { nodes { title owner { name manager { name } } } } }"
     costs = []
     for first in (2, 8):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             owners[0].data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
@@ -142,7 +128,7 @@ def test_accounts_with_their_limit_history_cost_the_same_for_many(treasurer_api,
             assert changed["setCreditLimit"]["errors"] == []
     costs = []
     for first in (2, 12):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             nodes = treasurer_api.data(query, first=first)
         costs.append(len(statements))
     listed = next(iter(nodes.values()))["nodes"]
