@@ -13,8 +13,8 @@ from app.database import get_session
 from app.ledger.services import invariant_violations
 from models import Invoice, InvoiceEvent, InvoicePayment, InvoiceStatus
 from tests.api import test_treasury_api as treasury
-from tests.api.test_statement_counts import counted
 from tests.api.test_treasury_api import CANCEL, PAY, POST, PROPOSE, REJECT, issue
+from tests.conftest import sql_statements
 
 firms = treasury.firms  # the same three firms and treasurer
 
@@ -151,7 +151,7 @@ def test_a_page_of_histories_costs_the_same_whatever_its_length(firms, engine):
     query = REGISTER % HISTORY
     costs = []
     for first in (2, 8):
-        with counted(engine) as statements:
+        with sql_statements(engine) as statements:
             firms["T"].data(query, first=first)
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
