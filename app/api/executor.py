@@ -32,16 +32,20 @@ _GENERAL = object()  # a field without the shortcut
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
-    # id(GraphQLField) -> its _Basic, or _GENERAL. The schema and its fields live as long as
-    # the process (and a GraphQLField is not hashable).
-    _basic: dict[int, Any] = {}
+    # id(GraphQLField) -> (the field, its _Basic or _GENERAL); a GraphQLField is not hashable.
+    # Holding the field keeps its id from being reused by another schema's field.
+    _basic: dict[int, tuple[GraphQLField, Any]] = {}
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list, path, position_context):
         node = field_details_list[0].node
         field_def = parent_type.fields.get(node.name.value)  # None for __typename: the general path
-        basic = self._basic.get(id(field_def)) if field_def is not None else _GENERAL
-        if basic is None:
-            basic = self._basic[id(field_def)] = _basic_field(field_def) or _GENERAL
+        if field_def is None:
+            basic = _GENERAL
+        else:
+            entry = self._basic.get(id(field_def))
+            if entry is None:
+                entry = self._basic[id(field_def)] = (field_def, _basic_field(field_def) or _GENERAL)
+            basic = entry[1]
         if basic is not _GENERAL and not node.arguments:
             try:
                 value = basic.resolve(source, basic.name)

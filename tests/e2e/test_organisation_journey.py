@@ -7,6 +7,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from app import create_app, migrations
@@ -101,7 +102,7 @@ def test_the_manager_lets_karim_book_and_pay_within_a_cap(demo_server, page_for,
         if karim.locator(f"h2 a:text-is('{SAW}')").count():
             break
     karim.locator(f"h2 a:text-is('{SAW}')").click()
-    assert karim.locator("h1").inner_text() == SAW
+    expect(karim.locator("h1")).to_have_text(SAW)  # waits for the resource's page
     # The price, before confirming; and the notice says what he may still spend.
     assert "15,00 ALV" in karim.inner_text(".details").replace("\u202f", " ").replace("\xa0", " ")
     assert "Ce mois-ci : 0,00 ALV sur vos 200,00 ALV." in karim.inner_text("[data-testid=spending-caps]").replace("\u202f", " ").replace("\xa0", " ")
@@ -121,8 +122,10 @@ def test_the_manager_lets_karim_book_and_pay_within_a_cap(demo_server, page_for,
         karim.fill("#f-amount", amount)
         karim.fill("#f-memo", "Sciage de plots")
         karim.locator("button.primary", has_text="Continuer").click()
+        confirm = karim.locator("button.primary", has_text="Payer maintenant")
+        confirm.wait_for()  # the confirmation page has loaded: measure it, not the form
         no_sideways_scroll(karim, width)
-        karim.locator("button.primary", has_text="Payer maintenant").click()
+        confirm.click()
 
     pay("50")
     assert "Vous avez payé 50,00 ALV à Scierie coopérative du Giffre." in karim.inner_text(".flash-success").replace("\u202f", " ").replace("\xa0", " ")
