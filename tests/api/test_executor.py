@@ -102,3 +102,16 @@ def test_the_roots_exercise_errors_through_the_shortcuts():
     leaf, item = SCHEMA._schema.get_type("Leaf"), SCHEMA._schema.get_type("Item")
     assert Executor._basic[id(leaf.fields["name"])][1].name == "name"
     assert Executor._basic[id(item.fields["maybe"])][1].is_object
+
+
+def test_an_object_of_basic_fields_is_answered_by_its_plan():
+    planned = []
+
+    class Recording(Executor):
+        def _make_plan(self, object_type, field_details_list):
+            plan = super()._make_plan(object_type, field_details_list)
+            planned.append((object_type.name, plan is not None))
+            return plan
+
+    assert run(QUERIES[0], ROOTS["fits"], Recording) == run(QUERIES[0], ROOTS["fits"], StrawberryGraphQLCoreExecutionContext)
+    assert ("Item", True) in planned and ("Leaf", True) in planned
