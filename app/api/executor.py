@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Optional
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
+from graphql import GraphQLField, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLString, Undefined, is_leaf_type
 
 
 class _Basic(NamedTuple):
@@ -32,6 +32,7 @@ class _Basic(NamedTuple):
     named_type: Any
     is_object: bool
     non_null: bool
+    is_text: bool  # String or ID: a str is its own answer
 
 
 _GENERAL = object()  # a field without the shortcut
@@ -145,6 +146,8 @@ def _planned(plan: list, source: Any) -> Optional[dict]:
         if value is None:
             if basic.non_null:
                 return None
+        elif basic.is_text and type(value) is str:
+            pass
         elif basic.is_object:
             is_type_of = basic.named_type.is_type_of
             if is_type_of is not None and not is_type_of(value, None):
@@ -178,8 +181,8 @@ def _basic_field(field_def: GraphQLField) -> Optional[_Basic]:
     non_null = isinstance(field_def.type, GraphQLNonNull)
     named = field_def.type.of_type if non_null else field_def.type
     if is_leaf_type(named):
-        return _Basic(field.default_resolver, field.python_name, named, False, non_null)
+        return _Basic(field.default_resolver, field.python_name, named, False, non_null, named in (GraphQLString, GraphQLID))
     if isinstance(named, GraphQLObjectType) and \
             (named.is_type_of is None or named.is_type_of.__qualname__.startswith("GraphQLCoreConverter.")):
-        return _Basic(field.default_resolver, field.python_name, named, True, non_null)
+        return _Basic(field.default_resolver, field.python_name, named, True, non_null, False)
     return None

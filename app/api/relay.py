@@ -102,7 +102,15 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    offset: strawberry.Private[int]
+    cursor: str  # a property (below): made when a query asks for it
+
+    @classmethod
+    def at(cls, node, offset: int) -> "Edge":
+        # Not through the dataclass's __init__: `cursor` is read-only.
+        edge = cls.__new__(cls)
+        edge.node, edge.offset = node, offset
+        return edge
 
 
 @strawberry.type
@@ -118,6 +126,9 @@ class Connection(Generic[T]):
 
 def _offset_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+Edge.cursor = property(lambda edge: _offset_cursor(edge.offset))
 
 
 def _parse_cursor(cursor: Optional[str]) -> int:
@@ -171,12 +182,15 @@ def paginate(
     if params is None:
         result = session.execute(stmt.offset(offset).limit(limit + 1))
     else:
-        result = session.execute(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1})
+        # A statement of columns only has nothing for the ORM to load: it runs on the
+        # session's connection (same transaction), without the ORM's execution steps.
+        run = session.connection().execute if _columns_only(stmt) else session.execute
+        result = run(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1})
     rows = result.all() if whole_rows else list(result.scalars())
     has_next = len(rows) > limit
     rows = rows[:limit]
     nodes = wrap(rows)
-    edges = [Edge(node=node, cursor=_offset_cursor(offset + i)) for i, node in enumerate(nodes)]
+    edges = [Edge.at(node, offset + i) for i, node in enumerate(nodes)]
     total = None
     if with_count:
         total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()), params)
@@ -190,6 +204,12 @@ def paginate(
         ),
         total_count=total,
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _columns_only(stmt: sa.Select) -> bool:
+    """Whether the statement selects columns and expressions, no mapped class."""
+    return not any(d["expr"] is d["entity"] for d in stmt.column_descriptions if d["entity"] is not None)
 
 
 @functools.lru_cache(maxsize=128)
