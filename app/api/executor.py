@@ -91,7 +91,6 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
-
     def _basic_of(self, field_def: GraphQLField) -> Any:
         entry = self._basic.get(id(field_def))
         if entry is None:

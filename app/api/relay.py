@@ -182,9 +182,12 @@ def paginate(
     if params is None:
         result = session.execute(stmt.offset(offset).limit(limit + 1))
     else:
-        # A statement of columns only has nothing for the ORM to load: it runs on the
-        # session's connection (same transaction), without the ORM's execution steps.
-        run = session.connection().execute if _columns_only(stmt) else session.execute
+        run = session.execute
+        if _columns_only(stmt):
+            # Columns only: nothing for the ORM to load. They are read on the session's
+            # connection (same transaction, flushed first as the ORM would).
+            session.flush()
+            run = session.connection().execute
         result = run(_page_of(stmt), {**params, "page_offset": offset, "page_limit": limit + 1})
     rows = result.all() if whole_rows else list(result.scalars())
     has_next = len(rows) > limit
