@@ -51,8 +51,8 @@ def atomic(session: so.Session):
 # instances.
 
 SQL = {
-    # The payee and the hub's fee policy in one round trip.
-    "payee": "SELECT a.id, a.kind, a.name, a.status, s.transfer_fee_bps, s.transfer_fee_min"
+    # The payee and the hub's fee policy in one round trip (no settings row: no fee).
+    "payee": "SELECT a.id, a.kind, a.name, a.status, COALESCE(s.transfer_fee_bps, 0), COALESCE(s.transfer_fee_min, 0)"
              " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
     "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
     "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id,"
