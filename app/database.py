@@ -197,7 +197,7 @@ def attach_loaded(session: so.Session, cls: type, values: dict):
     instance = so.class_mapper(cls).class_manager.new_instance()
     instance.__dict__.update(values)
     so.make_transient_to_detached(instance)
-    stale = session.identity_map.get(so.util.identity_key(instance=instance))
+    stale = session.identity_map.get(sa.inspect(instance).key)  # the key it was just given
     if stale is not None:
         session.expunge(stale)
     session.add(instance)

@@ -51,8 +51,8 @@ def atomic(session: so.Session):
 # instances.
 
 SQL = {
-    # The payee and the hub's fee policy in one round trip.
-    "payee": "SELECT a.id, a.kind, a.name, a.status, s.transfer_fee_bps, s.transfer_fee_min"
+    # The payee and the hub's fee policy in one round trip (no settings row: no fee).
+    "payee": "SELECT a.id, a.kind, a.name, a.status, COALESCE(s.transfer_fee_bps, 0), COALESCE(s.transfer_fee_min, 0)"
              " FROM accounts a LEFT OUTER JOIN hub_settings s ON s.id = 1 WHERE a.id = :account_id",
     "by_key": "SELECT id FROM transfers WHERE initiator_id = :initiator_id AND idempotency_key = :key",
     "entry": "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, fee, memo, system_memo, initiator_id,"
@@ -128,14 +128,8 @@ def _applied(session: so.Session, changes: dict[int, Change], rows: list) -> dic
         if change.balance - change.hold < 0 and credit_limit > 0 and (on_hold - balance) * 100 >= credit_limit:
             crossings.append((account_id, on_hold - change.hold - balance + change.balance, on_hold - balance,
                               credit_limit, balance))
-        # The row changed behind the ORM's back: give a loaded Account the values the UPDATE
-        # returned (the latest, since the row is locked), rather than reloading it later.
-        account = session.identity_map.get(session.identity_key(Account, account_id))
-        if account is not None:
-            so.attributes.set_committed_value(account, "balance", balance)
-            so.attributes.set_committed_value(account, "on_hold", on_hold)
-            so.attributes.set_committed_value(account, "credit_limit", credit_limit)
-            so.attributes.set_committed_value(account, "status", AccountStatus(status))
+        _refresh(session, account_id, balance=balance, on_hold=on_hold, credit_limit=credit_limit,
+                 status=AccountStatus(status))
     if crossings:
         notices.limits_crossed(session, crossings, get_settings(session).warning_level_percent)
     return balances
@@ -147,10 +141,20 @@ def _apply_back(session: so.Session, applied: dict[int, Change]) -> None:
             session, _update_sql(False, False, False, False),
             {"account_id": account_id, "delta": -change.balance, "hold": -change.hold},
         ).fetchone()
-        account = session.identity_map.get(session.identity_key(Account, account_id))
-        if account is not None:
-            so.attributes.set_committed_value(account, "balance", balance)
-            so.attributes.set_committed_value(account, "on_hold", on_hold)
+        _refresh(session, account_id, balance=balance, on_hold=on_hold)
+
+
+def _refresh(session: so.Session, account_id: int, **values) -> None:
+    """The row changed behind the ORM's back: give a loaded Account the values the UPDATE
+    returned (the latest, since the row is locked), rather than reloading it later. Looked up
+    by its identity key (no query); only the values that differ are set, each costing more
+    than the comparison (an equal one pending in the session would only be written again)."""
+    account = session.identity_map.get((Account, (account_id,), None))
+    if account is None:
+        return
+    for name, value in values.items():
+        if account.__dict__.get(name) != value:
+            so.attributes.set_committed_value(account, name, value)
 
 
 def _explain_refusal(session: so.Session, account_id: int, change: Change):

@@ -14,7 +14,7 @@ from app.ledger.services.policy import FEE_KINDS, fee_for, get_settings
 from app.ledger.services.spending import authorize_spending
 from app.notices import events as notices
 from app.permissions import Right
-from models import COMMONS, Account, AccountKind, AccountStatus, HubSettings, Member, Transfer, TransferKind
+from models import COMMONS, Account, AccountKind, AccountStatus, Member, Transfer, TransferKind
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class _Payee:
     kind: str
     name: str
     status: str
-    transfer_fee_bps: Optional[int]
-    transfer_fee_min: Optional[int]
+    # The hub's fee policy, read with the payee: fee_for takes this row as its settings.
+    transfer_fee_bps: int
+    transfer_fee_min: int
 
 
 def _by_key(session: so.Session, initiator_id: Optional[int], key: Optional[str]) -> Optional[Transfer]:
@@ -118,10 +119,7 @@ def transfer(
         # A member pays members; the hub's own accounts are moved by its rules (fees,
         # settlements), never paid directly: as payee() and issueInvoice, they do not exist.
         raise DomainError(ErrorCode.NOT_FOUND, "This account does not exist.", "toAccountId")
-    policy = HubSettings(
-        transfer_fee_bps=to_account.transfer_fee_bps or 0, transfer_fee_min=to_account.transfer_fee_min or 0
-    )
-    fee = entry_fee(session, kind, amount, from_account, to_account, settings=policy)
+    fee = entry_fee(session, kind, amount, from_account, to_account, settings=to_account)
     commons_id = system_account(session, COMMONS).id if fee else None
     values = dict(
         kind=kind, from_account_id=from_id, to_account_id=to_account.id, amount=amount, fee=fee,
