@@ -64,8 +64,10 @@ def live_server(live_app):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per worker (starting Playwright and Chromium costs seconds): every test
+    still gets fresh browser contexts of its own (page_for, the federation journey's Tab)."""
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
