@@ -149,7 +149,8 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     page = arve.as_(MARC)
     arve.go("/federation/pay")
     pick_in_directory(page, "tavaillons", TAVAILLONS)
-    assert page.locator("h2", has_text=f"Payer {TAVAILLONS} ({CHABLAIS_NAME})").is_visible()
+    # expect() waits for the form's page: is_visible() answered at once, before it had loaded.
+    expect(page.locator("h2", has_text=f"Payer {TAVAILLONS} ({CHABLAIS_NAME})")).to_be_visible()
     page.fill("#f-amount", "150,00")
     page.fill("#f-memo", "Acompte tavaillons, chalet des Gets")
     page.locator("form[method=post] button.primary", has_text="Payer").click()
