@@ -2,6 +2,7 @@
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -18,16 +19,35 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory):
-    """The app with the demo hub, on a database of its own (tests read its mail outbox)."""
-    database = tmp_path_factory.mktemp("e2e") / "alveole.db"
-    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{database}"})
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory):
+    """demo_database(path) -> the URL of a new SQLite file at `path` holding the Arve's demo hub,
+    a copy of one migrated and loaded once per worker: migrating and seeding again for each
+    server cost ~10 s apiece under coverage. Each copy is the server's own, as before; the demo's
+    dates are relative to today, the same for the whole run."""
+    template = tmp_path_factory.mktemp("demo") / "alveole.db"
+    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{template}"})
     with app.app_context():
         migrations.upgrade(get_engine())
         session = get_session()
         seed_demo(session, app.extensions["passwords"])
         session.commit()
+    # Closing the last connection checkpoints the WAL into the file: the file alone is the hub.
+    app.extensions["db_engine"].dispose()
+    assert not template.with_name(template.name + "-wal").exists()
+
+    def copy(path: Path) -> str:
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, demo_database):
+    """The app with the demo hub, on a database of its own (tests read its mail outbox)."""
+    database_url = demo_database(tmp_path_factory.mktemp("e2e") / "alveole.db")
+    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": database_url})
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -44,8 +64,10 @@ def live_server(live_app):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per worker (starting Playwright and Chromium costs seconds): every test
+    still gets fresh browser contexts of its own (page_for, the federation journey's Tab)."""
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:

@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import create_app, migrations
-from app.database import get_engine, get_session
-from app.demo import seed_demo
+from app import create_app
+from app.database import get_session
 from app.ledger import services as ledger
 from models import Member
 from tests.conftest import STRIPE_TEST_KEYS, TEST_CONFIG
@@ -46,17 +45,14 @@ window.Stripe = function (key) {
 
 
 @pytest.fixture(scope="module")
-def card_server(tmp_path_factory, localstripe):
+def card_server(tmp_path_factory, localstripe, demo_database):
     """The demo hub with cards on (localstripe), and one firm spent down to its credit limit."""
-    database = tmp_path_factory.mktemp("e2e-cards") / "alveole.db"
     app = create_app({
-        **TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{database}",
+        **TEST_CONFIG, "TESTING": False, "DATABASE_URL": demo_database(tmp_path_factory.mktemp("e2e-cards") / "alveole.db"),
         **STRIPE_TEST_KEYS, "STRIPE_API_BASE": localstripe,
     })
     with app.app_context():
-        migrations.upgrade(get_engine())
         session = get_session()
-        seed_demo(session, app.extensions["passwords"])
         sophie = session.scalar(sa.select(Member).where(Member.email == FIRM_MANAGER))
         marc = session.scalar(sa.select(Member).where(Member.email == "marc.duret@scierie-giffre.test"))
         account = ledger.paying_account(session, sophie)

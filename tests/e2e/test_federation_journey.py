@@ -35,11 +35,11 @@ def alv(text: str) -> str:
     return text.replace(" ", NBSP) + NBSP + "ALV"
 
 
-def _hub(tmp_path, hub_id, name):
+def _hub(tmp_path, hub_id, name, database_url):
     """The hub's app and its server on a free port (the port first: the hub's address is known
     to its peer and to its own emails)."""
     app = create_app({
-        **TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{tmp_path / hub_id}.db", "HUB_ID": hub_id,
+        **TEST_CONFIG, "TESTING": False, "DATABASE_URL": database_url, "HUB_ID": hub_id,
         "HUB_NAME": name, "HUB_PRIVATE_KEY": keys.encode_private(Ed25519PrivateKey.generate()),
         "HUB_KEY_FILE": str(tmp_path / f"{hub_id}.key"), "SESSION_COOKIE_NAME": f"{hub_id}_session",
     })
@@ -57,9 +57,14 @@ def _flask(app, *args) -> str:
 
 
 @pytest.fixture
-def two_hubs(tmp_path):
-    """{'arve': url, 'chablais': url}: both demo hubs, loaded and peered as the Makefile does."""
-    hubs = {"arve": _hub(tmp_path, "arve", ARVE_NAME), "chablais": _hub(tmp_path, "chablais", CHABLAIS_NAME)}
+def two_hubs(tmp_path, demo_database):
+    """{'arve': url, 'chablais': url}: both demo hubs, loaded and peered as the Makefile does.
+    The Arve starts from a copy of the worker's demo hub (the same seed_demo), so its setup-demo
+    finds it loaded, as a second `make run` would; the Chablais is loaded here by setup-demo."""
+    hubs = {
+        "arve": _hub(tmp_path, "arve", ARVE_NAME, demo_database(tmp_path / "arve.db")),
+        "chablais": _hub(tmp_path, "chablais", CHABLAIS_NAME, f"sqlite:///{tmp_path / 'chablais.db'}"),
+    }
     for app, _, _ in hubs.values():
         _flask(app, "setup-demo")
     for hub_id, other_id in (("arve", "chablais"), ("chablais", "arve")):
@@ -144,7 +149,8 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     page = arve.as_(MARC)
     arve.go("/federation/pay")
     pick_in_directory(page, "tavaillons", TAVAILLONS)
-    assert page.locator("h2", has_text=f"Payer {TAVAILLONS} ({CHABLAIS_NAME})").is_visible()
+    # expect() waits for the form's page: is_visible() answered at once, before it had loaded.
+    expect(page.locator("h2", has_text=f"Payer {TAVAILLONS} ({CHABLAIS_NAME})")).to_be_visible()
     page.fill("#f-amount", "150,00")
     page.fill("#f-memo", "Acompte tavaillons, chalet des Gets")
     page.locator("form[method=post] button.primary", has_text="Payer").click()

@@ -10,9 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from app import create_app, migrations
-from app.database import get_engine, get_session
-from app.demo import seed_demo
+from app import create_app
 from tests.conftest import TEST_CONFIG
 from tests.e2e.test_browser import sign_in
 
@@ -25,14 +23,9 @@ SAW = "Scie à ruban de chantier"  # 15.00 a day, at Charpentes Mont-Blanc
 
 
 @pytest.fixture
-def demo_server(tmp_path):
+def demo_server(tmp_path, demo_database):
     """A fresh demo hub for each run of the journey (Karim's month starts empty)."""
-    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'alveole.db'}"})
-    with app.app_context():
-        migrations.upgrade(get_engine())
-        session = get_session()
-        seed_demo(session, app.extensions["passwords"])
-        session.commit()
+    app = create_app({**TEST_CONFIG, "TESTING": False, "DATABASE_URL": demo_database(tmp_path / "alveole.db")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
