@@ -61,8 +61,7 @@ def notify_account(
 ) -> int:
     """Tell who acts for an account (permissions.account_holders_query)."""
     count = len(execute(session, *account_notice(session, account_id, kind, params, link, key=key)).fetchall())
-    log.debug("notice %s stored for %s member(s)%s", Kind(kind).value, count, f" (key {key})" if key else "")
-    return count
+    return _stored(Kind(kind), count, key)
 
 
 def account_notice(
@@ -143,7 +142,10 @@ def _notify(session, recipients, ids: Optional[list[int]], category: Category, k
     }
     if ids is not None:
         values["ids"] = ids
-    count = len(session.execute(stmt, values).all())
+    return _stored(kind, len(session.execute(stmt, values).all()), key)
+
+
+def _stored(kind: Kind, count: int, key: Optional[str]) -> int:
     # Debug: the event itself is logged by its slice (a payment by nobody: the ledger's hot path).
     log.debug("notice %s stored for %s member(s)%s", kind.value, count, f" (key {key})" if key else "")
     return count

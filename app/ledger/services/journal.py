@@ -1,7 +1,8 @@
 """The guarded write under every ledger operation.
 
 Every change of balances goes through `post` (or `enter`, which sends a transfer's entry with
-the same UPDATEs), which updates the account rows in ascending id order (so concurrent entries never deadlock) with guarded UPDATEs: a debit only applies while
+the same UPDATEs), which updates the account rows in ascending id order (so concurrent entries
+never deadlock) with guarded UPDATEs: a debit only applies while
 `balance + credit_limit - on_hold` stays >= 0, a credit only while the balance stays under its
 cap. PostgreSQL re-checks the guard against the latest committed row (READ COMMITTED re-reads
 the row it waited for), and SQLite runs one writer at a time (BEGIN IMMEDIATE), so no limit is
