@@ -70,6 +70,50 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     assert "Scie à ruban de chantier" in page.inner_text("main")
 
 
+
+def open_the_saw_for_a_morning(page, live_server):
+    """Karim on the band saw's page, a Tuesday morning three weeks ahead in the form."""
+    sign_in(page, live_server, "karim.benali@boisetvie.test")
+    today = dt.date.today()
+    tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7) + dt.timedelta(weeks=3)
+    page.goto(f"{live_server}/catalogue?q=scie&from={tuesday}T08:00&to={tuesday}T12:00")
+    page.click("text=Scie à ruban de chantier")
+    expect(page.locator("[data-testid=quote]")).to_contain_text("Prix")
+    assert page.title() == "Scie à ruban de chantier · Alvéole"
+
+
+def test_a_choice_made_while_the_page_loads_is_quoted(live_server, page_for):
+    page = page_for("fr", width=1280)
+    open_the_saw_for_a_morning(page, live_server)
+    held = []  # the page's script, kept from the browser until Karim has ticked the box
+    page.route("**/js/booking.js", lambda route: held.append(route))
+    page.reload(wait_until="commit")
+    page.check("input[name=pay_on_account]")
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(page.locator("[data-testid=quote]")).to_contain_text("Rien n'est réservé maintenant")
+
+
+def test_a_late_reply_does_not_replace_the_quote_of_the_latest_choice(live_server, page_for):
+    page = page_for("fr", width=1280)
+    open_the_saw_for_a_morning(page, live_server)
+    held = []  # the quote requests, answered in the order the test chooses
+    page.route("**/quote?*", lambda route: held.append(route))
+    page.check("input[name=pay_on_account]")
+    while not held:
+        page.wait_for_timeout(20)
+    page.uncheck("input[name=pay_on_account]")
+    while len(held) < 2:
+        page.wait_for_timeout(20)
+    held[1].continue_()  # the latest choice (not on account) is answered first
+    quote = page.locator("[data-testid=quote]")
+    expect(quote).to_contain_text("Réservé sur votre compte dès maintenant")
+    with page.expect_response("**/quote?*pay_on_account=1*"):
+        held[0].continue_()  # then the reply to the earlier one arrives, late
+    page.wait_for_timeout(100)  # (leave the page time to misuse it)
+    expect(quote).not_to_contain_text("Rien n")
+
 def test_presets_pick_a_morning(live_server, page_for):
     page = page_for("fr", width=390)
     sign_in(page, live_server, "lea.perrin@scierie-giffre.test")
