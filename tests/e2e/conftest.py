@@ -73,8 +73,11 @@ def browser():
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() polls until its text shows: allow 15 s rather than 5, as the whole suite shares
+    # two cores in CI and a reply once took longer there (a wait, not a speed check).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
