@@ -4,6 +4,7 @@ import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from app.demo import DEMO_PASSWORD
 
@@ -42,9 +43,9 @@ def test_english_visitor_then_language_switch(live_server, page_for):
     # On a phone the menu folds behind a toggle (once the page's stylesheet is in: a busy
     # machine may parse the new page before its CSS arrives).
     page.wait_for_load_state("load")
-    assert not page.locator(".mainnav").is_visible()
+    expect(page.locator(".mainnav")).to_be_hidden()
     page.click(".nav-toggle-label")
-    assert page.locator(".mainnav").is_visible()
+    expect(page.locator(".mainnav")).to_be_visible()
 
 
 def test_wrong_password_is_explained_in_french(live_server, page_for):
