@@ -4,6 +4,7 @@ import secrets
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import permissions
@@ -20,6 +21,17 @@ INVOICE_ACTIONS = {
     "reject": ("RejectInvoice", N_("Invoice No. %(number)s rejected.")),
     "cancel": ("CancelInvoice", N_("Invoice No. %(number)s cancelled.")),
 }
+
+# Each status -> (the word members read, its badge's class): the one table every page shows.
+INVOICE_STATUSES = {
+    "ISSUED": (_l("Waiting for answer"), "warn"), "ACCEPTED": (_l("Accepted"), ""), "REJECTED": (_l("Rejected"), "bad"),
+    "PAID": (_l("Paid"), "ok"), "CANCELLED": (_l("Cancelled"), ""),
+}
+
+
+@bp.app_template_global()
+def invoice_statuses() -> dict:
+    return INVOICE_STATUSES
 
 
 @bp.route("/invoices", methods=["GET", "POST"])

@@ -16,13 +16,14 @@ KIND_LABELS = {
     PaymentKind.DEPOSIT: lazy_gettext("Equipment deposit"),
     PaymentKind.MEMBERSHIP_FEE: lazy_gettext("Membership fee"),
 }
+# A payment's status as members read it, on the receipts and on the pages (keyed by name).
 STATUS_LABELS = {
-    PaymentStatus.PENDING: lazy_gettext("Waiting for the card"),
-    PaymentStatus.AUTHORIZED: lazy_gettext("Held on the card"),
-    PaymentStatus.SUCCEEDED: lazy_gettext("Received"),
-    PaymentStatus.CANCELED: lazy_gettext("Released"),
-    PaymentStatus.FAILED: lazy_gettext("Payment declined"),
-    PaymentStatus.REFUNDED: lazy_gettext("Refunded"),
+    PaymentStatus.PENDING.value: lazy_gettext("Waiting for the card"),
+    PaymentStatus.AUTHORIZED.value: lazy_gettext("Held on the card"),
+    PaymentStatus.SUCCEEDED.value: lazy_gettext("Received"),
+    PaymentStatus.CANCELED.value: lazy_gettext("Released"),
+    PaymentStatus.FAILED.value: lazy_gettext("Payment declined"),
+    PaymentStatus.REFUNDED.value: lazy_gettext("Refunded"),
 }
 
 
@@ -36,7 +37,7 @@ def receipt_text(payment: Payment) -> tuple[str, str]:
     when = (payment.succeeded_at or payment.created_at).astimezone(hub_zone()).strftime("%d/%m/%Y %H:%M")
     lines = [
         gettext("Receipt n° %(number)s", number=payment.id),
-        f"{KIND_LABELS[payment.kind]} — {STATUS_LABELS[payment.status]}",
+        f"{KIND_LABELS[payment.kind]} — {STATUS_LABELS[payment.status.value]}",
         gettext("Amount: %(amount)s", amount=euros(payment.amount)),
         gettext("Date: %(date)s", date=when),
     ]

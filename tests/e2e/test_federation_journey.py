@@ -247,7 +247,7 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     arve.shot("6-paid")
     chablais.go("/federation/invoices")  # Jeanne, still signed in there
     paid = peer_invoice_row(chablais.page, "Pose de tavaillons").locator("td")
-    assert paid.all_inner_texts()[3:6] == [alv("500,00"), alv("0,00"), "payée"]
+    assert paid.all_inner_texts()[3:6] == [alv("500,00"), alv("0,00"), "Payée"]
 
     # 7. Both treasurers' peers pages: the mirror accounts are opposite (150.00 + 200.00 went
     #    from the Arve to the Chablais: the Arve owes the Chablais; the joint run moved none),

@@ -26,18 +26,18 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_from_the_pag
 
     debtor = _client(arve, sawmill)
     page = debtor.get("/federation/invoices").get_data(as_text=True)
-    assert "Charpentes du Chablais" in page and "en attente de réponse" in page
+    assert "Charpentes du Chablais" in page and "En attente de réponse" in page
     invoice_id = page.split('name="invoiceId" value="')[1].split('"')[0]
     token = csrf_token(debtor, "/federation/invoices")
     accepted = debtor.post("/federation/invoices", data={"action": "accept", "invoiceId": invoice_id, "csrf_token": token},
                            follow_redirects=True).get_data(as_text=True)
     assert "Votre réponse a été envoyée" in accepted
-    assert "acceptée" in creditor.get("/federation/invoices").get_data(as_text=True)  # the Chablais heard it
+    assert "Acceptée" in creditor.get("/federation/invoices").get_data(as_text=True)  # the Chablais heard it
     paid = debtor.post("/federation/invoices", data={"action": "pay", "invoiceId": invoice_id, "amount": "", "key": "",
                                                      "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "120,00\u00a0ALV payés à Charpentes du Chablais" in paid
     assert arve.balance(sawmill_account) == -12_000 and chablais.balance(carpenter_account) == 12_000
-    assert "payée" in creditor.get("/federation/invoices").get_data(as_text=True)
+    assert "Payée" in creditor.get("/federation/invoices").get_data(as_text=True)
 
 
 def test_the_treasurers_run_a_joint_run_from_their_pages(cycle):  # noqa: F811

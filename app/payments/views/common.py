@@ -2,14 +2,12 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from app.payments.receipts import STATUS_LABELS
+
 bp = Blueprint("payments", __name__)
 
 KIND_LABELS = {
     "SETTLEMENT": _l("Settlement"), "PAYOUT": _l("Pay-out"), "DEPOSIT": _l("Deposit"), "MEMBERSHIP_FEE": _l("Membership fee"),
-}
-STATUS_LABELS = {
-    "PENDING": _l("Waiting for the card"), "AUTHORIZED": _l("Held on the card"), "SUCCEEDED": _l("Received"),
-    "CANCELED": _l("Released"), "FAILED": _l("Payment declined"), "REFUNDED": _l("Refunded"),
 }
 METHOD_LABELS = {"CARD": _l("Card"), "BANK_TRANSFER": _l("Bank transfer")}
 RECONCILIATION_LABELS = {
