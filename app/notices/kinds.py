@@ -18,6 +18,7 @@ class Category(str, enum.Enum):
     INVOICES = "INVOICES"
     PAYMENTS = "PAYMENTS"
     ACCOUNT = "ACCOUNT"
+    SKILLS = "SKILLS"
 
 
 class Kind(str, enum.Enum):
@@ -41,6 +42,17 @@ class Kind(str, enum.Enum):
     ACCOUNT_NEAR_LIMIT = "ACCOUNT_NEAR_LIMIT"
     ACCOUNT_AT_LIMIT = "ACCOUNT_AT_LIMIT"
     CREDIT_LIMIT_CHANGED = "CREDIT_LIMIT_CHANGED"
+    JOB_REQUESTED = "JOB_REQUESTED"
+    JOB_QUOTED = "JOB_QUOTED"
+    JOB_DECLINED = "JOB_DECLINED"
+    JOB_ACCEPTED = "JOB_ACCEPTED"
+    JOB_CANCELLED = "JOB_CANCELLED"
+    JOB_DELIVERED = "JOB_DELIVERED"
+    JOB_CONFIRMED = "JOB_CONFIRMED"
+    JOB_DISPUTED = "JOB_DISPUTED"
+    JOB_SETTLED = "JOB_SETTLED"
+    JOB_MESSAGE = "JOB_MESSAGE"
+    JOB_RATED = "JOB_RATED"
     MESSAGE = "MESSAGE"  # a free text (notices written before kinds existed)
 
 
@@ -113,13 +125,32 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.CREDIT_LIMIT_CHANGED: KindInfo(
         Category.ACCOUNT, N_("The credit limit of %(account)s changed from %(old_limit)s to %(limit)s."),
         N_("New credit limit for %(account)s")),
+    # A job's notices: %(title)s is the offer, %(who)s the member who acted.
+    Kind.JOB_REQUESTED: KindInfo(Category.SKILLS, N_("%(who)s requests “%(title)s”."), N_("Job requested: %(title)s")),
+    Kind.JOB_QUOTED: KindInfo(Category.SKILLS, N_("New quote for “%(title)s”: %(price)s."), N_("New quote: %(title)s")),
+    Kind.JOB_DECLINED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: %(who)s declined the request."), N_("Request declined: %(title)s")),
+    Kind.JOB_ACCEPTED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: %(who)s accepted your quote."), N_("Quote accepted: %(title)s")),
+    Kind.JOB_CANCELLED: KindInfo(Category.SKILLS, N_("“%(title)s”: %(who)s cancelled the job."), N_("Job cancelled: %(title)s")),
+    Kind.JOB_DELIVERED: KindInfo(
+        Category.SKILLS, N_("“%(title)s” is delivered: confirm it or open a dispute."), N_("Job delivered: %(title)s")),
+    Kind.JOB_CONFIRMED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: delivery confirmed and paid."), N_("Delivery confirmed: %(title)s")),
+    Kind.JOB_DISPUTED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: %(who)s disputes the delivery."), N_("Delivery disputed: %(title)s")),
+    Kind.JOB_SETTLED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: the treasurer settled the dispute (%(price)s)."), N_("Dispute settled: %(title)s")),
+    Kind.JOB_MESSAGE: KindInfo(Category.SKILLS, N_("“%(title)s”: message from %(who)s."), N_("Message about %(title)s")),
+    Kind.JOB_RATED: KindInfo(
+        Category.SKILLS, N_("“%(title)s”: %(who)s left a rating. Leave yours!"), N_("Rating received: %(title)s")),
     Kind.MESSAGE: KindInfo(Category.BOOKINGS, "%(text)s", "%(text)s"),
 }
 
 # Parameters shown as a date and time, a date, or an amount (minor units) of the hub's currency.
 DATETIME_PARAMS = {"start", "end"}
 DATE_PARAMS = {"due_date"}
-MONEY_PARAMS = {"amount", "outstanding", "balance", "limit", "old_limit"}
+MONEY_PARAMS = {"amount", "outstanding", "balance", "limit", "old_limit", "price"}
 
 CATEGORY_LABELS = {
     Category.BOOKINGS: N_("Bookings (requests, answers, reminders)"),
@@ -127,6 +158,7 @@ CATEGORY_LABELS = {
     Category.INVOICES: N_("Invoices and clearing"),
     Category.PAYMENTS: N_("Payments received"),
     Category.ACCOUNT: N_("My account (credit limit)"),
+    Category.SKILLS: N_("Skills jobs (requests, quotes, deliveries)"),
 }
 CHANNEL_LABELS = {
     NoticeChannel.IN_APP: N_("In the app only"),
@@ -141,4 +173,5 @@ DEFAULT_CHANNELS = {
     Category.INVOICES: NoticeChannel.IMMEDIATE,
     Category.PAYMENTS: NoticeChannel.DIGEST,
     Category.ACCOUNT: NoticeChannel.IMMEDIATE,
+    Category.SKILLS: NoticeChannel.IMMEDIATE,
 }

@@ -6,6 +6,7 @@ from flask_babel import force_locale, format_decimal, gettext, lazy_gettext
 
 from app.api.relay import to_global_id
 from app.hub import hub_zone
+from app.notices.kinds import Category
 from models import Member, Notification, OutboxEmail, Payment, PaymentKind, PaymentStatus
 
 log = logging.getLogger("alveole.payments")
@@ -59,7 +60,9 @@ def queue_receipt(session, payment: Payment) -> None:
     member = session.get(Member, payment.member_id)
     with force_locale(member.language or "fr"):
         subject, body = receipt_text(payment)
-    session.add(Notification(member_id=member.id, message=subject, link=f"/payments/{to_global_id('Payment', payment.id)}"))
+    # In the app under Payments; the receipt itself is the email (whatever the preferences).
+    session.add(Notification(member_id=member.id, category=Category.PAYMENTS.value, message=subject,
+                             link=f"/payments/{to_global_id('Payment', payment.id)}"))
     session.add(OutboxEmail(to_address=member.email, subject=subject[:200], body=body))
     session.flush()
     log.info("receipt of payment %s queued for member %s", payment.id, member.id)

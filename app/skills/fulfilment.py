@@ -29,7 +29,6 @@ from app.skills.jobs import (
     event,
     get_job,
     last_quote,
-    money_text,
     require_client,
     require_provider,
     require_status,
@@ -242,7 +241,7 @@ def settle_dispute(session: so.Session, actor: Member, job_id: int, amount: int,
     event(session, job, JobEventKind.SETTLED, actor, decision)
     session.flush()
     for side in ("CLIENT", "PROVIDER"):
-        tell(session, job, side, "settled", actor, price=money_text(amount))
+        tell(session, job, side, "settled", actor, price=amount)
     log.info("job %s settled by member %s: %s of %s to the provider", job.id, actor.id, amount, job.price)
     return job
 

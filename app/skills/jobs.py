@@ -54,10 +54,6 @@ def hours_text(hundredths: Optional[int]) -> str:
     return "" if hundredths is None else f"{Decimal(hundredths) / 100:.2f}"
 
 
-def money_text(minor_units: int) -> str:
-    return f"{Decimal(minor_units) / 100:.2f}"
-
-
 # --- Lookups and checks ------------------------------------------------------------------------
 
 
@@ -222,7 +218,7 @@ def quote_job(
     job.status = JobStatus.QUOTED
     event(session, job, JobEventKind.QUOTED, actor)  # the page shows the quote itself
     session.flush()
-    tell(session, job, "CLIENT", "quoted", actor, price=money_text(price))
+    tell(session, job, "CLIENT", "quoted", actor, price=price)
     log.info("job %s quoted by member %s: %s for %s hundredths of an hour", job.id, actor.id, price, hundredths)
     return quote
 

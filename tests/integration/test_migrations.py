@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 
 from app import migrations
 from app.database import make_engine
-from models import Base
+from models import Base, Member, Notification
 
 
 def _fresh_engine(backend, tmp_path):
@@ -38,6 +38,27 @@ def test_migrations_from_empty_match_the_models(backend, tmp_path):
         assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
         migrations.upgrade(engine)
         assert "members" in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+        if cleanup:
+            cleanup()
+
+
+def test_notices_written_before_jobs_had_kinds_move_to_their_category(backend, tmp_path):
+    engine, cleanup = _fresh_engine(backend, tmp_path)
+    notices = Notification.__table__
+    try:
+        migrations.upgrade(engine, "0020_resources_free_search_index")
+        with engine.begin() as connection:
+            member_id = connection.execute(
+                Member.__table__.insert().values(email="a@example.test", name="A", password_hash="")
+            ).inserted_primary_key[0]
+            for link in ("/skills/jobs/Sm9iOjE=", "/payments/UGF5bWVudDox", "/bookings"):
+                connection.execute(notices.insert().values(member_id=member_id, message="texte", link=link))
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            moved = dict(connection.execute(sa.select(notices.c.link, notices.c.category)).all())
+        assert moved == {"/skills/jobs/Sm9iOjE=": "SKILLS", "/payments/UGF5bWVudDox": "PAYMENTS", "/bookings": "BOOKINGS"}
     finally:
         engine.dispose()
         if cleanup:

@@ -80,7 +80,7 @@ def test_preferences_per_category(app, make_member, api):
     me, my_id = _member(app, make_member)
     defaults = {p["category"]: p["channel"] for p in me.data(PREFS)["notificationPreferences"]}
     assert defaults == {"BOOKINGS": "IMMEDIATE", "WAITLIST": "IMMEDIATE", "INVOICES": "IMMEDIATE",
-                        "PAYMENTS": "DIGEST", "ACCOUNT": "IMMEDIATE"}
+                        "PAYMENTS": "DIGEST", "ACCOUNT": "IMMEDIATE", "SKILLS": "IMMEDIATE"}
     chosen = me.data(SET_PREFS, input={"preferences": [{"category": "INVOICES", "channel": "IN_APP"},
                                                         {"category": "PAYMENTS", "channel": "IMMEDIATE"}]})
     result = chosen["setNotificationPreferences"]

@@ -5,8 +5,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
 
-from models import Hold, HoldStatus, Invoice, InvoiceStatus, Notification, OutboxEmail, Transfer, TransferKind
+from app.database import get_session
+from app.notices import mail, render, services
+from models import (
+    Hold,
+    HoldStatus,
+    Invoice,
+    InvoiceStatus,
+    Member,
+    NoticeChannel,
+    Notification,
+    OutboxEmail,
+    Transfer,
+    TransferKind,
+)
 from tests.skills.skills_helpers import (
     accepted,
     account,
@@ -150,14 +165,35 @@ def test_bad_hours_and_prices_are_invalid_with_their_field(app, market):
 
 
 def test_messages_reach_the_other_side_in_the_app_and_by_mail(app, market):
-
     job = requested(market)
-    notices = count(app, Notification)
-    assert notices >= 1 and count(app, OutboxEmail) == notices
+    notices = count(app, Notification, Notification.category == "SKILLS")
+    assert notices >= 1
     job = ok(market.provider, "sendJobMessage", jobId=job["id"], body="Quelle essence de bois ?")
     assert job["messages"] == [{"body": "Quelle essence de bois ?", "by": {"name": "Julien Favre"}}]
-    assert count(app, Notification) == notices + 1
+    assert count(app, Notification, Notification.kind == "JOB_MESSAGE") == 1
     assert codes(act(market.outsider, "sendJobMessage", jobId=job["id"], body="Je m'invite")) == ["FORBIDDEN"]
+    with app.app_context():
+        session = get_session()
+        emails = mail.queue_notices(session)[0]
+        session.commit()
+        bodies = session.scalars(sa.select(OutboxEmail.body)).all()
+    # Each member heard once by email (their default for jobs), with a link that opens the job.
+    assert emails == count(app, Notification, Notification.category == "SKILLS") == len(bodies)
+    assert any(f"{app.config['BASE_URL']}/skills/jobs/{job['id']}" in body for body in bodies)
+
+
+def test_a_quote_is_told_in_the_clients_language_with_its_price_and_as_they_chose(app, market):
+    with app.app_context():
+        session = get_session()
+        client = session.scalar(sa.select(Member).where(Member.name == "Anne Mollard"))
+        client.language = "fr"
+        services.set_preferences(session, client, {"SKILLS": "IN_APP"})
+        session.commit()
+    quoted(market, price="880.00")
+    with app.app_context(), force_locale("fr"):
+        notice = get_session().scalars(sa.select(Notification).where(Notification.kind == "JOB_QUOTED")).one()
+        assert notice.delivery == NoticeChannel.IN_APP  # her choice: no email
+        assert render.message(notice.kind, notice.params) == "Nouveau devis pour «\u00a0Charpente d'un abri\u00a0»\u00a0: 880,00 ALV."
 
 
 def test_accepted_twice_with_one_key_returns_the_first_result(app, market):
