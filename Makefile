@@ -13,7 +13,8 @@ PORT2 ?= 5001
 CHABLAIS := ALVEOLE_HUB_ID=chablais ALVEOLE_HUB_NAME="Alvéole — PTCE du Chablais" \
 	ALVEOLE_INSTANCE_DIR=$(CURDIR)/instance/chablais DATABASE_URL=sqlite:///$(CURDIR)/instance/chablais/alveole.db ALVEOLE_BASE_URL=http://$(HOST):$(PORT2) \
 	ALVEOLE_SESSION_COOKIE=chablais_session
-ARVE := ALVEOLE_BASE_URL=http://$(HOST):$(PORT)
+# The address the hub's emails and pages link to: where `make run` serves, unless set.
+ARVE := ALVEOLE_BASE_URL=$${ALVEOLE_BASE_URL:-http://$(HOST):$(PORT)}
 
 .PHONY: install run run-federation test lint translations schema
 
@@ -32,7 +33,7 @@ else
 run: install
 	$(BIN)/flask --app wsgi setup-demo
 	@echo "Alvéole: http://$(HOST):$(PORT)/  (demo password: alveole-demo)"
-	ALVEOLE_PUBLIC_GRAPHQL_IDE=$${ALVEOLE_PUBLIC_GRAPHQL_IDE:-true} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	$(ARVE) ALVEOLE_PUBLIC_GRAPHQL_IDE=$${ALVEOLE_PUBLIC_GRAPHQL_IDE:-true} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 endif
 
 # Both demo hubs, each with its own database, key and cookie; Chablais runs in the background
