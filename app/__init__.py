@@ -23,6 +23,7 @@ from app.extensions import (
     babel_locale,
     compile_translations,
     csrf,
+    elide_in_templates,
     login_manager,
     translation_directories,
 )
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         locale_selector=babel_locale,
         default_translation_directories=";".join(str(d) for d in translation_directories()),
     )
+    elide_in_templates(app.jinja_env)
     login_manager.init_app(app)
     csrf.init_app(app)
 

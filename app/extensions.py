@@ -1,14 +1,16 @@
 """Extensions, created once and bound to the app in create_app."""
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import pass_context
 
 LANGUAGES = ("fr", "en")
 APP_DIR = Path(__file__).resolve().parent
@@ -60,6 +62,33 @@ def french_typography(text: str) -> str:
     for plain, typeset in FRENCH_SPACES:
         text = text.replace(plain, typeset)
     return text
+
+
+# "de" before a vowel is "d’" ("Relevés d’août", "message d’Anne"). The words that follow are
+# often a parameter (a month, a name), known only once the message is filled: so this runs
+# then, on French text. Not before h or y, which a name may aspirate ("de Hauteville").
+DE_BEFORE_VOWEL = re.compile(r"\b([Dd])e (?=[aeiouéèêàâîôûAEIOUÉÈÊÀÂÎÔÛ])")
+
+
+def french_elision(text: str) -> str:
+    """`text` with "de" elided before a vowel when the current language is French."""
+    locale = get_locale()
+    if locale is None or locale.language != "fr":
+        return text
+    elided = DE_BEFORE_VOWEL.sub(r"\1’", text)
+    return type(text)(elided) if elided != text else text  # Markup stays Markup
+
+
+def elide_in_templates(env) -> None:
+    """The templates' _(), gettext() and ngettext() elide too (Jinja fills their parameters)."""
+    def eliding(fill):
+        @pass_context
+        def filled(context, *args, **variables):
+            return french_elision(fill(context, *args, **variables))
+        return filled
+
+    for name in ("_", "gettext", "ngettext"):
+        env.globals[name] = eliding(env.globals[name])
 
 
 def _typeset(catalog) -> None:

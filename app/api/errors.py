@@ -6,6 +6,7 @@ import strawberry
 from flask_babel import format_decimal, gettext
 
 from app.errors import DomainError, ErrorCode, ValidationFailed
+from app.extensions import french_elision
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
 
@@ -28,7 +29,7 @@ def to_user_errors(exc: DomainError) -> list[UserError]:
         UserError(
             code=e.code,
             field=[camel(part) for part in e.field] if e.field else None,
-            message=gettext(str(e.message), **{k: _localized(v) for k, v in e.params.items()}),
+            message=french_elision(gettext(str(e.message), **{k: _localized(v) for k, v in e.params.items()})),
         )
         for e in errors
     ]

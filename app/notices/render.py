@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
+from app.extensions import french_elision
 from app.notices.kinds import DATE_PARAMS, DATETIME_PARAMS, KINDS, MONEY_PARAMS, Kind
 
 
@@ -32,7 +33,7 @@ def _format(name: str, value):
 def _filled(template: str, params: dict) -> str:
     values = _Params({name: _format(name, value) for name, value in (params or {}).items()})
     try:
-        return template % values
+        return french_elision(template % values)
     except (TypeError, ValueError):  # a translation that broke its placeholders
         return template
 
