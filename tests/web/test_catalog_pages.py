@@ -49,6 +49,10 @@ def test_book_from_the_resource_page(app, make_member, member_api):
     text = again.get_data(as_text=True)
     assert "Ce créneau n&#39;est plus libre" in text or "Ce créneau n'est plus libre" in text
     assert "Créneaux libres de même durée" in text
+    # An end before the start: said once, under the field (not again in the price box).
+    backwards = client.post(url, data={**form, "end": local(start - H), "idempotency_key": "backwards"})
+    assert backwards.status_code == 400
+    assert backwards.get_data(as_text=True).count("La fin doit être après le début.") == 1
 
 
 def test_cancel_from_my_bookings(app, make_member, member_api):

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 
 from app.catalog.views.common import bp, to_iso
 from app.hub import hub_zone
-from app.web.pages import query
+from app.web.pages import Result, query
 
 LOCAL = "%Y-%m-%dT%H:%M"
 NOON = 12 * 60
@@ -88,8 +88,9 @@ def preset_day(form: dict, next_free: Optional[dict]) -> dt.date:
     return (start or dt.datetime.now(hub_zone())).date()
 
 
-def booking_quote(resource_id: str, form: dict, on_account: bool) -> Optional[dict]:
-    """The API's quote of the slot in the form, or None when no slot is chosen yet."""
+def booking_quote(resource_id: str, form: dict, on_account: bool, said: Optional[Result] = None) -> Optional[dict]:
+    """The API's quote of the slot in the form, or None when no slot is chosen yet. Its errors
+    leave out those the refused booking `said` already shows by the form's fields."""
     start, end = to_iso(form.get("start")), to_iso(form.get("end"))
     if not start or not end or parse_local(start) is None or parse_local(end) is None:
         return None
@@ -99,6 +100,9 @@ def booking_quote(resource_id: str, form: dict, on_account: bool) -> Optional[di
         quantity = 1
     quote = query("BookingQuote", resourceId=resource_id, start=start, end=end, quantity=quantity,
                   payOnAccount=on_account)["bookingQuote"]
+    if said is not None:
+        shown = {e["message"] for e in said.errors}
+        quote["errors"] = [e for e in quote["errors"] if e["message"] not in shown]
     terms = quote["cancellation"]
     if terms is not None:  # free cancellation already over when booking now
         terms["costsNow"] = dt.datetime.fromisoformat(terms["freeUntil"]) <= dt.datetime.now(dt.timezone.utc)

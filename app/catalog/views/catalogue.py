@@ -249,7 +249,7 @@ def resource_page(resource_id: str):
         booking_form.cell_links(days, resource["id"], monday)
     return render_template(
         "catalog/resource.html", resource=resource, days=days,
-        quote=booking_form.booking_quote(resource["id"], form, form["pay_on_account"] == "1"),
+        quote=booking_form.booking_quote(resource["id"], form, form["pay_on_account"] == "1", said=result),
         presets=booking_form.presets(resource["openingHours"], booking_form.preset_day(form, resource["nextFreeSlot"])),
         picking_end=booking_form.selection()[2],
         month=month_grid(resource["availability"], monday, first) if month_view else None, first=first,
