@@ -37,6 +37,7 @@ def test_the_first_journey_through_the_pages(app, make_member):
     assert "Parfait" in page and "Merci" in page and "★★★★★" in page
     listing = client.get("/skills").get_data(as_text=True)
     assert "Charpente d&#39;un abri" in listing and "(1)" in listing  # the offer's average and count
+    assert "5,0 sur 5" in listing and "★★★★★</span> 5,0 " in listing  # in French, a decimal comma
     jobs = provider.get("/skills/jobs?role=PROVIDER&status=COMPLETED").get_data(as_text=True)
     assert "Anne Mollard" in jobs
 
