@@ -43,7 +43,7 @@ def test_settling_through_the_card_page(app, cards, make_member, member_api, adm
     go_below_zero(member_api, admin_api, "500.00")
     client = member_api.client
     form = client.get("/account/settle").get_data(as_text=True)
-    assert 'value="500,00"' in form
+    assert 'value="500,00"' in form and "1 euro = 1,00\u00a0ALV." in form
     started = client.post("/account/settle", data={"csrf_token": csrf_token(client, "/account/settle"), "amount": "500,00",
                                                    "idempotency_key": "page-1"})
     assert started.status_code == 302
