@@ -41,7 +41,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "ledger.transfer_reversed": Action(
         N_("Transfer reversed"),
-        N_("%(actor)s reversed the transfer %(object)s (%(amount)s) by the entry n° %(reversed_by)s"),
+        N_("%(actor)s reversed the transfer %(object)s (%(amount)s) by the entry No. %(reversed_by)s"),
         {"amount": (N_("amount"), Kind.CREDITS), "reversed_by": (N_("reversed by"), Kind.NUMBER)},
     ),
     "ledger.account_closed": Action(

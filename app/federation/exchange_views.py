@@ -25,7 +25,7 @@ def _invoice_action(form, peer_id):
             "IssuePeerInvoice",
             {"peerId": peer_id, "debtorRef": form.get("debtorRef", ""), "amount": form.get("amount", ""),
              "memo": form.get("memo", ""), "dueDate": form.get("dueDate") or None},
-            done=lambda r: gettext("Invoice n° %(number)s sent to %(debtor)s (%(hub)s).",
+            done=lambda r: gettext("Invoice No. %(number)s sent to %(debtor)s (%(hub)s).",
                                    number=r["peerInvoice"]["invoice"]["number"], debtor=r["peerInvoice"]["remoteLabel"],
                                    hub=r["peerInvoice"]["peerName"]),
             then=back,

@@ -93,26 +93,26 @@ KINDS: dict[Kind, KindInfo] = {
         Category.WAITLIST, N_("A slot is free again: %(title)s, from %(start)s to %(end)s. Book it quickly!"),
         N_("%(title)s is free")),
     Kind.INVOICE_RECEIVED: KindInfo(
-        Category.INVOICES, N_("%(creditor)s sent you invoice n° %(number)s for %(amount)s, due %(due_date)s."),
-        N_("Invoice n° %(number)s from %(creditor)s")),
+        Category.INVOICES, N_("%(creditor)s sent you invoice No. %(number)s for %(amount)s, due %(due_date)s."),
+        N_("Invoice No. %(number)s from %(creditor)s")),
     Kind.INVOICE_ACCEPTED: KindInfo(
-        Category.INVOICES, N_("%(debtor)s accepted invoice n° %(number)s (%(amount)s)."),
-        N_("Invoice n° %(number)s accepted")),
+        Category.INVOICES, N_("%(debtor)s accepted invoice No. %(number)s (%(amount)s)."),
+        N_("Invoice No. %(number)s accepted")),
     Kind.INVOICE_REJECTED: KindInfo(
-        Category.INVOICES, N_("%(debtor)s rejected invoice n° %(number)s (%(amount)s)."),
-        N_("Invoice n° %(number)s rejected")),
+        Category.INVOICES, N_("%(debtor)s rejected invoice No. %(number)s (%(amount)s)."),
+        N_("Invoice No. %(number)s rejected")),
     Kind.INVOICE_DUE_SOON: KindInfo(
-        Category.INVOICES, N_("Invoice n° %(number)s from %(creditor)s is due on %(due_date)s: %(outstanding)s to pay."),
-        N_("Invoice n° %(number)s due on %(due_date)s")),
+        Category.INVOICES, N_("Invoice No. %(number)s from %(creditor)s is due on %(due_date)s: %(outstanding)s to pay."),
+        N_("Invoice No. %(number)s due on %(due_date)s")),
     Kind.INVOICE_OVERDUE: KindInfo(
-        Category.INVOICES, N_("Invoice n° %(number)s from %(creditor)s was due on %(due_date)s: %(outstanding)s still to pay."),
-        N_("Invoice n° %(number)s overdue")),
+        Category.INVOICES, N_("Invoice No. %(number)s from %(creditor)s was due on %(due_date)s: %(outstanding)s still to pay."),
+        N_("Invoice No. %(number)s overdue")),
     Kind.INVOICE_PAID: KindInfo(
-        Category.PAYMENTS, N_("%(debtor)s paid %(amount)s on invoice n° %(number)s."),
-        N_("Payment received on invoice n° %(number)s")),
+        Category.PAYMENTS, N_("%(debtor)s paid %(amount)s on invoice No. %(number)s."),
+        N_("Payment received on invoice No. %(number)s")),
     Kind.CLEARING_POSTED: KindInfo(
-        Category.INVOICES, N_("Clearing run n° %(run)s settled %(amount)s on your invoices (%(count)s invoices changed)."),
-        N_("Clearing run n° %(run)s posted")),
+        Category.INVOICES, N_("Clearing run No. %(run)s settled %(amount)s on your invoices (%(count)s invoices changed)."),
+        N_("Clearing run No. %(run)s posted")),
     Kind.PAYMENT_RECEIVED: KindInfo(
         Category.PAYMENTS, N_("%(payer)s paid %(amount)s to %(account)s."),
         N_("Payment received: %(amount)s")),

@@ -34,10 +34,10 @@ def euros(cents: int) -> str:
 
 def receipt_text(payment: Payment) -> tuple[str, str]:
     """The subject and body of a payment's receipt, in the current locale."""
-    subject = gettext("Alvéole receipt n° %(number)s: %(what)s", number=payment.id, what=KIND_LABELS[payment.kind])
+    subject = gettext("Alvéole receipt No. %(number)s: %(what)s", number=payment.id, what=KIND_LABELS[payment.kind])
     when = (payment.succeeded_at or payment.created_at).astimezone(hub_zone()).strftime("%d/%m/%Y %H:%M")
     lines = [
-        gettext("Receipt n° %(number)s", number=payment.id),
+        gettext("Receipt No. %(number)s", number=payment.id),
         f"{KIND_LABELS[payment.kind]} — {STATUS_LABELS[payment.status.value]}",
         gettext("Amount: %(amount)s", amount=euros(payment.amount)),
         gettext("Date: %(date)s", date=when),

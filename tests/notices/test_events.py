@@ -12,14 +12,14 @@ def test_invoice_events_tell_the_other_side(firms):  # noqa: F811 (the fixture)
     invoice = issue(firms, "A", "B", "120.50", accept=False, memo="Sciage", dueDate="2099-01-31")
     [received] = notices(firms["B"])
     assert received["kind"] == "INVOICE_RECEIVED" and received["link"] == "/invoices"
-    assert received["message"] == (f"Firm A sent you invoice n° {invoice['number']} for 120.50 ALV, due 31 Jan 2099. — Sciage")
+    assert received["message"] == (f"Firm A sent you invoice No. {invoice['number']} for 120.50 ALV, due 31 Jan 2099. — Sciage")
     assert kinds(firms["A"]) == []
     assert firms["B"].data(ACCEPT, input={"invoiceId": invoice["id"]})["acceptInvoice"]["errors"] == []
     assert kinds(firms["A"]) == ["INVOICE_ACCEPTED"]
     paid = firms["B"].data(PAY, input={"invoiceId": invoice["id"], "amount": "20.50"})["payInvoice"]
     assert paid["errors"] == []
     assert kinds(firms["A"]) == ["INVOICE_PAID", "INVOICE_ACCEPTED"]
-    assert notices(firms["A"])[0]["message"] == f"Firm B paid 20.50 ALV on invoice n° {invoice['number']}."
+    assert notices(firms["A"])[0]["message"] == f"Firm B paid 20.50 ALV on invoice No. {invoice['number']}."
     other = issue(firms, "C", "B", "10.00", accept=False)
     assert firms["B"].data(REJECT, input={"invoiceId": other["id"]})["rejectInvoice"]["errors"] == []
     assert kinds(firms["C"]) == ["INVOICE_REJECTED"]

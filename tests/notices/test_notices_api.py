@@ -72,7 +72,7 @@ def test_words_are_the_readers_language_at_display_time(app, make_member):
     assert notice["title"] == "Facture n° 1 de Scierie du Giffre"
     assert me.data(UPDATE_PROFILE, input={"language": "en"})["updateProfile"]["errors"] == []
     [notice] = notices(me)
-    assert notice["message"] == "Scierie du Giffre sent you invoice n° 1 for 120.50 ALV, due 5 Mar 2031."
+    assert notice["message"] == "Scierie du Giffre sent you invoice No. 1 for 120.50 ALV, due 5 Mar 2031."
     assert notice["url"] == "http://127.0.0.1:5000/invoices"
 
 

@@ -35,7 +35,7 @@ def payments():
             "direction": request.form.get("direction", ""),
             "reference": request.form.get("reference", ""),
         }, then=url_for("payments.payments"), done=lambda r: gettext(
-            "Bank transfer n° %(number)s recorded.", number=r["payment"]["number"]))
+            "Bank transfer No. %(number)s recorded.", number=r["payment"]["number"]))
     filters = _filters()
     data = query("Payments", first=50, after=request.args.get("after"), **filters)
     return render_template(
