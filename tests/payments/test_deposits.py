@@ -2,6 +2,7 @@
 a clean return, claimed by the owner and captured in part by the treasurer; the 7-day lapse
 of card holds (loans over 5 days are charged and refunded instead); the same without cards."""
 import datetime as dt
+import re
 
 import pytest
 
@@ -181,6 +182,9 @@ def test_the_owner_releases_a_claim_and_a_cancellation_releases_the_hold(app, ca
 def test_without_cards_check_out_needs_no_card(app, people):
     owner, karim = people
     booking = a_loan(owner, karim)
+    # His bookings say the deposit asked, not that a card must secure it.
+    line = re.search(r'data-testid="deposit-line">(.*?)</p>', karim.client.get("/bookings").get_data(as_text=True), re.S).group(1)
+    assert "300,00" in line and "badge warn" not in line and "carte" not in line
     assert owner.data(CHECK_OUT, input={"bookingId": booking["id"]})["checkOutBooking"]["errors"] == []
     page = karim.client.get(f"/bookings/{booking['id']}/deposit").get_data(as_text=True)
     assert 'data-testid="cards-off"' in page

@@ -2,6 +2,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from app.payments import gateway
 from app.payments.receipts import STATUS_LABELS
 
 bp = Blueprint("payments", __name__)
@@ -22,5 +23,5 @@ def labels():
     return {
         "payment_kind_labels": KIND_LABELS, "payment_status_labels": STATUS_LABELS,
         "payment_method_labels": METHOD_LABELS, "reconciliation_labels": RECONCILIATION_LABELS,
-        "fee_labels": FEE_LABELS,
+        "fee_labels": FEE_LABELS, "cards_enabled": gateway.cards_enabled(),
     }
