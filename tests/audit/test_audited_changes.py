@@ -112,6 +112,12 @@ def test_adding_a_member_by_form_or_invitation_is_audited(app, people):
     assert mutate(admin, "createMember", email="tresor@example.test", name="Lise", password="0123456789ab")["errors"]
     assert len(trail(app)) == 2  # refused: no entry
 
+    organization = ok(admin, "createOrganization", fields="organization { id manager { id } }", name="Menuiserie Neuve",
+                      manager={"name": "Paul Neuf", "email": "paul@example.test", "password": "0123456789ab"})["organization"]
+    entry = only_entry(app, 2)
+    assert (entry["action"], entry["object_id"]) == ("member.created", pk(organization["manager"]["id"]))
+    assert entry["after"] == {"role": "MEMBER", "credit_limit": 0, "organization_id": pk(organization["id"])}
+
 
 def test_ledger_settings_reversal_closing_and_bank_transfers(app, people, make_member):
     treasurer, a, b = people["treasurer"], people["a"], people["b"]
