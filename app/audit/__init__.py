@@ -7,6 +7,9 @@ the member rows, hence a pseudonym once a member is anonymised. Kept ten years, 
 ledger's records.
 
 What is audited (mutation → service → action key, object):
+- createMember, createOrganization with a new manager → auth.services.create_member →
+  member.created; inviteMember → auth.credentials.invite_member → member.invited, Member (the
+  role, credit limit and organisation it was given)
 - setCreditLimit → ledger.services.policy.set_credit_limit → ledger.credit_limit_set, Account
 - updateLedgerSettings → policy.update_settings → ledger.settings_updated, HubSettings
 - reverseTransfer → ledger.services.reversals.reverse_transfer → ledger.transfer_reversed, Transfer
@@ -33,8 +36,9 @@ What is audited (mutation → service → action key, object):
 - registerPeer, updatePeer → federation.peers → federation.peer_registered, federation.peer_updated,
   PeerHub (the credit granted to a peer is its mirror account's limit: ledger.credit_limit_set)
 
-Not audited, on purpose: creating members, organisations and invitations (their rows keep who
-and when), a clearing proposal (it changes nothing until posted or discarded), releasing a
+Not audited, on purpose: the members the hub seeds itself (the demo), creating an organisation
+for an existing manager and the invitation links (their rows keep who and when), a clearing
+proposal (it changes nothing until posted or discarded), releasing a
 deposit (nothing is taken), and what members do for themselves (bookings, transfers, invoices:
 the ledger and the invoices' own history keep them). A call that changes nothing (the same
 role again) writes no entry; a refused one writes none either.

@@ -18,6 +18,7 @@ class Kind(enum.Enum):
     MOMENT = "moment"  # a datetime, shown in the hub's zone
     STATE = "state"  # an enum value, shown with its label
     MEMBER = "member"  # a member id, shown with the member's name
+    ORGANIZATION = "organization"  # an organisation id, shown with its name
     NUMBER = "number"
     TEXT = "text"
 
@@ -28,6 +29,12 @@ class Action:
     sentence: str  # %(actor)s, %(object)s, %(change)s and any value by its key
     fields: dict[str, tuple[str, Kind]] = field(default_factory=dict)
 
+
+# What a new member was given, whether added by an admin or invited.
+_NEW_MEMBER = {
+    "role": (N_("role"), Kind.STATE), "credit_limit": (N_("credit limit"), Kind.CREDITS),
+    "organization_id": (N_("organisation"), Kind.ORGANIZATION),
+}
 
 ACTIONS: dict[str, Action] = {
     "ledger.credit_limit_set": Action(
@@ -57,6 +64,8 @@ ACTIONS: dict[str, Action] = {
         {"rate": (N_("rate"), Kind.TEXT), "base_url": (N_("address"), Kind.TEXT),
          "public_key": (N_("public key"), Kind.TEXT), "status": (N_("status"), Kind.STATE)},
     ),
+    "member.created": Action(N_("Member added"), N_("%(actor)s added the member %(object)s: %(change)s"), _NEW_MEMBER),
+    "member.invited": Action(N_("Member invited"), N_("%(actor)s invited %(object)s: %(change)s"), _NEW_MEMBER),
     "member.role_set": Action(
         N_("Role changed"), N_("%(actor)s changed the role of %(object)s: %(change)s"), {"role": (N_("role"), Kind.STATE)},
     ),

@@ -21,6 +21,8 @@ NAMED = {
     "Account": Account.name, "Member": Member.name, "Organization": Organization.name, "Resource": Resource.title,
     "PeerHub": PeerHub.name,
 }
+# Values that are the id of a row, shown by its name: the type of that row.
+ID_KINDS = {Kind.MEMBER: "Member", Kind.ORGANIZATION: "Organization"}
 
 
 class Names:
@@ -33,9 +35,10 @@ class Names:
             wanted.setdefault(entry.object_type, set()).add(entry.object_id)
             people = wanted.setdefault("Member", set())
             people.update(i for i in (entry.actor_id, entry.subject_member_id) if i is not None)
-            for values in (entry.before or {}, entry.after or {}):
-                if isinstance(values.get("manager_id"), int):
-                    people.add(values["manager_id"])
+            for key, (_label, kind) in ACTIONS[entry.action].fields.items():
+                for values in (entry.before or {}, entry.after or {}):
+                    if kind in ID_KINDS and isinstance(values.get(key), int):
+                        wanted.setdefault(ID_KINDS[kind], set()).add(values[key])
         self.labels: dict[tuple[str, int], str] = {}
         for type_name, ids in wanted.items():
             if type_name in NAMED and ids:
@@ -52,6 +55,9 @@ class Names:
         if member_id is None:
             return gettext("The system")
         return self.labels.get(("Member", member_id), "—")
+
+    def organization(self, organization_id: int) -> str:
+        return self.labels.get(("Organization", organization_id), "—")
 
     def object(self, entry: AuditEntry) -> str:
         if entry.object_type in ("HubSettings", "PaymentSettings"):
@@ -71,7 +77,7 @@ def _currency(kind: Kind) -> str:
 def value_text(kind: Kind, value: Any, names: Names, with_currency: bool = True) -> str:
     """One stored value as the reader reads it."""
     if value is None:
-        return gettext("none") if kind in (Kind.CREDITS, Kind.EUROS, Kind.MEMBER) else "—"
+        return gettext("none") if kind in (Kind.CREDITS, Kind.EUROS, Kind.MEMBER, Kind.ORGANIZATION) else "—"
     if kind in (Kind.CREDITS, Kind.EUROS):
         return _money(value, _currency(kind), with_currency)
     formats = {
@@ -82,6 +88,7 @@ def value_text(kind: Kind, value: Any, names: Names, with_currency: bool = True)
         Kind.MOMENT: lambda v: format_datetime(dt.datetime.fromisoformat(v), "short"),
         Kind.STATE: lambda v: gettext(STATES[v]) if v in STATES else str(v),
         Kind.MEMBER: names.member,
+        Kind.ORGANIZATION: names.organization,
     }
     return formats.get(kind, str)(value)
 

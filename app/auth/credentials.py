@@ -206,7 +206,7 @@ def invite_member(
         session, passwords, email=email, name=name,
         # Nobody knows it: the member signs in once they chose theirs through the link.
         password=secrets.token_urlsafe(32),
-        role=role, language=language, organization_id=organization_id,
+        role=role, language=language, organization_id=organization_id, invited_by=actor,
     )
     token = issue_link(session, member, TokenPurpose.INVITATION, settings.invitation_ttl, created_by=actor)
     with force_locale(member.language):

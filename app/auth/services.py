@@ -99,12 +99,15 @@ def create_member(
     credit_limit: int = 0,
     is_demo: bool = False,
     actor: Optional[Member] = None,
+    invited_by: Optional[Member] = None,
 ) -> Member:
     """A new member. A new `organization_name` creates that organisation with the member as
     its manager and the credit limit on its account; an existing organisation (`organization_id`,
     or the name of one) is joined, with no rights until its manager grants them, and the limit
-    then goes to the member's own account."""
+    then goes to the member's own account. The trail records who added the member: the admin
+    `actor`, or `invited_by` (whose right to invite the caller checked)."""
     _require_admin(actor)
+    given = {"role": role, "credit_limit": credit_limit}
     if organization_id is not None:
         if organization_name:
             raise DomainError(
@@ -141,6 +144,12 @@ def create_member(
     session.flush()
     if organization is None or organization.manager_id != member.id:
         ledger.open_member_account(session, member, credit_limit)
+    author = invited_by or actor
+    if author is not None:  # the hub seeding itself (demo, fixtures) is nobody's change
+        if member.organization_id is not None:
+            given["organization_id"] = member.organization_id
+        action = "member.invited" if invited_by else "member.created"
+        audit.record(session, author, action, member, None, given, subject=member)
     log.info(
         "member %s created (role %s, organisation %s) by member %s",
         member.id, role.value, member.organization_id or "-", actor.id if actor else "-",

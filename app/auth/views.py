@@ -79,6 +79,10 @@ def profile():
     ), form_status(result, password_result)
 
 
+# The API's fields that the add-member form's inputs name otherwise.
+_CREATE_MEMBER_INPUTS = {"creditLimit": "credit_limit", "organizationName": "organization_name"}
+
+
 def _create_member(form):
     return submit(
         "CreateMember",
@@ -93,7 +97,7 @@ def _create_member(form):
         },
         done=lambda result: gettext("%(name)s can now sign in.", name=result["member"]["name"]),
         then=url_for("auth.admin_members"),
-    )
+    ).for_inputs(_CREATE_MEMBER_INPUTS)
 
 
 def _update_member(form):

@@ -45,6 +45,12 @@ class Result:
         """Errors a page finds before it can call the API (a date the browser let through)."""
         return cls({"errors": [{"code": "INVALID", "field": [f] if f else None, "message": m} for f, m in field_errors.items()]})
 
+    def for_inputs(self, inputs: dict[str, str]) -> "Result":
+        """The same result with its field errors keyed by the form's inputs, for a form whose
+        inputs are named otherwise than the API's fields (`inputs`: API field -> input name)."""
+        self.field_errors = {inputs.get(field, field): message for field, message in self.field_errors.items()}
+        return self
+
     @property
     def ok(self) -> bool:
         return not self.errors

@@ -7,9 +7,10 @@ from models import AuditEntry
 from tests.conftest import GraphQLClient
 
 
-def mutate(api: GraphQLClient, name: str, input_type: str | None = None, fields: str = "", request_id: str | None = None,
+def mutate(api: GraphQLClient, name: str, /, input_type: str | None = None, fields: str = "", request_id: str | None = None,
            **input) -> dict:
-    """Run `name` with `input`; its payload (errors, and `fields` if given)."""
+    """Run `name` with `input` (which may have a field called name); its payload (errors, and
+    `fields` if given)."""
     input_type = input_type or name[0].upper() + name[1:] + "Input"
     query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {fields} errors {{ code field message }} }} }}"
     response = api.client.post("/graphql", json={"query": query, "variables": {"input": input}},
@@ -19,7 +20,7 @@ def mutate(api: GraphQLClient, name: str, input_type: str | None = None, fields:
     return body["data"][name]
 
 
-def ok(api: GraphQLClient, name: str, **kwargs) -> dict:
+def ok(api: GraphQLClient, name: str, /, **kwargs) -> dict:
     payload = mutate(api, name, **kwargs)
     assert payload["errors"] == [], payload
     return payload

@@ -105,3 +105,21 @@ def test_the_personal_data_export_holds_the_entries_about_and_by_the_member(app,
 def test_the_privacy_page_says_the_trail_is_kept_ten_years(client):
     text = client.get("/privacy", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "journal d’audit" in text and "dix ans" in text and "anonymisé" in text
+
+
+def test_an_added_member_reads_in_the_trail_and_its_filter_in_both_languages(app, make_member):
+    admin = page_client(app, make_member(name="Admin Hub", role=Role.ADMIN))
+    assert admin.post("/admin/members", data={
+        "csrf_token": csrf_token(admin, "/admin/members"), "action": "create-member", "name": "Lise Trésor",
+        "email": "lise@example.test", "password": "0123456789ab", "role": "TREASURER",
+        "organization_name": "Trésorerie du Giffre", "credit_limit": "500.00",
+    }).status_code == 302
+    french = admin.get("/audit?action=member.created").get_data(as_text=True)
+    assert '<option value="member.created" selected>Membre ajouté</option>' in french
+    assert ("Admin Hub a ajouté le membre Lise Trésor\u00a0: rôle trésorier, limite de crédit 500,00\u00a0ALV, "
+            "structure Trésorerie du Giffre") in french
+    admin.post("/lang/en", data={"csrf_token": csrf_token(admin, "/"), "next": "/"})
+    english = admin.get("/audit?action=member.created").get_data(as_text=True)
+    assert '<option value="member.invited" >Member invited</option>' in english
+    assert ("Admin Hub added the member Lise Trésor: role treasurer, credit limit 500.00\u00a0ALV, "
+            "organisation Trésorerie du Giffre") in english

@@ -89,6 +89,36 @@ def test_member_role_status_rights_and_organisation(app, people, make_member):
     assert (entry["before"], entry["after"]) == ({"manager_id": pk(me["id"])}, {"manager_id": pk(colleague_id)})
 
 
+def test_adding_a_member_by_form_or_invitation_is_audited(app, people):
+    """Who added whom, with the role, the credit limit and the organisation; a manager's
+    invitation is theirs. Members the hub seeds itself (demo, fixtures) leave no entry."""
+    admin, a = people["admin"], people["a"]
+    added = ok(admin, "createMember", fields="member { id organization { id } }", email="tresor@example.test",
+               name="Lise Trésor", password="0123456789ab", role="TREASURER", organizationName="Trésorerie du Giffre",
+               creditLimit="500.00")["member"]
+    entry = only_entry(app, 0)
+    assert (entry["action"], entry["object_type"], entry["object_id"]) == ("member.created", "Member", pk(added["id"]))
+    assert entry["before"] is None and entry["subject_member_id"] == pk(added["id"])
+    assert entry["after"] == {"role": "TREASURER", "credit_limit": 50_000, "organization_id": pk(added["organization"]["id"])}
+    assert entry["actor_id"] == pk(viewer(admin)["id"])
+
+    own = viewer(a)["organization"]["id"]
+    invited = ok(a, "inviteMember", fields="member { id }", email="karim.new@example.test", name="Karim Nouveau",
+                 organizationId=own)["member"]
+    entry = only_entry(app, 1)
+    assert (entry["action"], entry["object_id"], entry["actor_id"]) == ("member.invited", pk(invited["id"]), pk(viewer(a)["id"]))
+    assert entry["after"] == {"role": "MEMBER", "credit_limit": 0, "organization_id": pk(own)}
+
+    assert mutate(admin, "createMember", email="tresor@example.test", name="Lise", password="0123456789ab")["errors"]
+    assert len(trail(app)) == 2  # refused: no entry
+
+    organization = ok(admin, "createOrganization", fields="organization { id manager { id } }", name="Menuiserie Neuve",
+                      manager={"name": "Paul Neuf", "email": "paul@example.test", "password": "0123456789ab"})["organization"]
+    entry = only_entry(app, 2)
+    assert (entry["action"], entry["object_id"]) == ("member.created", pk(organization["manager"]["id"]))
+    assert entry["after"] == {"role": "MEMBER", "credit_limit": 0, "organization_id": pk(organization["id"])}
+
+
 def test_ledger_settings_reversal_closing_and_bank_transfers(app, people, make_member):
     treasurer, a, b = people["treasurer"], people["a"], people["b"]
     ok(treasurer, "updateLedgerSettings", transferFeePercent="1.5", warningLevelPercent=70)

@@ -179,3 +179,40 @@ def test_absurd_dates_in_urls_are_bad_requests_not_errors(client, make_member, d
         assert client.get(url).status_code == 400, url
     # Dates the wrong way round show the period meant.
     assert client.get("/account/statement?since=2026-11-30&until=2026-11-01").status_code == 200
+
+
+
+@pytest.mark.parametrize("language, message", [("fr", "Saisissez un montant, par exemple 12,50."),
+                                               ("en", "Enter an amount such as 12.50.")])
+def test_a_credit_limit_that_is_not_an_amount_is_explained_next_to_its_field(client, make_member, language, message):
+    """The API names the field creditLimit, the form's input is credit_limit: the message goes
+    under the input, once, with what the admin typed."""
+    from models import Role
+
+    sign_in(client, make_member(role=Role.ADMIN, language=language))
+    response = client.post("/admin/members", data={
+        "csrf_token": csrf_token(client, "/admin/members"), "action": "create-member", "name": "Rémi Jacquier",
+        "email": "remi@aravis.test", "password": "tavaillons-2026", "organization_name": "Couverture Aravis",
+        "credit_limit": "abc",
+    })
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f'<small class="error" id="e-credit_limit">{message}</small>' in page
+    assert page.count(message) == 1
+    assert 'name="credit_limit" type="text" value="abc"' in page and 'value="Couverture Aravis"' in page
+
+
+def test_every_input_of_the_add_member_form_shows_its_own_error(client, make_member):
+    """Values only a tampered form sends, on the inputs the API names otherwise or that are
+    selects: each message under its input, nothing lost."""
+    from models import Role
+
+    sign_in(client, make_member(role=Role.ADMIN))
+    response = client.post("/admin/members", data={
+        "csrf_token": csrf_token(client, "/admin/members"), "action": "create-member", "name": "Rémi Jacquier",
+        "email": "remi@aravis.test", "password": "tavaillons-2026", "language": "de", "organization_name": "x" * 200,
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<small class="error" id="e-language">' in page and '<small class="error" id="e-organization_name">' in page
+    assert 'class="flash flash-error"' not in page  # each message once, under its input
