@@ -1,0 +1,34 @@
+"""The member's invoices page through the Flask test client: each error said once and where
+it belongs."""
+import html
+import re
+
+import sqlalchemy as sa
+
+from app.database import get_session
+from models import Invoice
+from tests.web.test_treasury_pages import account_option, people, post  # noqa: F401
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_an_invoice_without_a_debtor_asks_whom_to_bill_once(people, app):  # noqa: F811
+    response = post(people["A"], "/invoices", action="issue", debtor_account_id="", amount="10", due_date="")
+    page = text(response)
+    assert response.status_code == 400
+    assert page.count("Choisissez le membre ou l’organisation à facturer.") == 1
+    assert "Ce compte n'existe pas." not in page
+    # Under the select, not in the box above the form.
+    assert re.search(r'<select id="f-debtor"[^>]*aria-invalid="true".*?</select>\s*<small class="error" id="e-debtor">Choisissez', page, re.S)
+
+
+def test_a_past_due_date_is_said_once_under_its_field(people, app):  # noqa: F811
+    debtor = account_option(people["A"].get("/invoices").get_data(as_text=True), "Menuiserie Vuarnet")
+    response = post(people["A"], "/invoices", action="issue", debtor_account_id=debtor, amount="10", due_date="2020-01-01")
+    page = text(response)
+    assert response.status_code == 400 and 'class="flash flash-error"' not in page
+    assert page.count("La date d’échéance ne peut pas être passée.") == 1
+    with app.app_context():
+        assert get_session().scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
