@@ -1,5 +1,5 @@
 """The member's invoices page through the Flask test client: each error said once and where
-it belongs."""
+it belongs, amounts as money, a refused payment's amount kept."""
 import html
 import re
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.database import get_session
 from models import Invoice
-from tests.web.test_treasury_pages import account_option, people, post  # noqa: F401
+from tests.web.test_treasury_pages import account_option, invoice_ids, issue, people, post  # noqa: F401
 
 
 def text(response) -> str:
@@ -32,3 +32,15 @@ def test_a_past_due_date_is_said_once_under_its_field(people, app):  # noqa: F81
     assert page.count("La date d’échéance ne peut pas être passée.") == 1
     with app.app_context():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
+
+
+def test_a_payment_above_the_outstanding_keeps_the_amount_and_names_the_invoice(people, app):  # noqa: F811
+    issue(people, "A", "Menuiserie Vuarnet", "300")
+    invoice_id = invoice_ids(people["B"])[0]
+    with app.app_context():
+        number = get_session().scalar(sa.select(Invoice.id))
+    response = post(people["B"], "/invoices", action="pay", invoice_id=invoice_id, amount="9999")
+    page = text(response)
+    assert response.status_code == 400
+    assert f"Vous pouvez payer au plus le restant dû de la facture n° {number}, 300,00\u00a0ALV." in page
+    assert re.search(r'<input name="amount" inputmode="decimal"[^>]*value="9999"', page)
