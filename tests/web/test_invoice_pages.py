@@ -1,5 +1,5 @@
-"""The member's invoices page through the Flask test client: each error said once and where
-it belongs, amounts as money, a refused payment's amount kept."""
+"""The member's invoices page and the home page's invoices, through the Flask test client:
+each error said once and where it belongs, amounts as money, what the home page counts."""
 import html
 import re
 
@@ -44,3 +44,12 @@ def test_a_payment_above_the_outstanding_keeps_the_amount_and_names_the_invoice(
     assert response.status_code == 400
     assert f"Vous pouvez payer au plus le restant dû de la facture n° {number}, 300,00\u00a0ALV." in page
     assert re.search(r'<input name="amount" inputmode="decimal"[^>]*value="9999"', page)
+
+
+def test_home_says_the_invoices_it_counts_are_the_ones_sent(people, app):  # noqa: F811
+    issue(people, "A", "Menuiserie Vuarnet", "30")
+    issue(people, "A", "Couverture Aravis", "40")
+    assert "2 factures que vous avez envoyées attendent d’être payées." in text(people["A"].get("/"))
+    people["A"].post("/lang/en", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
+                                                               people["A"].get("/").get_data(as_text=True)).group(1)})
+    assert "2 invoices you sent are waiting to be paid." in text(people["A"].get("/"))
