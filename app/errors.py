@@ -1,12 +1,21 @@
 """Expected failures of the domain. Services raise DomainError; the API turns it into a
 UserError in the mutation's payload, its message translated into the member's language."""
 import enum
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined; it is translated when shown."""
     return message
+
+
+@dataclass(frozen=True)
+class Credits:
+    """A message's parameter that is an amount of the hub's credit, in minor units: shown as
+    money with the hub's currency ('300,00 ALV'), like the pages show amounts."""
+
+    minor_units: int
 
 
 class ErrorCode(enum.Enum):

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 from app.errors import N_
 
@@ -24,6 +24,10 @@ FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 MEMO_LENGTH = 500  # memos, reasons and other short texts that travel with money
 KEY_LENGTH = 100  # idempotency keys
+
+# Amounts with their thousands separator (a narrow no-break space in French, a comma in
+# English) and a real minus sign (U+2212), which CLDR leaves as a hyphen in both languages.
+MONEY_FORMAT = "#,##0.00;\u2212#,##0.00"
 
 
 def hub_zone() -> ZoneInfo:
@@ -98,3 +102,9 @@ def to_minor_units(value) -> int:
     if abs(cents) >= MAX_AMOUNT:
         raise ValueError(N_("This amount is too large."))
     return cents
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as '1 234,50 ALV' or '−1 234,50 ALV' in the member's locale (a no-break space
+    before the currency: the amount and its unit stay on one line). Pages and messages alike."""
+    return f"{format_decimal(amount, format=MONEY_FORMAT)}\u00a0{currency}"

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.audit.actions import ACTIONS, OBJECT_TYPES, STATES, Kind
-from app.web import MONEY_FORMAT
+from app.hub import MONEY_FORMAT
 from models import Account, AuditEntry, Member, Organization, PeerHub, PeriodClose, Resource
 
 ARROW = " \u2192 "

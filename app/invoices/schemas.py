@@ -21,7 +21,10 @@ class DateField(fields.Field):
 
 
 class IssueInvoiceSchema(Schema):
-    debtor_account_id = fields.String(required=True)
+    # An empty id is a choice not made yet, not an account that does not exist.
+    debtor_account_id = fields.String(
+        required=True, validate=validate.Length(min=1, error=N_("Choose the member or organisation to bill.")),
+    )
     amount = MinorUnits(required=True)
     memo = TrimmedString(load_default="", validate=validate.Length(max=MEMO_LENGTH, error=N_("At most 500 characters.")))
     due_date = DateField(load_default=None)

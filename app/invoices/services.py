@@ -8,14 +8,13 @@ concurrent payments can never pay more than what is owed).
 """
 import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import audit, permissions
-from app.errors import N_, DomainError, ErrorCode
+from app.errors import N_, Credits, DomainError, ErrorCode
 from app.hub import KEY_LENGTH, hub_today, hub_zone
 from app.invoices import signals
 from app.invoices.queries import UNPAID_STATUSES, own_booking_clause
@@ -261,7 +260,7 @@ def correct_invoice(
     if new_amount < settled:
         raise DomainError(
             ErrorCode.INVALID, "The amount cannot be less than what was already paid or cleared, %(settled)s.", "amount",
-            settled=Decimal(settled) / 100,
+            settled=Credits(settled),
         )
     if new_due < invoice.created_at.astimezone(hub_zone()).date():
         raise DomainError(ErrorCode.INVALID, "The due date cannot come before the invoice was issued.", "dueDate")
@@ -344,9 +343,9 @@ def pay_invoice(
     if amount > invoice.outstanding:
         raise DomainError(
             ErrorCode.INVALID,
-            "You can pay at most the outstanding amount, %(outstanding)s.",
+            "You can pay at most the outstanding amount of invoice No. %(number)s, %(outstanding)s.",
             "amount",
-            outstanding=Decimal(invoice.outstanding) / 100,
+            number=invoice.id, outstanding=Credits(invoice.outstanding),
         )
     creditor = session.get(Account, invoice.creditor_account_id)
     if (creditor.system_code or "").startswith(PEER_CODE_PREFIX):

@@ -2,13 +2,14 @@
 import datetime as dt
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app import permissions
 from app.api.limits import CONTROL
 from app.extensions import LANGUAGES
+from app.hub import money_text
 from app.web.pages import query, safe_next
 
 core = Blueprint("core", __name__)
@@ -37,17 +38,11 @@ def switch_language(code: str):
     return redirect(safe_next(request.form.get("next"), "core.home"))
 
 
-# Amounts with their thousands separator (a narrow no-break space in French, a comma in
-# English) and a real minus sign (U+2212), which CLDR leaves as a hyphen in both languages.
-MONEY_FORMAT = "#,##0.00;\u2212#,##0.00"
-
-
 def format_money(value) -> str:
-    """A Money dict as '1 234,50 ALV' or '−1 234,50 ALV' in the member's locale (a no-break
-    space before the currency: the amount and its unit stay on one line)."""
+    """A Money dict from the API as '1 234,50 ALV' (app.hub.money_text), or — for none."""
     if value is None:
         return "—"
-    return f"{format_decimal(value['amount'], format=MONEY_FORMAT)}\u00a0{value['currency']}"
+    return money_text(value["amount"], value["currency"])
 
 
 def amount_for_input(value) -> str:

@@ -77,7 +77,7 @@ def test_correcting_an_invoice(firms, app):
     below = firms["T"].data(CORRECT, input={**correct, "amount": "20.00"})["correctInvoice"]
     assert below["errors"] == [{
         "code": "INVALID", "field": ["amount"],
-        "message": "The amount cannot be less than what was already paid or cleared, 30.00.",
+        "message": "The amount cannot be less than what was already paid or cleared, 30.00\u00a0ALV.",
     }]
     assert errors(firms["T"].data(CORRECT, input={**correct, "amount": "1,2,3"})["correctInvoice"]) == [("INVALID", ["amount"])]
     assert errors(firms["T"].data(CORRECT, input=correct)["correctInvoice"]) == [("INVALID", ["amount"])]  # nothing changed

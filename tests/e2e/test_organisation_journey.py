@@ -126,7 +126,7 @@ def test_the_manager_lets_karim_book_and_pay_within_a_cap(demo_server, page_for,
     pay("150")
     expect(karim.locator("main")).to_contain_text("Demandez à Sophie Gay de le relever.")  # the whole answer is in
     refusal = karim.inner_text("main").replace("\u202f", " ").replace("\xa0", " ")
-    assert "Vos dépenses de ce mois-ci passeraient à 215,00, au-delà de votre plafond de 200,00 par mois (reste 135,00)." in refusal
+    assert "Vos dépenses de ce mois-ci passeraient à 215,00 ALV, au-delà de votre plafond de 200,00 ALV par mois (reste 135,00 ALV)." in refusal
     assert "Demandez à Sophie Gay de le relever." in refusal
     karim.screenshot(path=str(tmp_path / f"refused-{width}.png"), full_page=True)
 

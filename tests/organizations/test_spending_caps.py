@@ -38,7 +38,7 @@ def test_the_cap_per_booking_applies_to_the_price(app, make_member):
     grant(w.manager, w.worker_id, canBook=True, bookingCap="30.00")
     two_days = book(w.worker, w.saw["id"], hours=36)  # 2 days: 40.00
     assert [(e["code"], e["field"]) for e in two_days["errors"]] == [("SPENDING_CAP_EXCEEDED", ["amount"])]
-    assert "40,00" in two_days["errors"][0]["message"] and "30,00" in two_days["errors"][0]["message"]
+    assert "40,00\u00a0ALV" in two_days["errors"][0]["message"] and "30,00\u00a0ALV" in two_days["errors"][0]["message"]
     assert "Sophie Gay" in two_days["errors"][0]["message"]
     assert book(w.worker, w.saw["id"])["errors"] == []  # one day: 20.00
     # The manager is never capped.
@@ -55,7 +55,11 @@ def test_the_monthly_cap_counts_bookings_payments_and_what_is_undone(app, make_m
     assert spent(w.manager, w.worker_id) == "170.00"
     over = pay(w.worker, w.supplier_account_id, "40.00")
     assert [(e["code"], e["field"]) for e in over["errors"]] == [("SPENDING_CAP_EXCEEDED", ["amount"])]
-    assert "30,00" in over["errors"][0]["message"]  # what is left
+    # The amounts as money, like the pages show them, with what is left.
+    assert over["errors"][0]["message"] == (
+        "Vos dépenses de ce mois-ci passeraient à 210,00\u00a0ALV, au-delà de votre plafond de 200,00\u00a0ALV "
+        "par mois (reste 30,00\u00a0ALV). Demandez à Sophie Gay de le relever."
+    )
     # A retry of the payment that used the cap is answered, not refused.
     again = pay(w.worker, w.supplier_account_id, "150.00", idempotencyKey="k1")
     assert again["errors"] == [] and again["transfer"]["id"] == paid["transfer"]["id"]

@@ -18,13 +18,12 @@ what the first spent: two bookings at once cannot both pass the monthly cap. (SQ
 writer at a time anyway.)
 """
 import datetime as dt
-from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.errors import N_, DomainError, ErrorCode
+from app.errors import N_, Credits, DomainError, ErrorCode
 from app.hub import hub_zone
 from app.permissions import SPENDING_RIGHTS, Right, can_spend_from, has_right, is_capped
 from models import (
@@ -167,7 +166,7 @@ def authorize_spending(
         raise DomainError(
             ErrorCode.SPENDING_CAP_EXCEEDED,
             "This booking costs %(amount)s, above the %(cap)s per booking you may spend. Ask %(manager)s to raise it.",
-            "amount", amount=Decimal(amount) / 100, cap=Decimal(rights.booking_cap) / 100, manager=manager.name,
+            "amount", amount=Credits(amount), cap=Credits(rights.booking_cap), manager=manager.name,
         )
     if rights.monthly_cap is None:
         return
@@ -177,6 +176,6 @@ def authorize_spending(
             ErrorCode.SPENDING_CAP_EXCEEDED,
             "This would take your spending this month to %(total)s, above your cap of %(cap)s a month "
             "(%(left)s left). Ask %(manager)s to raise it.",
-            "amount", total=Decimal(spent + amount) / 100, cap=Decimal(rights.monthly_cap) / 100,
-            left=Decimal(max(rights.monthly_cap - spent, 0)) / 100, manager=manager.name,
+            "amount", total=Credits(spent + amount), cap=Credits(rights.monthly_cap),
+            left=Credits(max(rights.monthly_cap - spent, 0)), manager=manager.name,
         )
