@@ -3,6 +3,13 @@ return what is wrong, so that a failure names the element to fix."""
 
 OVERFLOW = "document.scrollingElement.scrollWidth > window.innerWidth"
 
+
+def fits_the_screen(page) -> bool:
+    """No sideways scrolling, measured once the page's stylesheet is in (a busy machine may
+    answer between a new page's HTML and its CSS)."""
+    page.wait_for_load_state("load")
+    return not page.evaluate(OVERFLOW)
+
 # What sticks out of the screen, to say which element to fix.
 CULPRITS = """() => Array.from(document.querySelectorAll('body *'))
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.database import get_session
 from models import OutboxEmail
+from tests.e2e.layout_checks import fits_the_screen
 from tests.e2e.test_browser import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -24,16 +25,11 @@ def emailed_link(app, to_address: str) -> str:
     return LINK.search(body).group(0)
 
 
-def assert_fits(page):
-    """No sideways scrolling."""
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), page.url
-
-
 def test_a_visitor_finds_what_the_hub_is_then_signs_in(live_server, page_for):
     page = page_for("fr", width=390)
     page.goto(live_server + "/")
     assert "PTCE Vallée de l'Arve" in page.locator("h1").inner_text()
-    assert_fits(page)
+    assert fits_the_screen(page)
     page.click("main >> text=Parcourir le catalogue")
     assert page.url.startswith(live_server + "/catalogue")
     page.click("main >> text=Connectez-vous pour réserver")
@@ -44,7 +40,7 @@ def test_a_manager_invites_a_worker_who_sets_a_password_from_the_link_on_a_phone
     manager = page_for("fr", width=390)
     sign_in(manager, live_server, "sophie.gay@boisetvie.test")
     manager.click("main >> text=Inviter un membre")
-    assert_fits(manager)
+    assert fits_the_screen(manager)
     manager.fill("#f-name", "Yanis Morel")
     manager.fill("#f-email", "yanis.morel@boisetvie.test")
     manager.click("text=Envoyer l’invitation")
@@ -55,7 +51,7 @@ def test_a_manager_invites_a_worker_who_sets_a_password_from_the_link_on_a_phone
     invitee = page_for("fr", width=390)
     invitee.goto(link)
     assert invitee.locator("h1").inner_text() == "Bienvenue dans le pôle"
-    assert_fits(invitee)
+    assert fits_the_screen(invitee)
     invitee.fill("#f-password", "rabot-et-varlope")
     invitee.fill("#f-password_confirm", "rabot-et-varlope")
     invitee.click("text=Enregistrer mon mot de passe")
@@ -92,7 +88,7 @@ def test_a_forgotten_password_is_reset_in_english_on_a_desktop(live_app, live_se
     old = page_for("fr", width=390)
     sign_in(old, live_server, "nicolas.pernet@structure-alpes.test")
     assert "Email inconnu ou mot de passe incorrect." in old.inner_text(".flash-error")
-    assert_fits(old)
+    assert fits_the_screen(old)
     sign_in(old, live_server, "nicolas.pernet@structure-alpes.test", "poutre-et-solive")
     assert old.locator("h1").inner_text() == "Bonjour Nicolas Pernet"
 
@@ -101,7 +97,7 @@ def test_the_profile_changes_the_password_on_a_phone(live_server, page_for):
     page = page_for("en", width=390)
     sign_in(page, live_server, "elise.cochet@terresettoits.test")
     page.goto(f"{live_server}/profile")
-    assert_fits(page)
+    assert fits_the_screen(page)
     page.fill("#f-currentPassword", "alveole-demo")
     page.fill("#f-newPassword", "pisé-et-chanvre")
     page.fill("#f-new_password_confirm", "pisé-et-chanvre")

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.layout_checks import fits_the_screen
 from tests.e2e.test_browser import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +24,6 @@ FIND_FREE_MORNING = """() => {
 }"""
 
 
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 @pytest.mark.parametrize("width, weeks_ahead", [(1280, 3), (390, 4)])
 def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_for, width, weeks_ahead):
     page = page_for("fr", width=width)
@@ -40,7 +37,7 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     assert page.locator("a.cell.selected").count() == 4
     quote = page.locator("[data-testid=quote]")
     assert "Prix\u00a0: 15,00\u00a0ALV" in quote.inner_text()
-    assert no_sideways_scroll(page)
+    assert fits_the_screen(page)
 
     day = page.evaluate(FIND_FREE_MORNING)
     assert day, "no free morning on the week shown"
@@ -61,7 +58,7 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     expect(quote).to_contain_text("Rien n")
     on_account = quote.inner_text()
     assert "Rien n'est réservé maintenant" in on_account and "Pas assez de crédit pour réserver sur facture" in on_account
-    assert no_sideways_scroll(page)
+    assert fits_the_screen(page)
     page.uncheck("input[name=pay_on_account]")
     expect(quote).not_to_contain_text("Rien n")
     assert "sur facture" not in quote.inner_text()
@@ -124,7 +121,7 @@ def test_presets_pick_a_morning(live_server, page_for):
     page.click(".presets >> text=Matin")
     assert page.input_value("#f-start") == f"{wednesday}T08:00" and page.input_value("#f-end") == f"{wednesday}T12:00"
     assert "Prix" in page.inner_text("[data-testid=quote]")
-    assert no_sideways_scroll(page)
+    assert fits_the_screen(page)
 
 
 def test_paying_an_invoice_in_part_states_the_amount(live_server, page_for):

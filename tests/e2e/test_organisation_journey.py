@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from tests.conftest import TEST_CONFIG
+from tests.e2e.layout_checks import fits_the_screen
 from tests.e2e.test_browser import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +47,7 @@ def tuesdays():
 
 def no_sideways_scroll(page, width):
     if width <= 400:
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
+        assert fits_the_screen(page), page.url
 
 
 def karims_card(page):
