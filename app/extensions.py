@@ -51,15 +51,17 @@ def babel_locale() -> str:
 
 
 # French typography, applied as the French catalogues are compiled (the .po files keep the
-# plain spaces one types): a no-break space before a colon and inside « », a narrow no-break
-# space before ; ! ? and a percent sign (written "%%" in a message with parameters).
-FRENCH_SPACES = (
+# plain characters one types): a no-break space before a colon and inside « », a narrow
+# no-break space before ; ! ? and a percent sign (written "%%" in a message with parameters),
+# and the typographic apostrophe.
+FRENCH_CHARACTERS = (
     (" %%", "\u202f%%"), (" :", "\u00a0:"), (" ;", "\u202f;"), (" !", "\u202f!"), (" ?", "\u202f?"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
+    ("'", "’"),
 )
 
 
 def french_typography(text: str) -> str:
-    for plain, typeset in FRENCH_SPACES:
+    for plain, typeset in FRENCH_CHARACTERS:
         text = text.replace(plain, typeset)
     return text
 

@@ -261,7 +261,7 @@ def test_a_late_cancellation_left_on_account_invoices_its_fee(app, owner, booker
     cancelled = act(booker, "cancelBooking", booking["id"])["booking"]
     assert cancelled["status"] == "CANCELLED"
     [fee] = booker.data(INVOICES)["invoices"]["nodes"]
-    assert fee["amount"] == {"amount": "5.00"} and fee["memo"].startswith("Frais d'annulation")
+    assert fee["amount"] == {"amount": "5.00"} and fee["memo"].startswith("Frais d’annulation")
     assert_ledger_ok(app)
 
 

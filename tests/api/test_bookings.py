@@ -264,7 +264,7 @@ def test_booking_errors_are_in_the_members_language(app, make_member, owner):
     en = book(english, resource["id"], start, start + H)["errors"][0]["message"]
     fr = book(french, resource["id"], start, start + H)["errors"][0]["message"]
     assert en.startswith("This slot is no longer free")
-    assert fr.startswith("Ce créneau n'est plus libre")
+    assert fr.startswith("Ce créneau n’est plus libre")
 
 
 def test_own_organisation_books_its_resource_without_credit(app, owner):

@@ -19,7 +19,7 @@ def test_a_booking_inside_the_notice_is_refused_with_a_clear_error(owner, booker
     tool = create_resource(owner, title="Scierie mobile", priceUnit="HOUR", price="10.00", minNoticeHours=24)
     refused = book(booker, tool["id"], in_hours(3), in_hours(5))
     assert refused["booking"] is None
-    assert refused["errors"] == [{"code": "INVALID", "field": ["start"], "message": "Réservez au moins 24 h à l'avance."}]
+    assert refused["errors"] == [{"code": "INVALID", "field": ["start"], "message": "Réservez au moins 24 h à l’avance."}]
     assert booked(booker, tool["id"], in_hours(25), in_hours(27))["status"] == "CONFIRMED"
 
 
@@ -61,6 +61,6 @@ def test_the_resource_form_and_page_show_the_notice(app, make_member):
     created = client.post("/catalogue/new", data=form)
     assert created.status_code == 302
     page = client.get(created.headers["Location"]).get_data(as_text=True)
-    assert "<dd>réserver au moins 24 h à l'avance</dd>" in page
+    assert "<dd>réserver au moins 24 h à l’avance</dd>" in page
     edit = client.get(created.headers["Location"] + "/edit").get_data(as_text=True)
     assert 'name="min_notice_hours"' in edit and 'value="24"' in edit

@@ -48,7 +48,7 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     assert page.locator("a.cell.selected").count() == 3
     assert page.input_value("#f-start") == f"{day}T09:00" and page.input_value("#f-end") == f"{day}T12:00"
     terms = quote.inner_text()
-    assert "Prix\u00a0: 15,00\u00a0ALV" in terms and re.search(r"Annulation gratuite jusqu'au .+, ensuite elle coûte 7,50\u00a0ALV", terms)
+    assert "Prix\u00a0: 15,00\u00a0ALV" in terms and re.search(r"Annulation gratuite jusqu’au .+, ensuite elle coûte 7,50\u00a0ALV", terms)
     # Karim books for his workshop: what its account reserves now is said before he confirms.
     assert "Réservé sur votre compte dès maintenant\u00a0: 15,00\u00a0ALV." in terms and "Disponible\u00a0: " in terms
     # On account nothing would be reserved, but the workshop already owes too much on its
@@ -57,7 +57,7 @@ def test_pick_a_range_by_tapping_and_see_the_price_and_terms(live_server, page_f
     # (Playwright's expect polls without evaluating strings, which the pages' CSP forbids.)
     expect(quote).to_contain_text("Rien n")
     on_account = quote.inner_text()
-    assert "Rien n'est réservé maintenant" in on_account and "Pas assez de crédit pour réserver sur facture" in on_account
+    assert "Rien n’est réservé maintenant" in on_account and "Pas assez de crédit pour réserver sur facture" in on_account
     assert fits_the_screen(page)
     page.uncheck("input[name=pay_on_account]")
     expect(quote).not_to_contain_text("Rien n")
@@ -89,7 +89,7 @@ def test_a_choice_made_while_the_page_loads_is_quoted(live_server, page_for):
     while not held:
         page.wait_for_timeout(20)
     held[0].continue_()
-    expect(page.locator("[data-testid=quote]")).to_contain_text("Rien n'est réservé maintenant")
+    expect(page.locator("[data-testid=quote]")).to_contain_text("Rien n’est réservé maintenant")
 
 
 def test_a_late_reply_does_not_replace_the_quote_of_the_latest_choice(live_server, page_for):

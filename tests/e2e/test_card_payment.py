@@ -122,5 +122,5 @@ def test_without_stripe_js_the_card_page_says_it_cannot_load(card_server, page_f
     page.fill("#f-amount", "1,00")
     page.click("text=Passer à la carte")
     page.wait_for_selector("#card-errors:not(:empty)")
-    assert "n'a pas pu se charger" in page.inner_text("#card-errors")
+    assert "n’a pas pu se charger" in page.inner_text("#card-errors")
     assert page.is_disabled("#card-pay")

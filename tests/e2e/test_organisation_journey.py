@@ -76,7 +76,7 @@ def test_the_manager_lets_karim_book_and_pay_within_a_cap(demo_server, page_for,
     set_karims_rights(sophie, base, book=False, pay=False, monthly_cap="")
     karim.goto(f"{base}/pay")
     notice = karim.inner_text("[data-testid=spending-notice]")
-    assert f"Vous n'avez pas le droit de payer des membres pour {ORGANISATION}. Demandez-le à Sophie Gay, son gérant." in notice
+    assert f"Vous n’avez pas le droit de payer des membres pour {ORGANISATION}. Demandez-le à Sophie Gay, son gérant." in notice
     no_sideways_scroll(karim, width)
 
     # Sophie, on her organisation's page, lets him book and pay up to 200 a month.
@@ -104,7 +104,7 @@ def test_the_manager_lets_karim_book_and_pay_within_a_cap(demo_server, page_for,
     karim.fill("#f-start", start)
     karim.fill("#f-end", end)
     karim.locator("#book button.primary").click()
-    assert "C'est réservé." in karim.inner_text(".flash-success")
+    assert "C’est réservé." in karim.inner_text(".flash-success")
     assert SAW in karim.inner_text("main")
 
     # He pays a member for the workshop...

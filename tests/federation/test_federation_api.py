@@ -77,7 +77,7 @@ def test_a_member_pays_an_organisation_of_the_peer_from_its_directory(hubs):
     assert arve.balance(payer_account) == -12_550 and chablais.balance(payee_account) == 12_550
     too_much = member.data(PAY, input={"peerId": peer_id, "toAccountRef": str(payee_account), "amount": "2000"})
     error = too_much["payMemberOfPeer"]["errors"][0]
-    assert error["code"] == "PAYMENT_FAILED" and "Rien n'a été payé" in error["message"]
+    assert error["code"] == "PAYMENT_FAILED" and "Rien n’a été payé" in error["message"]
     unknown = member.data(PAY, input={"peerId": peer_id, "toAccountRef": "999999", "amount": "1"})
     assert unknown["payMemberOfPeer"]["errors"][0]["code"] == "NOT_FOUND"
     mine = member.data("{ interHubTransfers { state direction } }")["interHubTransfers"]

@@ -14,13 +14,13 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_from_the_pag
     sawmill, sawmill_account = arve.member("Scierie du Giffre", credit_limit=500_000)
     creditor = _client(chablais, carpenter)
     found = creditor.get("/federation/invoices?search=giffre").get_data(as_text=True)
-    assert "Facturer une organisation d'un autre pôle" in found and "Scierie du Giffre" in found
+    assert "Facturer une organisation d’un autre pôle" in found and "Scierie du Giffre" in found
     url = f"/federation/invoices?peer={to_global_id('PeerHub', chablais.peer().id)}&to={sawmill_account}"
     assert "Facturer Scierie du Giffre (Alvéole Arve)" in creditor.get(url).get_data(as_text=True)
     data = {"action": "issue", "debtorRef": str(sawmill_account), "memo": "Charpente", "csrf_token": csrf_token(creditor, url)}
     refused = creditor.post(url, data={**data, "amount": "-5"})
     assert refused.status_code == 400  # nothing issued:
-    assert "Aucun pour l'instant." in creditor.get("/federation/invoices").get_data(as_text=True)
+    assert "Aucun pour l’instant." in creditor.get("/federation/invoices").get_data(as_text=True)
     sent = creditor.post(url, data={**data, "amount": "120,00"}, follow_redirects=True).get_data(as_text=True)
     assert "envoyée à Scierie du Giffre (Alvéole Arve)" in sent
 

@@ -98,7 +98,7 @@ def test_a_payment_the_creditors_hub_refuses_leaves_the_invoice_owed_on_both_hub
         session.get(Account, carpenter_account).balance_cap = 1_000
         session.commit()
     failed = debtor.data(PAY, input={"invoiceId": invoice_id})["payPeerInvoice"]["errors"]
-    assert failed[0]["code"] == "PAYMENT_FAILED" and "Rien n'a été payé" in failed[0]["message"]
+    assert failed[0]["code"] == "PAYMENT_FAILED" and "Rien n’a été payé" in failed[0]["message"]
     assert [(s, o) for _, s, o in _invoices(arve)] == [(s, o) for _, s, o in _invoices(chablais)] == [
         (InvoiceStatus.ACCEPTED, 8_000)]
     assert arve.balance(sawmill_account) == arve.on_hold(sawmill_account) == 0

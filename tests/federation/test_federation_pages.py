@@ -42,4 +42,4 @@ def test_a_member_pays_an_organisation_of_the_peer_hub_from_the_page(hubs):
     assert "42,00\u00a0ALV payés à Menuiserie du Léman" in done
     assert arve.balance(payer_account) == -4_200 and chablais.balance(payee_account) == 4_200
     refused = member.post(url, data={**data, "amount": "1500"})  # beyond what chablais grants
-    assert refused.status_code == 400 and "Rien n&#39;a été payé" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Rien n’a été payé" in refused.get_data(as_text=True)

@@ -66,7 +66,7 @@ def test_preferences_are_chosen_on_the_profile_page(app, make_member):
     })
     assert response.status_code == 302 and response.headers["Location"] == "/profile#notices"
     profile = member.get("/profile").get_data(as_text=True)
-    assert "Vos réglages d&#39;avis sont enregistrés." in profile
+    assert "Vos réglages d’avis sont enregistrés." in profile
     assert re.search(r'name="channel_PAYMENTS" value="IN_APP" checked', profile)
     assert re.search(r'name="channel_BOOKINGS" value="DIGEST" checked', profile)
     with app.app_context():

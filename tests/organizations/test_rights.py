@@ -23,7 +23,7 @@ def test_a_member_without_rights_is_refused_everywhere_with_whom_to_ask(app, mak
     booked = book_saw(w, w.worker)
     assert booked["booking"] is None
     assert [(e["code"], e["message"]) for e in booked["errors"]] == [(
-        "FORBIDDEN", "Vous n'avez pas le droit de réserver pour Atelier Bois & Vie. Demandez-le à Sophie Gay, son gérant.",
+        "FORBIDDEN", "Vous n’avez pas le droit de réserver pour Atelier Bois & Vie. Demandez-le à Sophie Gay, son gérant.",
     )]
     paid = pay(w.worker, w.supplier_account_id, "5.00")
     assert [e["code"] for e in paid["errors"]] == ["FORBIDDEN"] and "Sophie Gay" in paid["errors"][0]["message"]

@@ -88,7 +88,7 @@ def test_without_a_key_cards_are_off_and_say_so(member_api, admin_api):
     assert started["errors"][0]["code"] == "INVALID_STATE"
     assert "la trésorerie enregistre des virements" in started["errors"][0]["message"]
     page = member_api.client.get("/account/settle").get_data(as_text=True)
-    assert 'data-testid="cards-off"' in page and "Le paiement par carte n'est pas activé" in page
+    assert 'data-testid="cards-off"' in page and "Le paiement par carte n’est pas activé" in page
 
 
 def test_recorded_payments_name_their_kind_and_method(app, member_api, treasurer_api):

@@ -69,7 +69,7 @@ def test_a_declined_card_is_recorded_and_moves_nothing(app, runner, cards, membe
     go_below_zero(member_api, admin_api, "100.00")
     started = start(member_api, "100.00", paymentMethodId="pm_card_chargeCustomerFail")
     assert [e["code"] for e in started["errors"]] == ["PAYMENT_FAILED"]
-    assert started["errors"][0]["message"] == "La carte a été refusée. Rien n'a été débité\u202f; essayez une autre carte."
+    assert started["errors"][0]["message"] == "La carte a été refusée. Rien n’a été débité\u202f; essayez une autre carte."
     assert started["payment"]["status"] == "FAILED"
     assert account_of(member_api)["balance"]["amount"] == "-100.00"
     assert settlement_entries(app) == []

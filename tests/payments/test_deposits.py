@@ -59,7 +59,7 @@ def test_held_before_check_out_and_released_on_a_clean_return(app, runner, cards
     booking = a_loan(owner, karim)
     refused = owner.data(CHECK_OUT, input={"bookingId": booking["id"]})["checkOutBooking"]
     assert refused["errors"][0]["code"] == "INVALID_STATE"
-    assert "La caution de 300,00 € n'est pas encore garantie" in refused["errors"][0]["message"]
+    assert "La caution de 300,00 € n’est pas encore garantie" in refused["errors"][0]["message"]
     # Someone else cannot secure it for Karim.
     assert authorize(owner, booking["id"])["errors"][0]["code"] == "FORBIDDEN"
     held = authorize(karim, booking["id"])

@@ -54,7 +54,7 @@ def test_the_manager_pays_by_card(app, cards, admin_api, member_api):
     assert paid["errors"] == [] and paid["payment"]["status"] == "SUCCEEDED"
     assert member_api.data(MY_FEE)["viewer"]["organization"]["membershipFee"]["status"] == "PAID"
     page = member_api.client.get("/membership").get_data(as_text=True)
-    assert "Payée jusqu&#39;au" in page or "Payée jusqu'au" in page
+    assert "Payée jusqu’au" in page
 
 
 def test_fee_states_follow_the_calendar():

@@ -44,7 +44,7 @@ def test_the_searched_window_opens_the_resource_page_priced(app, client, make_me
     monday = (start.date() - dt.timedelta(days=start.weekday())).isoformat()
     assert f"week={monday}" in page and page.count("cell free selected") == 4
     quote = page[page.index('data-testid="quote"'):]
-    assert "30,00\u00a0ALV" in quote[:600] and "Annulation gratuite jusqu'au" in quote[:900]
+    assert "30,00\u00a0ALV" in quote[:600] and "Annulation gratuite jusqu’au" in quote[:900]
 
 
 def test_tapping_a_start_then_an_end_cell_selects_the_range(app, make_member, member_api):
@@ -102,10 +102,10 @@ def test_the_quote_box_states_a_fee_from_now_on_and_refusals(app, make_member, m
     assert "Crédit disponible insuffisant" in refused
     on_account = text(poor.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
     # On account nothing is reserved, but the debt counts against the limit all the same.
-    assert "Crédit disponible insuffisant" not in on_account and "Rien n'est réservé maintenant" in on_account
+    assert "Crédit disponible insuffisant" not in on_account and "Rien n’est réservé maintenant" in on_account
     assert "Pas assez de crédit pour réserver sur facture" in on_account and 'role="alert"' in on_account
     within = text(client.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
-    assert "Rien n'est réservé maintenant" in within and 'role="alert"' not in within
+    assert "Rien n’est réservé maintenant" in within and 'role="alert"' not in within
 
 
 def test_a_weekly_series_on_account_survives_the_confirmation(app, db, make_member, member_api):
@@ -135,7 +135,7 @@ def test_the_pay_form_refuses_more_than_the_available_credit_before_confirming(a
     token = csrf_token(client, f"/pay?to={to}")
     too_much = client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "5000.01"})
     page = text(too_much).replace("\u202f", " ").replace("\u00a0", " ")
-    assert too_much.status_code == 400 and "C'est plus que le crédit disponible sur Scierie du Giffre : 5 000,00 ALV." in page
+    assert too_much.status_code == 400 and "C’est plus que le crédit disponible sur Scierie du Giffre : 5 000,00 ALV." in page
     assert 'name="step" value="confirm"' not in page
     exact = client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "5000"})
     assert exact.status_code == 200 and 'name="step" value="confirm"' in exact.get_data(as_text=True)
@@ -149,7 +149,7 @@ def test_the_pay_form_counts_the_hubs_fee(app, client, make_member, treasurer_ap
     to = setup(app, client, make_member)
     token = csrf_token(client, f"/pay?to={to}")
     refused = client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "4990"})
-    assert refused.status_code == 400 and "les frais de 49,90\u00a0ALV s'ajoutent" in text(refused)
+    assert refused.status_code == 400 and "les frais de 49,90\u00a0ALV s’ajoutent" in text(refused)
     assert client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "4950"}).status_code == 200
 
 

@@ -47,7 +47,7 @@ def test_book_from_the_resource_page(app, make_member, member_api):
     again = client.post(url, data={**form, "idempotency_key": "other"})
     assert again.status_code == 400
     text = again.get_data(as_text=True)
-    assert "Ce créneau n&#39;est plus libre" in text or "Ce créneau n'est plus libre" in text
+    assert "Ce créneau n’est plus libre" in text
     assert "Créneaux libres de même durée" in text
     # An end before the start: said once, under the field (not again in the price box).
     backwards = client.post(url, data={**form, "end": local(start - H), "idempotency_key": "backwards"})
@@ -157,13 +157,13 @@ def test_join_the_waitlist_from_a_conflict_and_see_the_notice(app, make_member, 
     joined = client.post(url, data={**form, "action": "waitlist"})
     assert joined.status_code == 302, re.findall(r'class="(?:error|flash[^"]*)"[^>]*>([^<]+)', joined.get_data(as_text=True))
     body = client.get("/bookings").get_data(as_text=True)
-    assert "<h2>Liste d'attente</h2>" in body and "En attente" in body
+    assert "<h2>Liste d’attente</h2>" in body and "En attente" in body
     holder.data("""mutation($i: BookingActionInput!) { cancelBooking(input: $i) { errors { code } } }""", i={"bookingId": booking["id"]})
     page = client.get("/bookings").get_data(as_text=True)
     assert "De nouveau libre\u00a0: réservez\u202f!" in page
     # The notice is on the notices page, counted in the header.
     notices = client.get("/notices").get_data(as_text=True)
-    assert "Un créneau s&#39;est libéré\u00a0: Scierie mobile" in notices and 'class="bell-count">1<' in notices
+    assert "Un créneau s’est libéré\u00a0: Scierie mobile" in notices and 'class="bell-count">1<' in notices
 
 
 def test_upload_a_photo_from_the_edit_page(app, make_member):

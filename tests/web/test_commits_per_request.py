@@ -309,7 +309,7 @@ def test_a_role_the_schema_cannot_read_shows_the_form_again(app, make_member):
     })
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Cette valeur n&#39;est pas acceptée." in page
+    assert "Cette valeur n’est pas acceptée." in page
     assert 'value="update-member"' in page
     with app.app_context():
         assert get_session().scalar(sa.select(Member.role).where(Member.email == other)) == Role.MEMBER

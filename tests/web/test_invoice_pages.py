@@ -19,7 +19,7 @@ def test_an_invoice_without_a_debtor_asks_whom_to_bill_once(people, app):  # noq
     page = text(response)
     assert response.status_code == 400
     assert page.count("Choisissez le membre ou l’organisation à facturer.") == 1
-    assert "Ce compte n'existe pas." not in page
+    assert "Ce compte n’existe pas." not in page
     # Under the select, not in the box above the form.
     assert re.search(r'<select id="f-debtor"[^>]*aria-invalid="true".*?</select>\s*<small class="error" id="e-debtor">Choisissez', page, re.S)
 
