@@ -53,10 +53,10 @@ def babel_locale() -> str:
 # French typography, applied as the French catalogues are compiled (the .po files keep the
 # plain characters one types): a no-break space before a colon and inside « », a narrow
 # no-break space before ; ! ? and a percent sign (written "%%" in a message with parameters),
-# and the typographic apostrophe.
+# the typographic apostrophe, and a no-break space that keeps "n°" with its number.
 FRENCH_CHARACTERS = (
     (" %%", "\u202f%%"), (" :", "\u00a0:"), (" ;", "\u202f;"), (" !", "\u202f!"), (" ?", "\u202f?"), ("« ", "«\u00a0"), (" »", "\u00a0»"),
-    ("'", "’"),
+    ("'", "’"), ("n° ", "n°\u00a0"),
 )
 
 

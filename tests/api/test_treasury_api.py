@@ -147,8 +147,8 @@ def test_a_posted_set_off_reads_as_two_lines_on_each_statement(app, firms):
     with firms["A"].client.session_transaction() as browser:
         browser["lang"] = "fr"  # the header's language toggle
     page = firms["A"].client.get("/account/statement").get_data(as_text=True)
-    assert f"Compensation multilatérale n° {number}\u00a0: vos factures réglées" in page
-    assert f"Compensation multilatérale n° {number}\u00a0: factures réglées en votre faveur" in page
+    assert f"Compensation multilatérale n°\u00a0{number}\u00a0: vos factures réglées" in page
+    assert f"Compensation multilatérale n°\u00a0{number}\u00a0: factures réglées en votre faveur" in page
     assert 'href="/invoices"' in page
 
 

@@ -140,5 +140,5 @@ def test_paying_an_invoice_in_part_states_the_amount(live_server, page_for):
     form.locator("button[type=submit]").click()
     form.locator("input[name=amount]").fill("")
     form.locator("button[type=submit]").click()
-    assert questions[0].startswith("Payer 12,50\u00a0ALV sur la facture n° ")
+    assert questions[0].startswith("Payer 12,50\u00a0ALV sur la facture n°\u00a0")
     assert re.match(r"Payer [\d\s\u202f\u00a0]+,\d\d\u00a0ALV \(tout le restant dû\) sur la facture", questions[1])

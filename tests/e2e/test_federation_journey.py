@@ -173,11 +173,11 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     page.fill("#f-amount", "400,00")
     page.fill("#f-memo", "Bardeaux de réemploi")
     page.locator("button", has_text="Envoyer la facture").click()
-    assert re.fullmatch(r"Facture n° \d+ envoyée\.", chablais.flash())
+    assert re.fullmatch(r"Facture n°\u00a0\d+ envoyée\.", chablais.flash())
     page = chablais.as_(JEANNE)
     chablais.go("/invoices")
     page.locator("tr", has_text="Bardeaux de réemploi").locator("button[value=accept]").click()
-    assert re.fullmatch(r"Facture n° \d+ acceptée\.", chablais.flash())
+    assert re.fullmatch(r"Facture n°\u00a0\d+ acceptée\.", chablais.flash())
     chablais.shot("3-internal-invoice")
 
     # 4. Marc accepts the Chablais invoice and bills Chablais Réemploi 300.00, which Nadia accepts:

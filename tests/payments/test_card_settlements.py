@@ -61,7 +61,7 @@ def test_a_settlement_by_card_raises_the_balance_once(app, runner, cards, member
     # A receipt waits in the outbox, in the member's language.
     with app.app_context():
         mail = get_session().scalars(sa.select(OutboxEmail)).one()
-    assert mail.subject == f"Reçu Alvéole n° {payment['number']}\u00a0: Solde réglé en euros"
+    assert mail.subject == f"Reçu Alvéole n°\u00a0{payment['number']}\u00a0: Solde réglé en euros"
     assert "Montant\u00a0: 500,00 €" in mail.body
 
 

@@ -56,3 +56,4 @@ def test_french_catalogues_are_typeset_as_they_are_compiled():
     assert french_typography("12:30 http://x.test") == "12:30 http://x.test"  # no space before: untouched
     assert french_typography("%(name)s à %(percent)s %%") == "%(name)s à %(percent)s\u202f%%"  # parameters intact
     assert french_typography("Ce créneau n'est plus libre") == "Ce créneau n’est plus libre"  # the apostrophe
+    assert french_typography("la facture n° %(number)s") == "la facture n°\u00a0%(number)s"

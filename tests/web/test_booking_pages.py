@@ -165,7 +165,7 @@ def test_the_invoice_payment_question_states_the_amount(app, make_member, member
     page = text(page_client(app, email).get("/invoices"))
     form = re.search(r'<form method="post" class="pay" data-confirm="([^"]+)"\s+data-amount-default="([^"]+)"', page)
     question, default = form.group(1), form.group(2)
-    assert question.startswith("Payer {amount} sur la facture n° ") and "depuis votre compte\u202f?" in question
+    assert question.startswith("Payer {amount} sur la facture n°\u00a0") and "depuis votre compte\u202f?" in question
     assert default.replace("\u202f", " ").replace("\u00a0", " ") == "120,00 ALV (tout le restant dû)"
 
 

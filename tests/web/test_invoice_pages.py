@@ -42,7 +42,7 @@ def test_a_payment_above_the_outstanding_keeps_the_amount_and_names_the_invoice(
     response = post(people["B"], "/invoices", action="pay", invoice_id=invoice_id, amount="9999")
     page = text(response)
     assert response.status_code == 400
-    assert f"Vous pouvez payer au plus le restant dû de la facture n° {number}, 300,00\u00a0ALV." in page
+    assert f"Vous pouvez payer au plus le restant dû de la facture n°\u00a0{number}, 300,00\u00a0ALV." in page
     assert re.search(r'<input name="amount" inputmode="decimal"[^>]*value="9999"', page)
 
 
