@@ -14,6 +14,8 @@ Numbers we compute stay numbers, a negative amount included ("-12,50").
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -26,8 +28,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will not read as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A text cell a spreadsheet will not read as a formula (a dash alone, "nothing", has
+    nothing to run: it stays as it is)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) and text != "-" else text
 
 
 def cell(value: Any) -> str:
@@ -63,9 +66,11 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def safe_filename(text: str) -> str:
-    """ASCII letters, digits and dashes only, for a Content-Disposition header."""
-    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in text.encode("ascii", "ignore").decode())
-    return name.strip("-").lower() or "export"
+    """ASCII letters, digits and dashes only, for a Content-Disposition header; accented
+    letters lose their accent ("relevé" -> "releve"), they are not dropped."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in ascii_text)
+    return re.sub(r"-{2,}", "-", name).strip("-").lower() or "export"
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:

@@ -28,7 +28,7 @@ def test_a_download_with_a_safe_name():
     with app.test_request_context():
         response = csv_response("relevé de l'Atelier/2026", ["a"], [[1]])
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="relev-de-l-atelier-2026.csv"'
+    assert response.headers["Content-Disposition"] == 'attachment; filename="releve-de-l-atelier-2026.csv"'
     assert response.data == "\ufeffa\r\n1\r\n".encode()
 
 

@@ -24,6 +24,8 @@ def test_plain_text_and_our_numbers_are_left_alone():
     assert body.splitlines()[1] == "Plots;-12,50;-3;2026-01-02"
     # One format whatever the reader's language: the decimal comma a French spreadsheet reads.
     assert csv_text(["x"], [[Decimal("-0.5")]]).splitlines()[1] == "-0,50"
+    # A dash alone ("none") runs nothing: it is written as it is, not as "'-".
+    assert neutralise("-") == "-"
 
 
 def _account_id(client: GraphQLClient) -> str:
