@@ -13,6 +13,7 @@ from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.audit.actions import ACTIONS, OBJECT_TYPES, STATES, Kind
 from app.hub import MONEY_FORMAT
+from app.web import month_label
 from models import Account, AuditEntry, Member, Organization, PeerHub, PeriodClose, Resource
 
 ARROW = " \u2192 "
@@ -49,7 +50,7 @@ class Names:
         months = wanted.get("PeriodClose")
         if months:
             for pk, start in session.execute(sa.select(PeriodClose.id, PeriodClose.period_start).where(PeriodClose.id.in_(months))):
-                self.labels[("PeriodClose", pk)] = f"{start:%Y-%m}"
+                self.labels[("PeriodClose", pk)] = month_label(f"{start:%Y-%m}")
 
     def member(self, member_id: Optional[int]) -> str:
         if member_id is None:

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, format_decimal, gettext
+from flask_babel import format_decimal, gettext
 from flask_login import current_user, login_required
 
 from app import permissions
@@ -12,7 +12,7 @@ from app.errors import N_
 from app.hub import hub_today
 from app.ledger.journal_csv import JournalLine, journal_csv, journal_file_name
 from app.ledger.views import transfer_kind
-from app.web import format_money
+from app.web import format_money, month_label
 from app.web.csv import csv_response
 from app.web.forms import form_status, submit
 from app.web.pages import query
@@ -72,12 +72,6 @@ def clearing_run(run_id: str):
     if run is None:
         abort(404)
     return render_template("treasury/clearing_run.html", run=run, result=result), form_status(result)
-
-
-@bp.app_template_filter("month_label")
-def month_label(value: str) -> str:
-    """'2026-11' as 'nov. 2026' in the member's locale."""
-    return format_date(dt.date.fromisoformat(value + "-01"), "MMM y")
 
 
 # --- Dashboard, impact report, period close -------------------------------------------------------

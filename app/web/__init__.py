@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -43,6 +43,11 @@ def format_money(value) -> str:
     if value is None:
         return "—"
     return money_text(value["amount"], value["currency"])
+
+
+def month_label(value: str) -> str:
+    """'2026-11' as 'nov. 2026' in the member's locale."""
+    return format_date(dt.date.fromisoformat(value + "-01"), "MMM y")
 
 
 def amount_for_input(value) -> str:
@@ -92,6 +97,7 @@ def register_web(app: Flask) -> None:
         }
 
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(month_label, "month_label")
 
     @app.template_filter("amount_input")
     def amount_input_filter(value) -> str:

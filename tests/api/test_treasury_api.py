@@ -229,6 +229,12 @@ def test_statements_are_visible_to_their_account_and_the_treasurer(firms, app):
     assert [(e["code"], e["field"]) for e in bad] == [("INVALID", ["month"])]
     closed = firms["T"].data(close, input={"month": month})["closePeriod"]
     assert closed["errors"] == [] and closed["periodClose"]["month"] == month
+    # The audit trail names the month as the pages do ("oct. 2026"), not "2026-10".
+    from babel.dates import format_date
+
+    trail = firms["T"].client.get("/audit").get_data(as_text=True)
+    assert month not in trail
+    assert any(format_date(last_month, "MMM y", locale=lang) in trail for lang in ("fr_FR", "en_GB"))
     statements = "query($id: ID!) { node(id: $id) { ... on PeriodClose { statements(first: 50) { nodes { id accountName closingBalance { amount } lines { kind amount { amount } } } } } } }"
     everyone = firms["T"].data(statements, id=closed["periodClose"]["id"])["node"]["statements"]["nodes"]
     assert {s["accountName"] for s in everyone} >= {"Firm A", "Firm B", "Firm C"}

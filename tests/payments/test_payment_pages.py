@@ -10,6 +10,9 @@ def test_the_list_is_the_treasurers_and_records_a_bank_transfer(client, member_a
     assert member_api.client.get("/treasury/payments").status_code == 403
     page = treasurer_api.client.get("/treasury/payments")
     assert page.status_code == 200 and "Paiements en euros" in page.get_data(as_text=True)
+    # What the treasurer reads of the reconciliation: words, not a command line.
+    assert "« Conforme à Stripe » ou « Diffère de Stripe »" in page.get_data(as_text=True).replace("\u00a0", " ")
+    assert "flask" not in page.get_data(as_text=True)
     account = account_of(member_api)["id"]
     token = csrf_token(treasurer_api.client, "/treasury/payments")
     refused = treasurer_api.client.post("/treasury/payments", data={
