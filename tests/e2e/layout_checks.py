@@ -53,7 +53,8 @@ SPLIT_NUMBERS = """() => Array.from(document.querySelectorAll('td'))
 # Everything one taps that is smaller than a finger on a phone (WCAG 2.5.5: 44 x 44 px): the
 # buttons, and the header's links and menu toggle (the menu is opened first).
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
-    'button, .button, summary.button, header a, header label'))
+    'button, .button, summary.button, header a, header label, select,'
+    + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])'))
   .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
   .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
   .map(e => { const r = e.getBoundingClientRect();
