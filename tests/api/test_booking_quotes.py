@@ -88,6 +88,7 @@ def test_the_quote_says_why_the_booking_would_be_refused(app, make_member, membe
     broke = signed_in(app, make_member, "Atelier sans crédit", credit_limit=0)
     refused = quote(broke, saw["id"], start + 3 * D, start + 4 * D)
     assert refused["errors"][0]["code"] == "CREDIT_LIMIT_EXCEEDED" and refused["available"]["amount"] == "0.00"
+    assert refused["errors"][0]["message"] == "Crédit disponible insuffisant\u00a0: 0,00\u00a0ALV disponibles."
     # The same member, on account: nothing to hold, but on-account debt counts against the limit.
     owed = quote(broke, saw["id"], start + 3 * D, start + 4 * D, onAccount=True)
     assert owed["hold"]["amount"] == "0.00"
