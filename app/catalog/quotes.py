@@ -4,7 +4,6 @@ same functions (`check_slot`, `booking_price`), so the quote a member reads is t
 """
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from app.catalog import calendar
 from app.catalog.booking_rules import SlotTaken, check_rules, free_cancellation_until, late_cancellation_fee, price_of
 from app.catalog.calendar_data import buffer_of, load_closures, load_usages, suggestions_for
 from app.catalog.resources import get_resource, owner_account_id
-from app.errors import N_, DomainError, ErrorCode
+from app.errors import N_, Credits, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, cancel_grace, hub_zone
 from app.invoices.on_account import on_account_debt, require_on_account_credit
 from app.ledger import services as ledger
@@ -105,4 +104,4 @@ def _check_credit(session: so.Session, quote: Quote, account: Optional[Account])
         require_on_account_credit(account, on_account_debt(session, account.id), quote.price)
     if quote.hold > max(account.available, 0):
         raise DomainError(ErrorCode.CREDIT_LIMIT_EXCEEDED, NOT_ENOUGH_CREDIT, "amount",
-                          available=Decimal(max(account.available, 0)) / 100)
+                          available=Credits(max(account.available, 0)))

@@ -13,12 +13,10 @@ otherwise it is refused with CREDIT_LIMIT_EXCEEDED. The check locks the account 
 ... FOR UPDATE) in the booking's transaction, so two bookings on account at once are checked
 one after the other, each seeing the other's price.
 """
-from decimal import Decimal
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.errors import DomainError, ErrorCode
+from app.errors import Credits, DomainError, ErrorCode
 from app.invoices.queries import UNPAID_STATUSES
 from app.ledger.services.spending import UNBILLED_STATUSES
 from models import Account, Booking, Invoice
@@ -50,5 +48,5 @@ def require_on_account_credit(account: Account, debt: int, price: int) -> None:
             "Not enough credit to book on account: %(available)s available, %(debt)s already owed on account, "
             "and this booking costs %(price)s.",
             "payOnAccount",
-            available=Decimal(account.available) / 100, debt=Decimal(debt) / 100, price=Decimal(price) / 100,
+            available=Credits(account.available), debt=Credits(debt), price=Credits(price),
         )

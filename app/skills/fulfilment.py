@@ -7,14 +7,13 @@ Each step locks the job's row first (see app.skills.jobs), so that two requests 
 step run one after the other and credit moves once."""
 import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import audit
-from app.errors import DomainError, ErrorCode
+from app.errors import Credits, DomainError, ErrorCode
 from app.hub import KEY_LENGTH, MEMO_LENGTH
 from app.invoices.services import invoice_booking
 from app.ledger import services as ledger
@@ -82,7 +81,7 @@ def accept_quote(
             raise DomainError(
                 ErrorCode.CREDIT_LIMIT_EXCEEDED,
                 "This quote is above your available credit (%(available)s): you can accept it on account.",
-                "payOnAccount", available=Decimal(max(account.available, 0)) / 100,
+                "payOnAccount", available=Credits(max(account.available, 0)),
             ) from None
         job.hold_id = hold.id
     job.pay_on_account = on_account
@@ -227,7 +226,7 @@ def settle_dispute(session: so.Session, actor: Member, job_id: int, amount: int,
     require_status(job, JobStatus.DISPUTED)
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= job.price:
         raise DomainError(ErrorCode.INVALID, "The amount is between 0 and the price of the job, %(price)s.", "amount",
-                          price=Decimal(job.price) / 100)
+                          price=Credits(job.price))
     decision = text_field(decision, "decision", 2000, required=WRITE_SOMETHING)
     title = session.scalar(sa.select(Resource.title).where(Resource.id == job.resource_id))
     pay_provider(session, actor, job, amount, system_memo("dispute_settled", title=title))

@@ -128,7 +128,7 @@ def test_errors_come_in_french_for_a_french_member(three):
     errors = pay(clients["alice"], ids["bob"], "1.234")["errors"]
     assert errors[0]["message"] == "Un montant a au plus deux décimales."
     errors = pay(clients["alice"], ids["bob"], "500.00")["errors"]
-    assert errors == [{"code": "CREDIT_LIMIT_EXCEEDED", "field": ["amount"], "message": "Crédit disponible insuffisant\u00a0: 100,00 disponibles."}]
+    assert errors == [{"code": "CREDIT_LIMIT_EXCEEDED", "field": ["amount"], "message": "Crédit disponible insuffisant\u00a0: 100,00\u00a0ALV disponibles."}]
 
 
 def test_to_oneself_unknown_or_closed_account(app, three):

@@ -5,7 +5,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from app.errors import DomainError
+from app.errors import Credits, DomainError
 from app.ledger.services import accounts, checks, holds, policy, posting, reversals, statements
 from models import Account, CreditLimitChange, HoldStatus, HubSettings, Posting, Role, Transfer, TransferKind
 from tests.ledger.ledger_helpers import account_state, member_and_account, snapshot
@@ -50,7 +50,7 @@ def test_credit_limit_is_the_floor(db, pair):
     with pytest.raises(DomainError) as refused:
         posting.transfer(db, alice, from_account=a, to_account_id=b.id, amount=1)
     assert refused.value.code.value == "CREDIT_LIMIT_EXCEEDED"
-    assert refused.value.params == {"available": 0}
+    assert refused.value.params == {"available": Credits(0)}
     db.commit()  # a caller that carries on commits nothing of the refused entry
     assert snapshot(db) == before
 

@@ -53,7 +53,8 @@ def test_pay_errors_rerender_the_form(app, client, make_member):
     bad = client.post("/pay", data={"csrf_token": token, "to": to, "step": "review", "amount": "1.234"})
     assert bad.status_code == 400 and "deux décimales" in bad.get_data(as_text=True)
     too_much = client.post("/pay", data={"csrf_token": token, "to": to, "step": "confirm", "amount": "9000.00", "idempotency_key": "x1"})
-    assert too_much.status_code == 400 and "Crédit disponible insuffisant" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 400
+    assert "Crédit disponible insuffisant\u00a0: 5\u202f000,00\u00a0ALV disponibles." in too_much.get_data(as_text=True)
     assert transfers(app) == 0
 
 

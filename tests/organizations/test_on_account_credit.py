@@ -28,7 +28,10 @@ def test_on_account_debt_counts_against_the_credit_limit(app, make_member):
     assert account(firm)["onHold"] == {"amount": "0.00"}  # nothing reserved, all the same
     refused = on_account(firm, saw["id"], 12)
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("CREDIT_LIMIT_EXCEEDED", ["payOnAccount"])]
-    assert "40,00" in refused["errors"][0]["message"] and "50,00" in refused["errors"][0]["message"]
+    assert refused["errors"][0]["message"] == (
+        "Pas assez de crédit pour réserver sur facture\u00a0: 50,00\u00a0ALV disponibles, 40,00\u00a0ALV déjà dus sur facture, "
+        "et cette réservation coûte 20,00\u00a0ALV."
+    )
     # An unpaid invoice the firm owes counts too, and so does credit held for a booking paid at once.
     other = signed_in(app, make_member, "Ossature", 5000)
     assert on_account(other, saw["id"], 13)["errors"] == []

@@ -96,7 +96,9 @@ def test_a_quote_above_the_available_credit_is_accepted_only_on_account(app, mak
     job = quoted(market, price="880.00")
     refused = act(market.client, "acceptQuote", jobId=job["id"])
     assert codes(refused) == ["CREDIT_LIMIT_EXCEEDED"] and refused["errors"][0]["field"] == ["payOnAccount"]
-    assert "500,00" in refused["errors"][0]["message"]  # French by default, with the available credit
+    assert refused["errors"][0]["message"] == (  # French by default, with the available credit
+        "Ce devis dépasse votre crédit disponible (500,00\u00a0ALV)\u00a0: vous pouvez l’accepter en compte."
+    )
     assert ok(market.client, "acceptQuote", jobId=job["id"], payOnAccount=True)["status"] == "ACCEPTED"
     ledger_ok(app)
 
@@ -148,6 +150,7 @@ def test_settling_more_than_the_price_is_refused(app, market):
     ok(market.client, "disputeJob", jobId=job["id"], reason="Retard")
     payload = act(market.treasurer, "settleDispute", jobId=job["id"], amount="880.01", decision="Non")
     assert codes(payload) == ["INVALID"] and payload["errors"][0]["field"] == ["amount"]
+    assert payload["errors"][0]["message"] == "Le montant est compris entre 0 et le prix de la prestation, 880,00\u00a0ALV."
 
 
 def test_bad_hours_and_prices_are_invalid_with_their_field(app, market):

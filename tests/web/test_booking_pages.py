@@ -99,11 +99,14 @@ def test_the_quote_box_states_a_fee_from_now_on_and_refusals(app, make_member, m
     assert "délai de grâce" in box and "7,50\u00a0ALV" in box
     poor = page_client(app, make_member(organization="Sans le sou", credit_limit=0))
     refused = text(poor.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}"))
-    assert "Crédit disponible insuffisant" in refused
+    assert "Crédit disponible insuffisant\u00a0: 0,00\u00a0ALV disponibles." in refused
     on_account = text(poor.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
     # On account nothing is reserved, but the debt counts against the limit all the same.
     assert "Crédit disponible insuffisant" not in on_account and "Rien n’est réservé maintenant" in on_account
-    assert "Pas assez de crédit pour réserver sur facture" in on_account and 'role="alert"' in on_account
+    assert 'role="alert"' in on_account and (
+        "Pas assez de crédit pour réserver sur facture\u00a0: 0,00\u00a0ALV disponibles, 0,00\u00a0ALV déjà dus sur facture, "
+        "et cette réservation coûte 15,00\u00a0ALV." in on_account
+    )
     within = text(client.get(f"/catalogue/{saw['id']}/quote?start={local(soon)}&end={local(soon + D)}&pay_on_account=1"))
     assert "Rien n’est réservé maintenant" in within and 'role="alert"' not in within
 

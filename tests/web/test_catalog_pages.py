@@ -1,6 +1,7 @@
 """The catalogue's pages, driven like a browser: forms with their CSRF token, post/redirect/get,
 errors re-rendered in the member's language."""
 import datetime as dt
+import html
 import re
 
 from tests.api.catalog_helpers import base_time, booked, create_resource, signed_in
@@ -228,5 +229,8 @@ def test_book_on_account_from_the_resource_page(app, make_member, member_api, db
     # On account does not skip the credit check: what is owed on account counts against it.
     later = {**form, "start": local(start + 24 * H), "end": local(start + 26 * H), "pay_on_account": "1"}
     refused = client.post(url, data=later)
-    assert refused.status_code == 400 and "Pas assez de crédit pour réserver sur facture" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and (
+        "Pas assez de crédit pour réserver sur facture\u00a0: 30,00\u00a0ALV disponibles, 20,00\u00a0ALV déjà dus sur facture, "
+        "et cette réservation coûte 20,00\u00a0ALV." in html.unescape(refused.get_data(as_text=True))
+    )
     assert db.scalar(sa.select(Account.on_hold).where(Account.name == "Menuiserie Web")) == 0

@@ -16,13 +16,12 @@ import functools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Iterable, Optional
 
 import sqlalchemy.orm as so
 
 from app.database import attach_loaded, db_time, execute, execute_as_one, execute_together
-from app.errors import DomainError, ErrorCode
+from app.errors import Credits, DomainError, ErrorCode
 from app.hub import MAX_AMOUNT, MEMO_LENGTH
 from app.ledger.services.policy import get_settings
 from app.notices import events as notices
@@ -181,7 +180,7 @@ def _explain_refusal(session: so.Session, account_id: int, change: Change):
         ErrorCode.CREDIT_LIMIT_EXCEEDED,
         "Not enough credit available: %(available)s available.",
         "amount",
-        available=Decimal(account.available) / 100,
+        available=Credits(account.available),
     )
 
 
