@@ -97,7 +97,7 @@ def test_a_quote_above_the_available_credit_is_accepted_only_on_account(app, mak
     refused = act(market.client, "acceptQuote", jobId=job["id"])
     assert codes(refused) == ["CREDIT_LIMIT_EXCEEDED"] and refused["errors"][0]["field"] == ["payOnAccount"]
     assert refused["errors"][0]["message"] == (  # French by default, with the available credit
-        "Ce devis dépasse votre crédit disponible (500,00\u00a0ALV)\u00a0: vous pouvez l’accepter en compte."
+        "Ce devis dépasse votre crédit disponible (500,00\u00a0ALV)\u00a0: vous pouvez l’accepter sur facture."
     )
     assert ok(market.client, "acceptQuote", jobId=job["id"], payOnAccount=True)["status"] == "ACCEPTED"
     ledger_ok(app)
