@@ -3,7 +3,7 @@ stored as a key and its arguments, never as text in one language, and rendered i
 language when shown. What a member wrote stays in `memo` and follows the hub's text."""
 from typing import Optional
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from app.errors import N_
 
@@ -15,7 +15,10 @@ SYSTEM_MEMOS = {
     "skill_job": N_("Skill job: %(title)s"),
     "dispute_settled": N_("Dispute settled: %(title)s"),
     "invoice_payment": N_("Invoice No. %(number)s"),
-    "clearing": N_("Multilateral clearing No. %(run)s: %(invoices)s invoice(s)"),
+    # A pair (singular, plural) counted by its `invoices` argument; the catalogue holds the
+    # plural under the singular, which alone is marked for extraction.
+    "clearing": (N_("Multilateral clearing No. %(run)s: %(invoices)s invoice"),
+                 "Multilateral clearing No. %(run)s: %(invoices)s invoices"),
     # The two lines of a set-off run on one account's statement (line_memo).
     "clearing_owed": N_("Multilateral clearing No. %(run)s: your invoices settled"),
     "clearing_due": N_("Multilateral clearing No. %(run)s: invoices settled in your favour"),
@@ -45,5 +48,6 @@ def render_memo(memo: str, system: Optional[dict]) -> str:
     """The memo as the reader sees it: the hub's part in their language, then the member's."""
     if not system:
         return memo
-    text = gettext(SYSTEM_MEMOS[system["key"]], **system.get("args", {}))
+    words, args = SYSTEM_MEMOS[system["key"]], system.get("args", {})
+    text = ngettext(*words, args["invoices"], **args) if isinstance(words, tuple) else gettext(words, **args)
     return f"{text} — {memo}" if memo else text

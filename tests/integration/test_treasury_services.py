@@ -274,7 +274,7 @@ def test_a_posted_set_off_is_one_balanced_entry_of_the_fec(app, db, hub):
     lines = [line for line in books.lines if line.journal == fec.JOURNALS[TransferKind.CLEARING]]
     assert len({line.number for line in lines}) == 1 and len(lines) == 6  # two lines per account
     assert sum(line.debit for line in lines) == sum(line.credit for line in lines) == run.cleared
-    assert {line.label for line in lines} == {f"Compensation multilatérale n° {run.id} : 3 facture(s)"}
+    assert {line.label for line in lines} == {f"Compensation multilatérale n° {run.id} : 3 factures"}
 
 
 def test_net_positions_stay_unchanged_on_a_tangled_web(db, hub):

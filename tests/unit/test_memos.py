@@ -16,9 +16,9 @@ def test_a_system_memo_reads_in_each_language(flask_app):
     assert stored == {"key": "clearing", "args": {"run": 12, "invoices": 3}}
     with flask_app.test_request_context():
         with force_locale("fr"):
-            assert render_memo("", stored) == "Compensation multilatérale n°\u00a012\u00a0: 3 facture(s)"
+            assert render_memo("", stored) == "Compensation multilatérale n°\u00a012\u00a0: 3 factures"
         with force_locale("en"):
-            assert render_memo("", stored) == "Multilateral clearing No. 12: 3 invoice(s)"
+            assert render_memo("", stored) == "Multilateral clearing No. 12: 3 invoices"
 
 
 def test_what_a_member_wrote_follows_the_hubs_part_unchanged(flask_app):
