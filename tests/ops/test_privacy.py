@@ -204,3 +204,14 @@ def test_the_json_gives_amounts_as_decimals_with_their_currency(app, make_member
     assert data["accounts"][0]["balance_cap"] is None
     assert data["ratings"] == [] and "created_at" in data["transfers"][0]
 
+
+def test_the_download_is_named_after_the_hubs_day(app, make_member):
+    client = page_client(app, make_member())
+    names = set()
+    # Fourteen hours ahead of UTC and twelve behind: never the same day, whatever the server's.
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        app.config["TIMEZONE"] = zone
+        disposition = client.get("/account/my-data.zip").headers["Content-Disposition"]
+        name = re.fullmatch(r'attachment; filename="(alveole-mes-donnees-\d{4}-\d\d-\d\d\.zip)"', disposition)[1]
+        names.add(name)
+    assert len(names) == 2
