@@ -15,8 +15,10 @@ import sqlalchemy.orm as so
 
 from app import audit, permissions
 from app.api.scalars import money
+from app.audit import actions as audit_actions
 from app.audit import queries as audit_queries
 from app.errors import DomainError, ErrorCode
+from app.notices.kinds import MONEY_PARAMS
 from app.web.csv import csv_text
 from models import (
     Account,
@@ -49,8 +51,8 @@ REMOVED_TEXT = "[texte retiré : son auteur a quitté le pôle]"
 # The ledger's amounts (hub credit, stored in hundredths) among the exported columns. Each is
 # exported as the GraphQL API gives Money, {"amount": "455.00", "currency": "ALV"}: a member
 # reads 455.00 and not 45500, and a program gets an exact decimal (a string, no float rounding)
-# and its unit without guessing. The export holds no euro amount (the card payments are not
-# in it); the *_hundredths columns are hours, and say so.
+# and its unit without guessing. The *_hundredths columns are hours, and say so. Euros (card
+# payments and fees) appear only in audit entries, whose amounts app.audit.actions tells apart.
 CREDIT_COLUMNS = frozenset({
     "amount", "fee", "price", "cancellation_fee", "late_fee", "settled_amount", "outstanding",
     "balance", "credit_limit", "balance_cap", "on_hold", "booking_cap", "monthly_cap",
@@ -93,12 +95,16 @@ def _columns(model: type[Base]) -> list[sa.Column]:
     return [c.columns[0] for c in sa.inspect(model).column_attrs if c.key not in SECRET_COLUMNS]
 
 
+def _money(minor_units: int, currency: str | None = None) -> dict:
+    amount = money(minor_units, currency)
+    return {"amount": str(amount.amount), "currency": amount.currency}
+
+
 def _value(column: sa.Column, value):
     if value is None:
         return None
     if column.key in CREDIT_COLUMNS:
-        amount = money(value)
-        return {"amount": str(amount.amount), "currency": amount.currency}
+        return _money(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -112,8 +118,30 @@ def personal_data(session: so.Session, member: Member) -> dict[str, list[dict]]:
     for section, (model, mine) in SECTIONS.items():
         columns = _columns(model)
         statement = sa.select(model).where(mine(member.id)).order_by(*sa.inspect(model).primary_key)
-        data[section] = [{c.key: _value(c, getattr(obj, c.key)) for c in columns} for obj in session.scalars(statement)]
+        data[section] = [_with_nested_money(model, {c.key: _value(c, getattr(obj, c.key)) for c in columns})
+                         for obj in session.scalars(statement)]
     return data
+
+
+def _with_nested_money(model: type[Base], row: dict) -> dict:
+    """An audit entry's before and after, a notice's parameters: their amounts as Money too,
+    in the currency their own module gives them (None: the hub's)."""
+    if model is AuditEntry:
+        action = audit_actions.ACTIONS.get(row["action"])
+        currencies = {key: "EUR" if kind == audit_actions.Kind.EUROS else None
+                      for key, (_label, kind) in (action.fields.items() if action else ())
+                      if kind in (audit_actions.Kind.CREDITS, audit_actions.Kind.EUROS)}
+        return {**row, "before": _amounts(row["before"], currencies), "after": _amounts(row["after"], currencies)}
+    if model is Notification:
+        return {**row, "params": _amounts(row["params"], dict.fromkeys(MONEY_PARAMS))}
+    return row
+
+
+def _amounts(values: dict | None, currencies: dict[str, str | None]) -> dict | None:
+    if not values:
+        return values
+    return {key: _money(value, currencies[key]) if key in currencies and type(value) is int else value
+            for key, value in values.items()}
 
 
 def personal_data_csv(data: dict[str, list[dict]]) -> bytes:

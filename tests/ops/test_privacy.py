@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app import audit
 from app.api.relay import to_global_id
 from app.database import get_session
 from app.demo import DEMO_PASSWORD
@@ -195,14 +196,17 @@ def test_the_zip_opens_in_a_french_spreadsheet_with_amounts_times_and_empty_tabl
 
 
 def test_the_json_gives_amounts_as_decimals_with_their_currency(app, make_member):
-    leaving = make_member(credit_limit=100_000)
-    _trade(app, leaving, make_member(credit_limit=10_000), amount=45_500)
+    leaving, payee = make_member(credit_limit=100_000), make_member(credit_limit=10_000)
+    _trade(app, leaving, payee, amount=45_500)
     data = json.loads(page_client(app, leaving).get("/account/my-data.json").get_data(as_text=True))
     assert data["transfers"][0]["amount"] == {"amount": "455.00", "currency": "ALV"}
     assert data["transfers"][0]["fee"] == {"amount": "0.00", "currency": "ALV"}
     assert data["accounts"][0]["credit_limit"] == {"amount": "1000.00", "currency": "ALV"}
     assert data["accounts"][0]["balance_cap"] is None
     assert data["ratings"] == [] and "created_at" in data["transfers"][0]
+    # The payee's notice of the payment: its amount too.
+    notices = json.loads(page_client(app, payee).get("/account/my-data.json").get_data(as_text=True))["notices"]
+    assert [n["params"]["amount"] for n in notices] == [{"amount": "455.00", "currency": "ALV"}]
 
 
 def test_the_download_is_named_after_the_hubs_day(app, make_member):
@@ -215,3 +219,14 @@ def test_the_download_is_named_after_the_hubs_day(app, make_member):
         name = re.fullmatch(r'attachment; filename="(alveole-mes-donnees-\d{4}-\d\d-\d\d\.zip)"', disposition)[1]
         names.add(name)
     assert len(names) == 2
+
+
+def test_the_euros_of_an_audit_entry_say_eur(app, make_member):
+    owner = make_member()
+    with app.app_context():
+        db = get_session()
+        member = db.scalar(sa.select(Member).where(Member.email == owner))
+        audit.record(db, member, "payments.deposit_claimed", member, None, {"claim_amount": 4_000}, subject=member)
+        db.commit()
+    entries = json.loads(page_client(app, owner).get("/account/my-data.json").get_data(as_text=True))["audit_entries"]
+    assert [e["after"] for e in entries] == [{"claim_amount": {"amount": "40.00", "currency": "EUR"}}]
