@@ -1,5 +1,4 @@
 """The privacy page, and a member's download of what the hub holds about them."""
-import datetime as dt
 import json
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -7,6 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app import permissions
+from app.hub import hub_today
 from app.privacy import services
 from app.web.forms import form_status, submit
 from app.web.pages import query
@@ -20,7 +20,8 @@ def privacy():
 
 
 def _filename(extension: str) -> str:
-    return f"alveole-mes-donnees-{dt.date.today().isoformat()}.{extension}"
+    """Dated as the member's day is (the hub's time zone), not the server's."""
+    return f"alveole-mes-donnees-{hub_today().isoformat()}.{extension}"
 
 
 @bp.route("/account/my-data.json")

@@ -95,11 +95,12 @@ def test_the_personal_data_export_holds_the_entries_about_and_by_the_member(app,
     own_account = viewer(GraphQLClient(app.test_client()).login(alone))["account"]["id"]
     assert mutate(GraphQLClient(client), "setCreditLimit", accountId=own_account, creditLimit="50.00")["errors"] == []
     about = json.loads(page_client(app, alone).get("/account/my-data.json").get_data(as_text=True))["audit_entries"]
-    assert [(e["action"], e["after"]["credit_limit"]) for e in about] == [("ledger.credit_limit_set", 5_000)]
+    fifty = {"amount": "50.00", "currency": "ALV"}  # the stored 5000 hundredths, as the API gives Money
+    assert [(e["action"], e["after"]["credit_limit"]) for e in about] == [("ledger.credit_limit_set", fifty)]
     made = json.loads(client.get("/account/my-data.json").get_data(as_text=True))["audit_entries"]
-    assert [e["after"]["credit_limit"] for e in made] == [30_000, 5_000]
+    assert [e["after"]["credit_limit"]["amount"] for e in made] == ["300.00", "50.00"]
     archive = zipfile.ZipFile(io.BytesIO(client.get("/account/my-data.zip").data))
-    assert '""credit_limit"": 30000' in archive.read("audit_entries.csv").decode()
+    assert '""credit_limit"": {""amount"": ""300.00"", ""currency"": ""ALV""}' in archive.read("audit_entries.csv").decode()
 
 
 def test_the_privacy_page_says_the_trail_is_kept_ten_years(client):

@@ -1,15 +1,21 @@
 """Personal data (app.privacy): a member's download, anonymising a leaving member, the privacy
 page, the purge of old mail and sign-in traces."""
+import codecs
+import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
+from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app import audit
 from app.api.relay import to_global_id
 from app.database import get_session
 from app.demo import DEMO_PASSWORD
+from app.hub import hub_zone
 from app.ledger.services import accounts, posting
 from app.privacy import services
 from app.privacy.services import PSEUDONYM_DOMAIN, REMOVED_TEXT
@@ -150,3 +156,77 @@ def test_purge_deletes_old_sent_mail_and_sign_in_traces_only(app, runner):
 
 def _gid(pk):
     return to_global_id("Member", pk)
+
+
+def _french_spreadsheet(archive, name) -> list[list[str]]:
+    """A CSV of the zip read as LibreOffice or Excel read it in French."""
+    raw = archive.read(name)
+    assert raw.startswith(codecs.BOM_UTF8), name
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def _first_row(archive, name) -> dict[str, str]:
+    header, first, *_ = _french_spreadsheet(archive, name)
+    return dict(zip(header, first, strict=True))
+
+
+def _french_amount(text: str) -> Decimal:
+    assert re.fullmatch(r"-?\d+,\d\d", text), text
+    return Decimal(text.replace(",", "."))
+
+
+def test_the_zip_opens_in_a_french_spreadsheet_with_amounts_times_and_empty_tables(app, make_member):
+    leaving = make_member(credit_limit=100_000)
+    transfer_id = _trade(app, leaving, make_member(credit_limit=10_000), amount=45_500)
+    archive = zipfile.ZipFile(io.BytesIO(page_client(app, leaving).get("/account/my-data.zip").data))
+
+    transfer = _first_row(archive, "transfers.csv")
+    assert _french_amount(transfer["amount"]) == Decimal("455.00")
+    with app.app_context():
+        created = get_session().get(Transfer, transfer_id).created_at.astimezone(hub_zone())
+    assert transfer["created_at"] == created.strftime("%Y-%m-%d %H:%M")  # the hub's time, not UTC
+    assert _french_amount(_first_row(archive, "accounts.csv")["credit_limit"]) == Decimal("1000.00")
+    profile = _first_row(archive, "profile.csv")
+    assert profile["is_demo"] == "0" and "password_hash" not in profile
+    # An empty table keeps its columns: the header alone.
+    assert _french_spreadsheet(archive, "ratings.csv") == [
+        ["id", "job_id", "side", "author_id", "stars", "comment", "rated_organization_id", "resource_id",
+         "created_at", "visible_at"]]
+    assert len(_french_spreadsheet(archive, "rights.csv")) == 1
+
+
+def test_the_json_gives_amounts_as_decimals_with_their_currency(app, make_member):
+    leaving, payee = make_member(credit_limit=100_000), make_member(credit_limit=10_000)
+    _trade(app, leaving, payee, amount=45_500)
+    data = json.loads(page_client(app, leaving).get("/account/my-data.json").get_data(as_text=True))
+    assert data["transfers"][0]["amount"] == {"amount": "455.00", "currency": "ALV"}
+    assert data["transfers"][0]["fee"] == {"amount": "0.00", "currency": "ALV"}
+    assert data["accounts"][0]["credit_limit"] == {"amount": "1000.00", "currency": "ALV"}
+    assert data["accounts"][0]["balance_cap"] is None
+    assert data["ratings"] == [] and "created_at" in data["transfers"][0]
+    # The payee's notice of the payment: its amount too.
+    notices = json.loads(page_client(app, payee).get("/account/my-data.json").get_data(as_text=True))["notices"]
+    assert [n["params"]["amount"] for n in notices] == [{"amount": "455.00", "currency": "ALV"}]
+
+
+def test_the_download_is_named_after_the_hubs_day(app, make_member):
+    client = page_client(app, make_member())
+    names = set()
+    # Fourteen hours ahead of UTC and twelve behind: never the same day, whatever the server's.
+    for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+        app.config["TIMEZONE"] = zone
+        disposition = client.get("/account/my-data.zip").headers["Content-Disposition"]
+        name = re.fullmatch(r'attachment; filename="(alveole-mes-donnees-\d{4}-\d\d-\d\d\.zip)"', disposition)[1]
+        names.add(name)
+    assert len(names) == 2
+
+
+def test_the_euros_of_an_audit_entry_say_eur(app, make_member):
+    owner = make_member()
+    with app.app_context():
+        db = get_session()
+        member = db.scalar(sa.select(Member).where(Member.email == owner))
+        audit.record(db, member, "payments.deposit_claimed", member, None, {"claim_amount": 4_000}, subject=member)
+        db.commit()
+    entries = json.loads(page_client(app, owner).get("/account/my-data.json").get_data(as_text=True))["audit_entries"]
+    assert [e["after"] for e in entries] == [{"claim_amount": {"amount": "40.00", "currency": "EUR"}}]

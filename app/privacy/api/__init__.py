@@ -24,7 +24,8 @@ class AnonymizeMemberPayload(Payload):
 class PrivacyQuery:
     @strawberry.field(description="Everything the hub holds about the viewer (profile, rights, tokens, accounts, "
                                   "transfers, bookings, invoices, jobs, ratings, notices, audit entries about them or made by them), "
-                                  "section by section.")
+                                  "section by section; amounts as Money, {\"amount\": \"455.00\", "
+                                  "\"currency\": \"ALV\"}.")
     def my_personal_data(self, info: Info) -> JSON:
         viewer = require_for_query(info)
         return services.personal_data(info.context.session, viewer)
