@@ -34,6 +34,7 @@ from models import (
     Notification,
     NotificationPreference,
     OutboxEmail,
+    Payment,
     Transfer,
 )
 from models.base import Base, UTCDateTime
@@ -42,7 +43,7 @@ from models.skills import JobEvent, JobQuote, JobRating
 
 log = logging.getLogger("alveole.privacy")
 
-SECRET_COLUMNS = {"password_hash", "token_hash", "verifier_hash", "search_text", "claim_token"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "verifier_hash", "search_text", "claim_token", "client_secret"}
 PSEUDONYM_DOMAIN = "anonymised.invalid"
 # Stored in place of what a member who left wrote (stored data, not a message of the interface).
 REMOVED_TEXT = "[texte retiré : son auteur a quitté le pôle]"
@@ -52,11 +53,20 @@ REMOVED_TEXT = "[texte retiré : son auteur a quitté le pôle]"
 # exported as the GraphQL API gives Money, {"amount": "455.00", "currency": "ALV"}: a member
 # reads 455.00 and not 45500, and a program gets an exact decimal (a string, no float rounding)
 # and its unit without guessing. The *_hundredths columns are hours, and say so. Euros (card
-# payments and fees) appear only in audit entries, whose amounts app.audit.actions tells apart.
+# payments and deposits, in cents) are the payments' own amounts (EURO_COLUMNS) and, in audit
+# entries, those app.audit.actions tells apart.
 CREDIT_COLUMNS = frozenset({
     "amount", "fee", "price", "cancellation_fee", "late_fee", "settled_amount", "outstanding",
-    "balance", "credit_limit", "balance_cap", "on_hold", "booking_cap", "monthly_cap",
+    "balance", "credit_limit", "balance_cap", "on_hold", "booking_cap", "monthly_cap", "credits",
 })
+EURO_COLUMNS = {"payments": frozenset({"amount", "claim_amount", "captured_amount", "refunded_amount"})}
+
+
+def _currency_of(column: sa.Column) -> str | None:
+    """"EUR" for a column of euros, "" for one of the hub's credit, None for no amount."""
+    if column.key in EURO_COLUMNS.get(column.table.name, ()):
+        return "EUR"
+    return "" if column.key in CREDIT_COLUMNS else None
 
 
 def _transfers_of(member_id: int):
@@ -78,6 +88,7 @@ SECTIONS: dict[str, tuple[type[Base], Callable[[int], sa.ColumnElement[bool]]]] 
     "rights": (MemberRights, lambda member_id: MemberRights.member_id == member_id),
     "api_tokens": (ApiToken, lambda member_id: ApiToken.member_id == member_id),
     "accounts": (Account, lambda member_id: Account.member_id == member_id),
+    "payments": (Payment, lambda member_id: Payment.member_id == member_id),
     "transfers": (Transfer, _transfers_of),
     "bookings": (Booking, lambda member_id: Booking.booker_id == member_id),
     "invoices": (Invoice, _invoices_of),
@@ -103,8 +114,8 @@ def _money(minor_units: int, currency: str | None = None) -> dict:
 def _value(column: sa.Column, value):
     if value is None:
         return None
-    if column.key in CREDIT_COLUMNS:
-        return _money(value)
+    if (currency := _currency_of(column)) is not None:
+        return _money(value, currency or None)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -159,7 +170,7 @@ def personal_data_csv(data: dict[str, list[dict]]) -> bytes:
 def _cell(column: sa.Column, value):
     """A value of the API's JSON as the CSV writer takes it: a time back to a datetime (written
     in the hub's time zone), a nested value (an audit entry's before and after) as JSON text."""
-    if column.key in CREDIT_COLUMNS or value is None:
+    if _currency_of(column) is not None or value is None:
         return value  # a Money, which the writer knows
     if isinstance(column.type, UTCDateTime):
         return dt.datetime.fromisoformat(value)

@@ -19,7 +19,17 @@ from app.hub import hub_zone
 from app.ledger.services import accounts, posting
 from app.privacy import services
 from app.privacy.services import PSEUDONYM_DOMAIN, REMOVED_TEXT
-from models import Member, Notification, OutboxEmail, Role, Transfer
+from models import (
+    Member,
+    Notification,
+    OutboxEmail,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+    Transfer,
+)
 from models.members import LoginThrottle
 from tests.conftest import GraphQLClient, assert_ledger_ok, page_client, sign_in
 
@@ -230,3 +240,22 @@ def test_the_euros_of_an_audit_entry_say_eur(app, make_member):
         db.commit()
     entries = json.loads(page_client(app, owner).get("/account/my-data.json").get_data(as_text=True))["audit_entries"]
     assert [e["after"] for e in entries] == [{"claim_amount": {"amount": "40.00", "currency": "EUR"}}]
+
+
+def test_a_members_card_payments_are_in_the_export_in_euros_without_their_secret(app, make_member):
+    payer = make_member()
+    with app.app_context():
+        db = get_session()
+        member = db.scalar(sa.select(Member).where(Member.email == payer))
+        db.add(Payment(kind=PaymentKind.SETTLEMENT, status=PaymentStatus.SUCCEEDED, method=PaymentMethod.CARD,
+                       amount=12_050, credits=12_050, member_id=member.id, client_secret="pi_x_secret_y",
+                       idempotency_key="privacy-1"))
+        db.commit()
+    client = page_client(app, payer)
+    [payment] = json.loads(client.get("/account/my-data.json").get_data(as_text=True))["payments"]
+    assert payment["amount"] == {"amount": "120.50", "currency": "EUR"}
+    assert payment["credits"] == {"amount": "120.50", "currency": "ALV"}
+    assert "client_secret" not in payment and payment["status"] == "SUCCEEDED"
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/account/my-data.zip").data))
+    rows = list(csv.DictReader(io.StringIO(archive.read("payments.csv").decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["amount"] == "120,50" and "client_secret" not in rows[0]
