@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_babel import format_date, format_datetime, gettext
 
 from app.extensions import french_elision
+from app.hub import money_text
 from app.notices.kinds import DATE_PARAMS, DATETIME_PARAMS, KINDS, MONEY_PARAMS, Kind
 
 
@@ -24,7 +25,7 @@ def _format(name: str, value):
         if name in DATE_PARAMS and value:
             return format_date(dt.date.fromisoformat(value), "medium")
         if name in MONEY_PARAMS and value is not None:
-            return f"{format_decimal(Decimal(int(value)) / 100, format='#,##0.00')} {current_app.config['CURRENCY_CODE']}"
+            return money_text(Decimal(int(value)) / 100, current_app.config["CURRENCY_CODE"])
     except (TypeError, ValueError):
         pass
     return "" if value is None else str(value)

@@ -12,14 +12,14 @@ def test_invoice_events_tell_the_other_side(firms):  # noqa: F811 (the fixture)
     invoice = issue(firms, "A", "B", "120.50", accept=False, memo="Sciage", dueDate="2099-01-31")
     [received] = notices(firms["B"])
     assert received["kind"] == "INVOICE_RECEIVED" and received["link"] == "/invoices"
-    assert received["message"] == (f"Firm A sent you invoice No. {invoice['number']} for 120.50 ALV, due 31 Jan 2099. — Sciage")
+    assert received["message"] == (f"Firm A sent you invoice No. {invoice['number']} for 120.50\u00a0ALV, due 31 Jan 2099. — Sciage")
     assert kinds(firms["A"]) == []
     assert firms["B"].data(ACCEPT, input={"invoiceId": invoice["id"]})["acceptInvoice"]["errors"] == []
     assert kinds(firms["A"]) == ["INVOICE_ACCEPTED"]
     paid = firms["B"].data(PAY, input={"invoiceId": invoice["id"], "amount": "20.50"})["payInvoice"]
     assert paid["errors"] == []
     assert kinds(firms["A"]) == ["INVOICE_PAID", "INVOICE_ACCEPTED"]
-    assert notices(firms["A"])[0]["message"] == f"Firm B paid 20.50 ALV on invoice No. {invoice['number']}."
+    assert notices(firms["A"])[0]["message"] == f"Firm B paid 20.50\u00a0ALV on invoice No. {invoice['number']}."
     other = issue(firms, "C", "B", "10.00", accept=False)
     assert firms["B"].data(REJECT, input={"invoiceId": other["id"]})["rejectInvoice"]["errors"] == []
     assert kinds(firms["C"]) == ["INVOICE_REJECTED"]
@@ -36,7 +36,7 @@ def test_a_posted_clearing_tells_each_account_once(firms):  # noqa: F811 (the fi
         assert len(clearing) == 1, key
     [for_a] = [n for n in notices(firms["A"]) if n["kind"] == "CLEARING_POSTED"]
     # A's invoices: 60.00 cleared on the one it issued to B and 60.00 on the one it owed C.
-    assert for_a["message"].endswith("settled 120.00 ALV on your invoices (2 invoices changed).")
+    assert for_a["message"].endswith("settled 120.00\u00a0ALV on your invoices (2 invoices changed).")
 
 
 def test_payments_limits_and_warning_levels(app, make_member, treasurer_api):
@@ -51,11 +51,11 @@ def test_payments_limits_and_warning_levels(app, make_member, treasurer_api):
 
     pay("50.00")
     assert kinds(payee) == ["PAYMENT_RECEIVED"] and kinds(payer) == []
-    assert notices(payee)[0]["message"] == "Menuiserie Vuarnet paid 50.00 ALV to Scierie du Giffre. — Planches"
+    assert notices(payee)[0]["message"] == "Menuiserie Vuarnet paid 50.00\u00a0ALV to Scierie du Giffre. — Planches"
     pay("35.00")  # 85 % of the 100.00 limit: past the warning level (80 %)
     assert kinds(payer) == ["ACCOUNT_NEAR_LIMIT"]
     assert notices(payer)[0]["message"] == ("The account Menuiserie Vuarnet uses 85 % of its credit limit "
-                                           "(balance -85.00 ALV).")
+                                           "(balance \u221285.00\u00a0ALV).")
     pay("5.00")  # still past it: not told again
     assert kinds(payer) == ["ACCOUNT_NEAR_LIMIT"]
     pay("10.00")  # at the limit
@@ -63,6 +63,6 @@ def test_payments_limits_and_warning_levels(app, make_member, treasurer_api):
     changed = treasurer_api.data(SET_LIMIT, input={"accountId": mine, "creditLimit": "300.00", "reason": "Chantier"})
     assert changed["setCreditLimit"]["errors"] == []
     assert kinds(payer)[0] == "CREDIT_LIMIT_CHANGED"
-    assert notices(payer)[0]["message"] == ("The credit limit of Menuiserie Vuarnet changed from 100.00 ALV to 300.00 ALV. "
+    assert notices(payer)[0]["message"] == ("The credit limit of Menuiserie Vuarnet changed from 100.00\u00a0ALV to 300.00\u00a0ALV. "
                                            "— Chantier")
     assert kinds(payee) == ["PAYMENT_RECEIVED"] * 4

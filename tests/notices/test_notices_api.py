@@ -68,11 +68,11 @@ def test_words_are_the_readers_language_at_display_time(app, make_member):
     me, my_id = _member(app, make_member, language="fr")
     _notify(app, my_id)
     [notice] = notices(me)
-    assert notice["message"] == "Scierie du Giffre vous a envoyé la facture n°\u00a01 de 120,50 ALV, à régler le 5 mars 2031."
+    assert notice["message"] == "Scierie du Giffre vous a envoyé la facture n°\u00a01 de 120,50\u00a0ALV, à régler le 5 mars 2031."
     assert notice["title"] == "Facture n°\u00a01 de Scierie du Giffre"
     assert me.data(UPDATE_PROFILE, input={"language": "en"})["updateProfile"]["errors"] == []
     [notice] = notices(me)
-    assert notice["message"] == "Scierie du Giffre sent you invoice No. 1 for 120.50 ALV, due 5 Mar 2031."
+    assert notice["message"] == "Scierie du Giffre sent you invoice No. 1 for 120.50\u00a0ALV, due 5 Mar 2031."
     assert notice["url"] == "http://127.0.0.1:5000/invoices"
 
 

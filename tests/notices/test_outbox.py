@@ -157,8 +157,8 @@ def test_a_daily_digest_gathers_the_days_notices(app, make_member):
         assert mail.queue_notices(session, now=utcnow() + dt.timedelta(days=2)) == (0, 0)
     [digest] = outbox(app)
     assert digest.subject == "Alvéole: Your notices of the day (2)"
-    assert "Scierie du Giffre paid 12.50 ALV to Mon compte." in digest.body
-    assert "Charpentes Mont-Blanc paid 12.50 ALV" in digest.body
+    assert "Scierie du Giffre paid 12.50\u00a0ALV to Mon compte." in digest.body
+    assert "Charpentes Mont-Blanc paid 12.50\u00a0ALV" in digest.body
     assert "http://127.0.0.1:5000/account/statement" in digest.body
 
 

@@ -196,7 +196,7 @@ def test_a_quote_is_told_in_the_clients_language_with_its_price_and_as_they_chos
     with app.app_context(), force_locale("fr"):
         notice = get_session().scalars(sa.select(Notification).where(Notification.kind == "JOB_QUOTED")).one()
         assert notice.delivery == NoticeChannel.IN_APP  # her choice: no email
-        assert render.message(notice.kind, notice.params) == "Nouveau devis pour «\u00a0Charpente d'un abri\u00a0»\u00a0: 880,00 ALV."
+        assert render.message(notice.kind, notice.params) == "Nouveau devis pour «\u00a0Charpente d'un abri\u00a0»\u00a0: 880,00\u00a0ALV."
 
 
 def test_accepted_twice_with_one_key_returns_the_first_result(app, market):
