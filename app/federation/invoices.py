@@ -75,17 +75,28 @@ def _message(session: so.Session, link: PeerInvoice) -> tuple[str, dict]:
     }
 
 
+def undelivered(link: PeerInvoice, invoice: Invoice) -> bool:
+    """Whether this side has told the peer something it has not heard: the invoice, from the
+    creditor's side; the answer, from the debtor's (nothing before its member answers)."""
+    return not link.synced and not (link.side == InvoiceSide.DEBTOR and invoice.status == InvoiceStatus.ISSUED)
+
+
+def reference(link: PeerInvoice) -> str:
+    """What both hubs show of the invoice to match their copies: each numbers it its own way."""
+    return link.uuid[:8]
+
+
 def deliver(new_session: SessionFactory, link_id: int) -> bool:
     """Tell the peer what it has not heard of this invoice yet; True once it has."""
     with new_session() as session:
         link = session.get(PeerInvoice, link_id)
         if link.synced:
             return True
+        if not undelivered(link, session.get(Invoice, link.invoice_id)):
+            return False  # nothing to tell before the member answers
         peer = session.get(PeerHub, link.peer_id)
         endpoint, message = _message(session, link)
         session.expunge_all()
-    if link.side == InvoiceSide.DEBTOR and message["status"] == InvoiceStatus.ISSUED.value:
-        return False  # nothing to tell before the member answers
     said = send(peer, "POST", endpoint, message)
     if said is None or said.get("state") == "REFUSED":
         return False

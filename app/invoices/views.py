@@ -148,11 +148,12 @@ def invoice(invoice_id: str):
             result = _correct(invoice_id, form, here)
         else:
             abort(400)
-    node = query("InvoiceDetail", id=invoice_id)["node"]
-    if node is None:
+    data = query("InvoiceDetail", id=invoice_id)
+    if data["node"] is None:
         abort(404)
     return render_template(
-        "invoices/invoice.html", i=node, result=result, form=request.form, action=request.form.get("action"),
+        "invoices/invoice.html", i=data["node"], peer_invoice=data["peerInvoice"], result=result, form=request.form,
+        action=request.form.get("action"),
     ), form_status(result)
 
 

@@ -187,9 +187,15 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
     assert "Votre réponse a été envoyée au pôle du créancier." in arve.flash()
     bill_peer_member(page, "réemploi", REEMPLOI, "300,00", "Sciage de bois de réemploi")
     arve.shot("4-invoices")
+    # Each hub numbers the invoice its own way: both rows show the same short reference.
+    reference = peer_invoice_row(page, "Sciage de bois de réemploi").locator("small").inner_text()
+    assert re.fullmatch(r"réf\. [0-9a-f]{8}", reference)
     page = chablais.as_(NADIA)
     chablais.go("/federation/invoices")
-    peer_invoice_row(page, "Sciage de bois de réemploi").locator("button[value=accept]").click()
+    row = peer_invoice_row(page, "Sciage de bois de réemploi")
+    assert row.locator("small").inner_text() == reference
+    assert "pas encore transmise" not in row.inner_text()  # it arrived: nothing is waiting
+    row.locator("button[value=accept]").click()
     assert "Votre réponse a été envoyée au pôle du créancier." in chablais.flash()
 
     # 5. The Arve's treasurer proposes a joint run; the Chablais' accepts; the Arve's runs it.
@@ -259,4 +265,6 @@ def test_two_hubs_pay_invoice_and_clear_a_cycle_together(tabs):
         assert "Aucun paiement en cours." in page.inner_text("main")
         page.locator("button", has_text="Rapprocher avec les partenaires").click()
         assert "Les comptes miroirs concordent." in page.inner_text("#reconciliation")
+        other = CHABLAIS_NAME if tab.hub_id == "arve" else ARVE_NAME  # by its name, the count in words
+        assert f"{other} : 0 paiement terminé, 0 encore en cours." in page.inner_text("#reconciliation").replace(NBSP, " ")
         tab.shot("7-peers")

@@ -3,7 +3,9 @@ Chablais bills a firm of the Arve picked from the Arve's directory, which accept
 from its page; the treasurers propose, accept and run a joint run whose report both pages show
 to the cent; members may not see the joint runs."""
 from app.api.relay import to_global_id
+from app.federation import invoices
 from tests.conftest import csrf_token
+from tests.federation.faults import Faults
 from tests.federation.test_federation_pages import _client
 from tests.federation.test_joint_runs import cycle  # noqa: F401  (the fixture)
 
@@ -27,7 +29,16 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_from_the_pag
     debtor = _client(arve, sawmill)
     page = debtor.get("/federation/invoices").get_data(as_text=True)
     assert "Charpentes du Chablais" in page and "En attente de réponse" in page
+    assert "pas encore transmise" not in page  # it arrived; the debtor has no answer to send yet
     invoice_id = page.split('name="invoiceId" value="')[1].split('"')[0]
+    # Each hub numbers it its own way; both show the same reference, and the real other party.
+    reference = _reference(page)
+    assert reference == _reference(creditor.get("/federation/invoices").get_data(as_text=True))
+    for client, party, hub in [(debtor, "Charpentes du Chablais", "Alvéole Chablais"),
+                               (creditor, "Scierie du Giffre", "Alvéole Arve")]:
+        listed = client.get("/federation/invoices").get_data(as_text=True)
+        detail = client.get(listed.split('<td><a href="')[1].split('"')[0]).get_data(as_text=True)
+        assert f"<strong>{party}</strong> <span class=\"muted\">({hub})</span>" in detail and f"<dd>{reference} " in detail
     token = csrf_token(debtor, "/federation/invoices")
     accepted = debtor.post("/federation/invoices", data={"action": "accept", "invoiceId": invoice_id, "csrf_token": token},
                            follow_redirects=True).get_data(as_text=True)
@@ -38,6 +49,27 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_from_the_pag
     assert "120,00\u00a0ALV payés à Charpentes du Chablais" in paid
     assert arve.balance(sawmill_account) == -12_000 and chablais.balance(carpenter_account) == 12_000
     assert "Payée" in creditor.get("/federation/invoices").get_data(as_text=True)
+
+
+def _reference(page: str) -> str:
+    return page.split("réf. ")[1].split("<")[0]
+
+
+def test_an_invoice_the_peer_has_not_heard_of_says_so_on_the_creditors_side_only(hubs):
+    arve, chablais = hubs
+    carpenter, _ = chablais.member("Charpentes du Chablais")
+    sawmill, sawmill_account = arve.member("Scierie du Giffre")
+    creditor = _client(chablais, carpenter)
+    url = f"/federation/invoices?peer={to_global_id('PeerHub', chablais.peer().id)}&to={sawmill_account}"
+    data = {"action": "issue", "debtorRef": str(sawmill_account), "amount": "50,00", "csrf_token": csrf_token(creditor, url)}
+    faults = Faults(chablais.app, {"invoices/receive": ["fail_before"] * 3})
+    creditor.post(url, data=data)
+    assert "pas encore transmise" in creditor.get("/federation/invoices").get_data(as_text=True)
+    faults.heal()
+    with chablais.app.app_context():
+        assert invoices.sync(chablais.sessions) == 0  # delivered now
+    assert "pas encore transmise" not in creditor.get("/federation/invoices").get_data(as_text=True)
+    assert "pas encore transmise" not in _client(arve, sawmill).get("/federation/invoices").get_data(as_text=True)
 
 
 def test_the_treasurers_run_a_joint_run_from_their_pages(cycle):  # noqa: F811

@@ -15,7 +15,7 @@ PAY = """mutation($input: PayPeerInvoiceInput!) { payPeerInvoice(input: $input) 
   interHubTransfer { state amount { amount } remoteLabel }
   errors { code field message } } }"""
 ACCEPT = "mutation($input: InvoiceActionInput!) { acceptInvoice(input: $input) { invoice { status } errors { code } } }"
-LIST = "{ peerInvoices { nodes { side remoteLabel peerName delivered invoice { id status outstanding { amount } } } } }"
+LIST = "{ peerInvoices { nodes { side remoteLabel peerName delivered reference invoice { id status outstanding { amount } } } } }"
 
 
 def _invoices(hub) -> list[tuple]:
@@ -50,6 +50,12 @@ def test_a_firm_bills_a_firm_of_the_peer_hub_which_accepts_and_pays_part(hubs):
     assert [(o["side"], o["remoteLabel"], o["invoice"]["status"]) for o in owed] == [
         ("DEBTOR", "Charpentes du Chablais", "ISSUED")]
     invoice_id = owed[0]["invoice"]["id"]
+    assert owed[0]["delivered"] is True  # received; the debtor has nothing to tell before it answers
+    ours = creditor.data(LIST)["peerInvoices"]["nodes"][0]
+    assert len(ours["reference"]) == 8 and ours["reference"] == owed[0]["reference"]  # the same on both hubs
+    single = "query($id: ID!) { peerInvoice(invoiceId: $id) { reference side } }"
+    assert debtor.data(single, id=invoice_id)["peerInvoice"] == {"reference": ours["reference"], "side": "DEBTOR"}
+    assert signed_in(arve, arve.member("Ossature")[0]).data(single, id=invoice_id)["peerInvoice"] is None  # not theirs
 
     # Paying before answering is refused: the creditor's hub must hear the answer first.
     refused = debtor.data(PAY, input={"invoiceId": invoice_id})["payPeerInvoice"]["errors"]

@@ -13,7 +13,7 @@ from app import permissions
 from app.api.context import Info
 from app.api.mutations import Payload, node_pk
 from app.api.permissions import require_for_query
-from app.api.relay import Connection, paginate
+from app.api.relay import Connection, decode_id, paginate
 from app.api.validation import load
 from app.errors import DomainError, ErrorCode
 from app.federation import invoices, peers, schemas
@@ -35,13 +35,17 @@ class PeerInvoiceType:
     peer_name: str
     remote_label: str = strawberry.field(description="The member of the peer hub, as its hub names it.")
     remote_account_ref: str
-    delivered: bool = strawberry.field(description="Whether the peer hub has heard the last word of this side.")
+    delivered: bool = strawberry.field(description="False while the peer hub has not heard what this side told it: "
+                                                   "the invoice (creditor's side), the answer (debtor's side).")
+    reference: str = strawberry.field(description="The same on both hubs (each numbers the invoice its own way): "
+                                                  "the start of the uuid they share.")
 
     @classmethod
     def from_model(cls, link: PeerInvoice, invoice: Invoice, peer: PeerHub) -> "PeerInvoiceType":
         return cls(
             invoice=InvoiceType.from_model(invoice), side=link.side, peer_name=peer.name, remote_label=link.remote_label,
-            remote_account_ref=link.remote_account_ref, delivered=link.synced,
+            remote_account_ref=link.remote_account_ref, delivered=not invoices.undelivered(link, invoice),
+            reference=invoices.reference(link),
         )
 
 
@@ -105,6 +109,13 @@ class PeerInvoicesQuery:
             return [PeerInvoiceType.from_model(x, found[x.invoice_id], hubs[x.peer_id]) for x in links]
 
         return paginate(session, _visible(info), first, after, wrap)
+
+    @strawberry.field(description="The cross-hub side of an invoice the viewer sees, if it has one (null otherwise).")
+    def peer_invoice(self, info: Info, invoice_id: strawberry.ID) -> Optional[PeerInvoiceType]:
+        require_for_query(info)
+        pk = decode_id(invoice_id, "Invoice")
+        link = None if pk is None else info.context.session.scalar(_visible(info).where(PeerInvoice.invoice_id == pk))
+        return None if link is None else _peer_invoice(info.context.session, pk)
 
 
 @strawberry.type

@@ -163,7 +163,7 @@ class FederationMutation:
         reports = reconcile.reconcile(current_app.extensions["db_sessionmaker"], hub_id, min_age=dt.timedelta(minutes=2))
         return ReconcilePeersPayload(reports=[
             PeerReconciliation(
-                hub_id=r.hub_id, finished=r.finished, left=r.left, our_balance=money(r.our_balance), agree=r.agree,
+                hub_id=r.hub_id, name=r.name, finished=r.finished, left=r.left, our_balance=money(r.our_balance), agree=r.agree,
                 their_balance_in_our_units=None if r.their_balance_in_our_units is None else money(r.their_balance_in_our_units),
                 notes=r.notes,
             ) for r in reports

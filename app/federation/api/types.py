@@ -83,6 +83,7 @@ class HubIdentity:
 @strawberry.type(description="What a reconciliation did with one peer.")
 class PeerReconciliation:
     hub_id: str
+    name: str = strawberry.field(description="The peer hub's name, as registered here.")
     finished: int
     left: int
     our_balance: Money
