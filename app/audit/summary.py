@@ -63,7 +63,7 @@ class Names:
     def object(self, entry: AuditEntry) -> str:
         if entry.object_type in ("HubSettings", "PaymentSettings"):
             return gettext(OBJECT_TYPES[entry.object_type])
-        return self.labels.get((entry.object_type, entry.object_id), f"n° {entry.object_id}")
+        return self.labels.get((entry.object_type, entry.object_id)) or gettext("No. %(number)s", number=entry.object_id)
 
 
 def _money(value: int, currency: str, with_currency: bool = True) -> str:

@@ -124,3 +124,18 @@ def test_an_added_member_reads_in_the_trail_and_its_filter_in_both_languages(app
     assert '<option value="member.invited" >Member invited</option>' in english
     assert ("Admin Hub added the member Lise Trésor: role treasurer, credit limit 500.00\u00a0ALV, "
             "organisation Trésorerie du Giffre") in english
+
+
+def test_an_object_without_a_name_is_numbered_in_the_readers_language(app, make_member):
+    client, _account_id, treasurer, _firm = _setup(app, make_member)
+    with app.app_context():
+        session = get_session()
+        actor = session.scalar(sa.select(Member).where(Member.email == treasurer))
+        session.add(AuditEntry(actor_id=actor.id, action="ledger.transfer_reversed", object_type="Transfer",
+                               object_id=81, before=None, after={"reversed_by": 82, "amount": 8_500}, request_id="r"))
+        session.commit()
+    client.post("/lang/en", data={"csrf_token": csrf_token(client, "/audit"), "next": "/audit"})
+    english = client.get("/audit").get_data(as_text=True)
+    assert "reversed the transfer No. 81" in english and "n° 81" not in english
+    client.post("/lang/fr", data={"csrf_token": csrf_token(client, "/audit"), "next": "/audit"})
+    assert "a contrepassé le virement n°\u00a081" in client.get("/audit").get_data(as_text=True)
