@@ -3,13 +3,12 @@ records bank transfers, in (for hubs without cards) and out (paying out a positi
 Also the card payment every kind shares: start it at Stripe, confirm it, bring it up to date
 when the page comes back."""
 import logging
-from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy.orm as so
 
 from app import audit, permissions
-from app.errors import DomainError, ErrorCode
+from app.errors import Credits, DomainError, ErrorCode
 from app.hub import MEMO_LENGTH
 from app.ledger.services.accounts import paying_account, system_account
 from app.ledger.services.journal import check_amount
@@ -134,7 +133,7 @@ def start_settlement(session: so.Session, actor: Member, amount: int, *, payment
     if credits > -account.balance:
         raise DomainError(
             ErrorCode.INVALID, "You can settle at most what your balance is below zero (%(amount)s).", "amount",
-            amount=_decimal(-account.balance),
+            amount=Credits(-account.balance),
         )
     payment = records.new_payment(
         session, kind=PaymentKind.SETTLEMENT, method=PaymentMethod.CARD, amount=amount, key=key,
@@ -185,7 +184,7 @@ def _pay_out(session: so.Session, actor: Member, account: Account, payment: Paym
     if payment.credits > account.balance:
         raise DomainError(
             ErrorCode.INVALID, "A pay-out cannot exceed the account's positive balance (%(amount)s).", "amount",
-            amount=_decimal(max(account.balance, 0)),
+            amount=Credits(max(account.balance, 0)),
         )
     settlement = system_account(session, EURO_SETTLEMENT)
     entry = journal_entry(
@@ -205,6 +204,3 @@ def _holder(session: so.Session, account: Account) -> Optional[Member]:
     organization = session.get(Organization, account.organization_id) if account.organization_id else None
     return session.get(Member, organization.manager_id) if organization and organization.manager_id else None
 
-
-def _decimal(minor_units: int) -> Decimal:
-    return Decimal(minor_units) / 100

@@ -54,7 +54,7 @@ def test_a_pay_out_takes_at_most_the_positive_balance(app, runner, member_api, t
     account = account_of(member_api)
     refused = record(treasurer_api, account["id"], "300.01", direction="OUT")
     assert refused["errors"][0]["code"] == "INVALID" and refused["errors"][0]["field"] == ["amount"]
-    assert "solde positif" in refused["errors"][0]["message"]
+    assert "solde positif" in refused["errors"][0]["message"] and "(300,00\u00a0ALV)" in refused["errors"][0]["message"]
     paid = record(treasurer_api, account["id"], "300.00", direction="OUT")
     assert paid["errors"] == []
     assert paid["payment"]["kind"] == "PAYOUT" and paid["payment"]["status"] == "SUCCEEDED"

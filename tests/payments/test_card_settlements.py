@@ -137,7 +137,7 @@ def test_at_most_what_the_balance_is_below_zero(cards, member_api, admin_api):
     go_below_zero(member_api, admin_api, "100.00")
     too_much = start(member_api, "100.01")
     assert too_much["errors"][0]["code"] == "INVALID" and too_much["errors"][0]["field"] == ["amount"]
-    assert "100,00" in too_much["errors"][0]["message"]
+    assert "(100,00\u00a0ALV)" in too_much["errors"][0]["message"]
     go_below_zero(admin_api, member_api, "100.00")
     nothing = start(member_api, "1.00")
     assert nothing["errors"][0]["code"] == "INVALID_STATE"
