@@ -66,8 +66,8 @@ TRADES = [
     (CHARPENTE, SCIERIE, "Sciage de mélèze d'alpage ({n} m³)", 190),
     (MENUISERIE, SCIERIE, "Plateaux d'épicéa séché ({n} m³)", 160),
     (CHARPENTE, ETUDES, "Note de calcul — ferme d'alpage à Abondance", 450),
-    (TAVAILLONS, SCIERIE, "Billons d'épicéa de fente ({n} lots)", 60),
-    (REEMPLOI, MENUISERIE, "Plaqueuse de chants — {n} demi-journée(s)", 18),
+    (TAVAILLONS, SCIERIE, "Billons d'épicéa de fente ({n} lot{s})", 60),
+    (REEMPLOI, MENUISERIE, "Plaqueuse de chants — {n} demi-journée{s}", 18),
     (CHARPENTE, TAVAILLONS, "Bardage en tavaillons — chalet à Morzine ({n} j)", 280),
     (ETUDES, REEMPLOI, "Dépose soignée de charpente pour réemploi ({n} j)", 140),
     (SCIERIE, REEMPLOI, "Tri et délignage de bois de réemploi ({n} j)", 110),
@@ -124,7 +124,7 @@ def _trade(session: so.Session, managers: dict[str, Member]) -> None:
         amount = int(typical * (n if "{n}" in memo else 1) * rng.uniform(0.8, 1.2)) * 100
         try:
             entry = ledger.transfer(session, managers[payer], from_account=accounts[payer],
-                                    to_account_id=accounts[payee].id, amount=amount, memo=memo.format(n=n),
+                                    to_account_id=accounts[payee].id, amount=amount, memo=memo.format(n=n, s="s" if n > 1 else ""),
                                     idempotency_key=f"chablais-demo-{number}")
         except DomainError:
             continue  # at its limit that week

@@ -42,15 +42,15 @@ TRADES = [
     (OSSATURE, INSERTION, TransferKind.SKILL, "Préparation de caissons paille ({n} j)", 130),
     (CHARPENTES, COUVERTURE, TransferKind.SKILL, "Pose de tavaillons — chalet à Megève ({n} j)", 310),
     (ARCHI, PAILLE, TransferKind.SKILL, "Diagnostic isolation paille — logement communal", 190),
-    (OSSATURE, PAILLE, TransferKind.PAYMENT, "Bottes de paille calibrées ({n} palettes)", 85),
+    (OSSATURE, PAILLE, TransferKind.PAYMENT, "Bottes de paille calibrées ({n} palette{s})", 85),
     (CHANTIERS, CHARPENTES, TransferKind.BOOKING, "Échafaudage 200 m² — {n} semaine(s)", 95),
     (CHANTIERS, MENUISERIE, TransferKind.BOOKING, "Établi de l'atelier partagé — {n} demi-journée(s)", 25),
-    (PAILLE, SCIERIE, TransferKind.PAYMENT, "Liteaux et voliges ({n} lots)", 70),
+    (PAILLE, SCIERIE, TransferKind.PAYMENT, "Liteaux et voliges ({n} lot{s})", 70),
     (COUVERTURE, SCIERIE, TransferKind.PAYMENT, "Bardeaux d'épicéa fendus ({n} m²)", 12),
     (STRUCTURE, ARCHI, TransferKind.SKILL, "Relevé BIM d'un bâtiment existant", 240),
     (MENUISERIE, FORMATION, TransferKind.BOOKING, "Salle de réunion — {n} demi-journée(s)", 30),
     (SCIERIE, OSSATURE, TransferKind.BOOKING, "Humidimètre et scie mobile — {n} jour(s)", 60),
-    (FORMATION, OSSATURE, TransferKind.PAYMENT, "Chutes de panneaux pour TP ({n} lots)", 40),
+    (FORMATION, OSSATURE, TransferKind.PAYMENT, "Chutes de panneaux pour TP ({n} lot{s})", 40),
 ]
 
 
@@ -83,7 +83,7 @@ def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = Non
         try:
             entry = transfer(
                 session, managers[payer], from_account=accounts[payer], to_account_id=accounts[payee].id,
-                amount=amount, memo=memo.format(n=n), kind=kind, idempotency_key=f"demo-{len(made)}",
+                amount=amount, memo=memo.format(n=n, s="s" if n > 1 else ""), kind=kind, idempotency_key=f"demo-{len(made)}",
             )
         except DomainError:
             continue  # that firm is at its limit this week: it sells before it buys again
