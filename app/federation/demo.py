@@ -14,7 +14,7 @@ from app.catalog import services as catalog
 from app.errors import DomainError
 from app.invoices import services as invoices
 from app.ledger import services as ledger
-from app.ledger.demo import _backdate
+from app.ledger.demo import _backdate, working_day
 from app.ledger.services.accounts import paying_account
 from models import Member, OrganizationKind, PriceUnit, ResourceKind, Role
 
@@ -117,7 +117,8 @@ def _trade(session: so.Session, managers: dict[str, Member]) -> None:
     rng = random.Random(74)
     accounts = {name: paying_account(session, manager) for name, manager in managers.items()}
     today = dt.datetime.combine(dt.date.today(), dt.time(15, 0), dt.timezone.utc)
-    moments = sorted(today - dt.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 7)) for _ in range(30))
+    # Moved off the weekend before they are sorted: the entries follow the clock.
+    moments = sorted(working_day(today - dt.timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 7))) for _ in range(30))
     for number, when in enumerate(moments):
         payer, payee, memo, typical = rng.choice(TRADES)
         n = rng.randint(1, 4)
@@ -128,6 +129,4 @@ def _trade(session: so.Session, managers: dict[str, Member]) -> None:
                                     idempotency_key=f"chablais-demo-{number}")
         except DomainError:
             continue  # at its limit that week
-        if when.weekday() >= 5:
-            when -= dt.timedelta(days=when.weekday() - 4)
         _backdate(session, entry, when)

@@ -60,6 +60,11 @@ def _managers(session: so.Session) -> dict:
     return {name: member for name, member in rows}
 
 
+def working_day(when: dt.datetime) -> dt.datetime:
+    """A Saturday or Sunday moved back to the Friday before (the demos' trades are on weekdays)."""
+    return when - dt.timedelta(days=when.weekday() - 4) if when.weekday() >= 5 else when
+
+
 def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = None) -> None:
     rng = random.Random(74)
     managers = _managers(session)
@@ -73,8 +78,7 @@ def seed_ledger(session: so.Session, passwords=None, today: dt.date | None = Non
         start + dt.timedelta(days=rng.randint(0, 118), hours=rng.randint(6, 15), minutes=rng.randint(0, 59))
         for _ in range(110)
     )
-    moments = [m if m.weekday() < 5 else m - dt.timedelta(days=m.weekday() - 4) for m in moments]
-    moments.sort()
+    moments = sorted(working_day(m) for m in moments)
     made = []
     for when in moments:
         payer, payee, kind, memo, typical = rng.choice(TRADES)

@@ -20,6 +20,10 @@ def test_the_chablais_hub_loads_its_own_demo_once(app, db):
     assert db.scalar(sa.select(sa.func.count()).select_from(Resource)) == 5
     assert db.scalar(sa.select(sa.func.count()).where(Invoice.status == InvoiceStatus.ACCEPTED)) == 3
     assert invariant_violations(db) == []
+    # Its entries follow the clock (a statement's running balance goes by their order).
+    times = list(db.scalars(sa.select(Transfer.created_at).order_by(Transfer.id)))
+    assert times == sorted(times)
+    assert not any("(1 lots)" in memo for memo in db.scalars(sa.select(Transfer.memo)))
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "nothing changed" in again.output
 
