@@ -4,6 +4,7 @@ texts members write."""
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
@@ -108,3 +109,8 @@ def money_text(amount: Decimal, currency: str) -> str:
     """An amount as '1 234,50 ALV' or '−1 234,50 ALV' in the member's locale (a no-break space
     before the currency: the amount and its unit stay on one line). Pages and messages alike."""
     return f"{format_decimal(amount, format=MONEY_FORMAT)}\u00a0{currency}"
+
+
+def minor_units_text(minor_units: int, currency: Optional[str] = None) -> str:
+    """A stored amount (hundredths) as money_text writes it; in the hub's currency by default."""
+    return money_text(Decimal(minor_units) / 100, currency or current_app.config["CURRENCY_CODE"])

@@ -3,12 +3,11 @@ from decimal import Decimal
 from typing import Optional
 
 import strawberry
-from flask import current_app
 from flask_babel import format_decimal, gettext
 
 from app.errors import Credits, DomainError, ErrorCode, ValidationFailed
 from app.extensions import french_elision
-from app.hub import money_text
+from app.hub import minor_units_text
 
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode")
 
@@ -41,5 +40,5 @@ def _localized(value):
     """Credits read as money, 1 234,50 ALV in French; other amounts (euros, whose messages
     carry their unit) as the member writes them: 1 234,50."""
     if isinstance(value, Credits):
-        return money_text(Decimal(value.minor_units) / 100, current_app.config["CURRENCY_CODE"])
+        return minor_units_text(value.minor_units)
     return format_decimal(value, format="#,##0.00") if isinstance(value, Decimal) else value

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.audit.actions import ACTIONS, OBJECT_TYPES, STATES, Kind
-from app.hub import MONEY_FORMAT
+from app.hub import MONEY_FORMAT, minor_units_text
 from app.web import month_label
 from models import Account, AuditEntry, Member, Organization, PeerHub, PeriodClose, Resource
 
@@ -67,8 +67,9 @@ class Names:
 
 
 def _money(value: int, currency: str, with_currency: bool = True) -> str:
-    text = format_decimal(Decimal(value) / 100, format=MONEY_FORMAT)
-    return f"{text}\u00a0{currency}" if with_currency else text
+    if with_currency:
+        return minor_units_text(value, currency)
+    return format_decimal(Decimal(value) / 100, format=MONEY_FORMAT)
 
 
 def _currency(kind: Kind) -> str:

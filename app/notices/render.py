@@ -1,13 +1,12 @@
 """A notice in words, in the current language (the reader's, at display time; the recipient's,
 forced, when mailed): its kind's template filled with its parameters, formatted by Babel."""
 import datetime as dt
-from decimal import Decimal
 
 from flask import current_app
 from flask_babel import format_date, format_datetime, gettext
 
 from app.extensions import french_elision
-from app.hub import money_text
+from app.hub import minor_units_text
 from app.notices.kinds import DATE_PARAMS, DATETIME_PARAMS, KINDS, MONEY_PARAMS, Kind
 
 
@@ -25,7 +24,7 @@ def _format(name: str, value):
         if name in DATE_PARAMS and value:
             return format_date(dt.date.fromisoformat(value), "medium")
         if name in MONEY_PARAMS and value is not None:
-            return money_text(Decimal(int(value)) / 100, current_app.config["CURRENCY_CODE"])
+            return minor_units_text(int(value))
     except (TypeError, ValueError):
         pass
     return "" if value is None else str(value)

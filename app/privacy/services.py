@@ -12,6 +12,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
 from app import audit, permissions
 from app.api.scalars import money
@@ -63,10 +64,10 @@ EURO_COLUMNS = {"payments": frozenset({"amount", "claim_amount", "captured_amoun
 
 
 def _currency_of(column: sa.Column) -> str | None:
-    """"EUR" for a column of euros, "" for one of the hub's credit, None for no amount."""
+    """The currency of a column of amounts ("EUR", or the hub's credit); None for no amount."""
     if column.key in EURO_COLUMNS.get(column.table.name, ()):
         return "EUR"
-    return "" if column.key in CREDIT_COLUMNS else None
+    return current_app.config["CURRENCY_CODE"] if column.key in CREDIT_COLUMNS else None
 
 
 def _transfers_of(member_id: int):
@@ -115,7 +116,7 @@ def _value(column: sa.Column, value):
     if value is None:
         return None
     if (currency := _currency_of(column)) is not None:
-        return _money(value, currency or None)
+        return _money(value, currency)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):

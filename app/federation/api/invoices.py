@@ -114,8 +114,11 @@ class PeerInvoicesQuery:
     def peer_invoice(self, info: Info, invoice_id: strawberry.ID) -> Optional[PeerInvoiceType]:
         require_for_query(info)
         pk = decode_id(invoice_id, "Invoice")
-        link = None if pk is None else info.context.session.scalar(_visible(info).where(PeerInvoice.invoice_id == pk))
-        return None if link is None else _peer_invoice(info.context.session, pk)
+        session = info.context.session
+        link = None if pk is None else session.scalar(_visible(info).where(PeerInvoice.invoice_id == pk))
+        if link is None:
+            return None
+        return PeerInvoiceType.from_model(link, session.get(Invoice, pk), session.get(PeerHub, link.peer_id))
 
 
 @strawberry.type
